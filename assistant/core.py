@@ -1,0 +1,146 @@
+"""The Assistant: question in, grounded answer with checkable citations out."""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from typing import Iterator
+
+from .citations import make_citation
+from .embeddings import embedder_name, make_embedder
+from .errors import QuestionError
+from .extractive import (HAS_FIGURE, QUANTITY, SentenceIndex, counted_noun, counts, leaning_sentence, pick_sentences,
+                         question_terms, score_sentences)
+from .glossary import expand_query
+from .language import detect_language, is_follow_up
+from .lexical import LexicalIndex, tokenize
+from .retrieval import HybridRetriever, HybridSearch
+from .settings import Settings
+from .store import StoreError, check_embedder, chroma_client, get_collection, load_snapshot
+from .types import Answer, Citation, Context
+
+REFUSE_BELOW = 0.42  # best sentence's question coverage; calibrated on eval/questions.yaml (see README)
+FRAMING = {"pl": "Według raportu:", "en": "According to the report:"}
+REFUSAL = {
+    "pl": "Raport nie podaje tej informacji.",
+    "en": "The report does not say.",
+    "de": "Ich beantworte Fragen auf Polnisch und Englisch. / Odpowiadam na pytania po polsku i angielsku. "
+          "/ I answer questions in Polish and English.",
+}
+
+
+class Assistant:
+    def __init__(self, settings: Settings, search: HybridSearch, sentences: SentenceIndex) -> None:
+        self.settings = settings
+        self.search = search
+        self.sentences = sentences
+        self.snapshot = search.snapshot
+
+    @classmethod
+    def load(cls, settings: Settings | None = None) -> "Assistant":
+        """Open the store once: Chroma collection, lexical index, bibliography, embedder."""
+        settings = settings or Settings.load()
+        snapshot = load_snapshot(settings)
+        check_embedder(snapshot.manifest, embedder_name(settings.embedder))
+        try:
+            collection = get_collection(chroma_client(settings), settings, snapshot.manifest["embedder"])
+        except Exception as error:  # missing collection or unreachable server
+            raise StoreError(f"cannot open the Chroma collection {settings.collection!r}: "
+                             f"{str(error).splitlines()[0]}; run `python -m ingest`") from error
+        lexical = LexicalIndex.load(snapshot.generation_dir / "lexical")
+        reranker = None
+        if settings.reranker:
+            from sentence_transformers import CrossEncoder
+
+            reranker = CrossEncoder(settings.reranker, device="cpu")
+        search = HybridSearch(snapshot, collection, make_embedder(settings.embedder), lexical, reranker)
+        tokenize("klastrów")  # load the lemma dictionary now, not on the first question
+        return cls(settings, search, SentenceIndex(snapshot.chunks))
+
+    def retriever(self, k: int | None = None) -> HybridRetriever:
+        return HybridRetriever(search_engine=self.search, k=k or self.settings.top_k)
+
+    def validate(self, question: str) -> str:
+        if not isinstance(question, str) or not question.strip():
+            raise QuestionError("the question is empty: type a question about the report")
+        if len(question) > self.settings.max_question_chars:
+            raise QuestionError(f"the question is too long ({len(question)} characters, at most "
+                                f"{self.settings.max_question_chars}): ask about one thing at a time")
+        if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t\r" for ch in question):
+            raise QuestionError("the question contains control characters: paste it as plain text")
+        return re.sub(r"\s+", " ", question).strip()
+
+    def ask(self, question: str, history: list[str] | None = None, k: int | None = None) -> Answer:
+        started = time.perf_counter()
+        question = self.validate(question)
+        language = detect_language(question)
+        k = k or self.settings.top_k
+        if language == "de":
+            return Answer(question, "de", REFUSAL["de"], True, latency_ms=_ms(started))
+        query = question
+        if history and is_follow_up(question):
+            query = f"{history[-1]} {question}"
+        expanded = expand_query(query, language)
+        contexts = self.search.search(query, k, lexical_query=expanded)
+        scored = score_sentences(query, expanded, contexts, self.snapshot.chunks, self.sentences)
+        noun = counted_noun(question, language)
+        if noun and any(counts(s.text, noun) for s in scored[:8]):
+            scored = [s for s in scored if counts(s.text, noun)] + [s for s in scored if not counts(s.text, noun)]
+        chosen = pick_sentences(scored, question)
+        answerable = bool(chosen) and chosen[0].coverage >= REFUSE_BELOW
+        if answerable and QUANTITY.search(question) and not any(HAS_FIGURE.search(s.text) for s in chosen):
+            answerable = False
+        if answerable and noun and not counts(chosen[0].text, noun) and not _leans_count(chosen[0], noun, self.sentences):
+            answerable = False
+        terms = question_terms(expanded)
+        if not answerable:
+            see_also = [make_citation(i + 1, s.chunk, s.text, list(s.footnotes), self.snapshot)
+                        for i, s in enumerate(scored[:3])]
+            return Answer(question, language, REFUSAL[language], True, contexts=contexts, see_also=see_also,
+                          latency_ms=_ms(started))
+        citations: list[Citation] = []
+        parts = [FRAMING[language]]
+        for marker, sentence in enumerate(chosen, start=1):
+            quote, footnotes = sentence.text, list(sentence.footnotes)
+            lean = leaning_sentence(sentence, terms, self.sentences)
+            if lean is not None:
+                previous = lean[0].sentences[lean[1]]
+                if previous.text not in [c.quote for c in citations]:
+                    quote = f"{previous.text} {quote}"
+                    footnotes = sorted(set(footnotes) | set(previous.footnotes))
+            if sentence.chunk.kind == "source":
+                quote = quote.split("\nCytowane przy:")[0]
+            citations.append(make_citation(marker, sentence.chunk, quote, footnotes, self.snapshot))
+            parts.append(f"„{quote}” [{marker}]")
+        return Answer(question, language, " ".join(parts), False, citations=citations, contexts=contexts,
+                      latency_ms=_ms(started))
+
+    def ask_stream(self, question: str, history: list[str] | None = None, k: int | None = None) -> Iterator:
+        """Yield the answer text in pieces, then the final Answer object."""
+        answer = self.ask(question, history=history, k=k)
+        for piece in re.findall(r"\S+\s*", answer.answer):
+            yield piece
+        yield answer
+
+    def as_runnable(self):
+        """The ask pipeline as a LangChain Runnable: str or {"question", "history"} in, answer dict out."""
+        from langchain_core.runnables import RunnableLambda
+
+        def run(value):
+            if isinstance(value, dict):
+                return self.ask(value["question"], history=value.get("history")).to_dict()
+            return self.ask(value).to_dict()
+
+        return RunnableLambda(run)
+
+
+def _leans_count(sentence, noun: str, index: SentenceIndex) -> bool:
+    """"Było ich 18" counts the noun of the sentence before it."""
+    previous = index.previous.get((sentence.chunk.id, sentence.index))
+    return previous is not None and counts(sentence.text, "ich") is False and noun in index.tokens[(previous[0].id, previous[1])] \
+        and bool(HAS_FIGURE.search(sentence.text))
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)

@@ -1,0 +1,2 @@
+class QuestionError(ValueError):
+    """A question the assistant cannot take (empty, too long, control characters)."""

