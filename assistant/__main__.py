@@ -1,4 +1,5 @@
-"""`python -m assistant ask "question" [--json] [--k N] [--history Q ...]`"""
+"""`python -m assistant ask "question" [--json] [--k N] [--history Q ...]`
+`python -m assistant draft "topic" [--lang pl|en] [--out FILE.md|FILE.docx] [--json]`"""
 
 from __future__ import annotations
 
@@ -21,7 +22,15 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--k", type=int, help="number of retrieved passages (default KLASTRY_TOP_K or 6)")
     ask.add_argument("--history", action="append", default=[], help="an earlier question (repeatable), for follow-ups")
     ask.add_argument("--store", help="store folder (default .store/)")
+    from .draft_export import add_draft_arguments
+
+    draft = commands.add_parser("draft", help="draft a grant justification with cited figures")
+    add_draft_arguments(draft)
     args = parser.parse_args(argv)
+    if args.command == "draft":
+        from .draft import draft_command
+
+        return draft_command(args)
     try:
         from .core import Assistant
 

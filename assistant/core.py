@@ -10,17 +10,17 @@ from typing import Iterator
 from .citations import make_citation
 from .embeddings import embedder_name, make_embedder
 from .errors import QuestionError
-from .extractive import (HAS_FIGURE, QUANTITY, SentenceIndex, counted_noun, counts, leaning_sentence, pick_sentences,
-                         question_terms, score_sentences)
-from .glossary import expand_query
-from .language import detect_language, is_follow_up
+from .extractive import (HAS_FIGURE, QUANTITY, SOURCE_QUESTION, SentenceIndex, counted_noun, counts, hard_keys, keys_satisfied,
+                         leaning_sentence, mostly_unknown, pick_sentences, question_terms, score_sentences)
+from .glossary import ACRONYMS, expand_query
+from .language import detect_language, resolve_follow_up
 from .lexical import LexicalIndex, tokenize
 from .retrieval import HybridRetriever, HybridSearch
 from .settings import Settings
 from .store import StoreError, check_embedder, chroma_client, get_collection, load_snapshot
 from .types import Answer, Citation, Context
 
-REFUSE_BELOW = 0.42  # best sentence's question coverage; calibrated on eval/questions.yaml (see README)
+REFUSE_BELOW = 0.15  # best sentence's question coverage; calibrated on eval/questions.yaml (see README)
 FRAMING = {"pl": "Według raportu:", "en": "According to the report:"}
 REFUSAL = {
     "pl": "Raport nie podaje tej informacji.",
@@ -56,19 +56,29 @@ class Assistant:
             reranker = CrossEncoder(settings.reranker, device="cpu")
         search = HybridSearch(snapshot, collection, make_embedder(settings.embedder), lexical, reranker)
         tokenize("klastrów")  # load the lemma dictionary now, not on the first question
-        return cls(settings, search, SentenceIndex(snapshot.chunks))
+        vectors, keys = None, None
+        if (snapshot.generation_dir / "sentence_vectors.npy").exists():
+            import json
+
+            import numpy as np
+
+            vectors = np.load(snapshot.generation_dir / "sentence_vectors.npy")
+            keys = json.loads((snapshot.generation_dir / "sentence_keys.json").read_text("utf-8"))
+        return cls(settings, search, SentenceIndex(snapshot.chunks, vectors, keys))
 
     def retriever(self, k: int | None = None) -> HybridRetriever:
         return HybridRetriever(search_engine=self.search, k=k or self.settings.top_k)
 
     def validate(self, question: str) -> str:
         if not isinstance(question, str) or not question.strip():
-            raise QuestionError("the question is empty: type a question about the report")
+            raise QuestionError("Puste pytanie: wpisz pytanie o raport. / The question is empty: type a question about the report.")
         if len(question) > self.settings.max_question_chars:
-            raise QuestionError(f"the question is too long ({len(question)} characters, at most "
-                                f"{self.settings.max_question_chars}): ask about one thing at a time")
+            raise QuestionError(f"Pytanie jest za długie ({len(question)} znaków, najwyżej {self.settings.max_question_chars}). "
+                                f"/ The question is too long ({len(question)} characters, at most "
+                                f"{self.settings.max_question_chars}): ask about one thing at a time.")
         if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t\r" for ch in question):
-            raise QuestionError("the question contains control characters: paste it as plain text")
+            raise QuestionError("Pytanie zawiera znaki sterujące: wklej je jako zwykły tekst. "
+                                "/ The question contains control characters: paste it as plain text.")
         return re.sub(r"\s+", " ", question).strip()
 
     def ask(self, question: str, history: list[str] | None = None, k: int | None = None) -> Answer:
@@ -78,20 +88,28 @@ class Assistant:
         k = k or self.settings.top_k
         if language == "de":
             return Answer(question, "de", REFUSAL["de"], True, latency_ms=_ms(started))
-        query = question
-        if history and is_follow_up(question):
-            query = f"{history[-1]} {question}"
+        query = resolve_follow_up(question, history)
         expanded = expand_query(query, language)
         contexts = self.search.search(query, k, lexical_query=expanded)
-        scored = score_sentences(query, expanded, contexts, self.snapshot.chunks, self.sentences)
+        import numpy as np
+
+        query_vector = np.asarray(self.search.last_query_vector, dtype=np.float32)
+        scored = score_sentences(query, expanded, contexts, self.snapshot.chunks, self.sentences, language, query_vector)
         noun = counted_noun(question, language)
-        if noun and any(counts(s.text, noun) for s in scored[:8]):
-            scored = [s for s in scored if counts(s.text, noun)] + [s for s in scored if not counts(s.text, noun)]
-        chosen = pick_sentences(scored, question)
+        if noun:  # prefer sentences where a figure counts what was asked about
+            scored = sorted(scored, key=lambda s: -(s.score + (0.1 if counts(s.text, noun) else 0.0)))
+        keys = hard_keys(query, language, self.sentences)
+        wants_figure = bool(QUANTITY.search(question))
+        wants_source = bool(SOURCE_QUESTION.search(question))
+        eligible = [s for s in scored[:15]
+                    if (s.chunk.kind == "report" or wants_source) and keys_satisfied(keys, self._answer_terms(s))
+                    and (not wants_figure or HAS_FIGURE.search(self._answer_text(s)))
+                    and (not noun or counts(self._answer_text(s), noun))]
+        chosen = pick_sentences(eligible, question)
+        self.last_decision = {"keys": keys, "eligible": len(eligible),
+                              "score": chosen[0].score if chosen else 0.0, "coverage": chosen[0].coverage if chosen else 0.0}
         answerable = bool(chosen) and chosen[0].coverage >= REFUSE_BELOW
-        if answerable and QUANTITY.search(question) and not any(HAS_FIGURE.search(s.text) for s in chosen):
-            answerable = False
-        if answerable and noun and not counts(chosen[0].text, noun) and not _leans_count(chosen[0], noun, self.sentences):
+        if language == "pl" and mostly_unknown(question, self.sentences):
             answerable = False
         terms = question_terms(expanded)
         if not answerable:
@@ -116,6 +134,24 @@ class Assistant:
         return Answer(question, language, " ".join(parts), False, citations=citations, contexts=contexts,
                       latency_ms=_ms(started))
 
+    def _answer_text(self, sentence) -> str:
+        lean = leaning_sentence(sentence, set(), self.sentences)
+        return sentence.text if lean is None else f"{lean[0].sentences[lean[1]].text} {sentence.text}"
+
+    def _answer_terms(self, sentence, section: bool = True) -> set[str]:
+        """What a sentence can vouch for: its terms, the sentence it leans on, its section title."""
+        terms = set(self.sentences.tokens[(sentence.chunk.id, sentence.index)])
+        if section:  # names and years may be set a few sentences earlier in the same passage
+            for i in range(len(sentence.chunk.sentences)):
+                terms |= self.sentences.tokens[(sentence.chunk.id, i)]
+        previous = self.sentences.previous.get((sentence.chunk.id, sentence.index))
+        if previous is not None:
+            terms |= self.sentences.tokens[(previous[0].id, previous[1])]
+        for acronym, expansion in ACRONYMS.items():
+            if acronym in terms:
+                terms |= set(tokenize(expansion))
+        return terms | set(tokenize(sentence.chunk.section)) if section else terms
+
     def ask_stream(self, question: str, history: list[str] | None = None, k: int | None = None) -> Iterator:
         """Yield the answer text in pieces, then the final Answer object."""
         answer = self.ask(question, history=history, k=k)
@@ -133,13 +169,6 @@ class Assistant:
             return self.ask(value).to_dict()
 
         return RunnableLambda(run)
-
-
-def _leans_count(sentence, noun: str, index: SentenceIndex) -> bool:
-    """"Było ich 18" counts the noun of the sentence before it."""
-    previous = index.previous.get((sentence.chunk.id, sentence.index))
-    return previous is not None and counts(sentence.text, "ich") is False and noun in index.tokens[(previous[0].id, previous[1])] \
-        and bool(HAS_FIGURE.search(sentence.text))
 
 
 def _ms(started: float) -> float:

@@ -25,7 +25,7 @@ COMPARISON = re.compile(r"\b(porówna|w porównaniu|a ile|versus|vs\.?|compare|c
 LEANS_BACK = re.compile(r"^(był[aoy]?\s+(on|ona|ono|ich)|było ich|wśród nich|z nich|dotyczy to|wynika to|jest to|to\s|"
                         r"klaster ten|ponadto|jednocześnie|dzięki (temu|platformom)|przykładem)|\b(ich|nich)\s+\d", re.IGNORECASE)
 HAS_FIGURE = re.compile(r"(?<![\d.,])(?!(?:19|20)\d\d(?!\d))\d+(?:[ ,]\d+)*(?![.]\d)(?!\d)")
-COUNTED = re.compile(r"\b(?:ile|ilu|how many)\s+(?:(?:jest|było|są|było|ma|mają|had|have|are|were|is|did|do|the)\s+)*([^\W\d_]+)", re.IGNORECASE)
+COUNTED = re.compile(r"(?<!\bo )\b(?:ile|ilu|how many)\s+(?:(?:jest|było|są|było|ma|mają|had|have|are|were|is|did|do|the)\s+)*([^\W\d_]+)", re.IGNORECASE)
 NUMBER_TOKEN = re.compile(r"^\d")
 
 
@@ -42,7 +42,9 @@ class ScoredSentence:
 class SentenceIndex:
     """Token sets and IDF of every sentence, computed once when the store is opened."""
 
-    def __init__(self, chunks: dict[str, Chunk]) -> None:
+    def __init__(self, chunks: dict[str, Chunk], vectors=None, keys: list | None = None) -> None:
+        self.vectors = vectors  # sentence embeddings (numpy, rows follow `keys`), optional
+        self.row = {tuple(k): r for r, k in enumerate(keys or [])}
         self.tokens: dict[tuple[str, int], set[str]] = {}
         df: dict[str, int] = {}
         for chunk in chunks.values():
@@ -52,6 +54,7 @@ class SentenceIndex:
                 for term in terms:
                     df[term] = df.get(term, 0) + 1
         total = max(1, len(self.tokens))
+        self.df = df
         self.idf = {t: math.log((total + 1) / (n + 0.5)) for t, n in df.items()}
         self.unknown_idf = math.log((total + 1) / 0.5)
         # previous sentence in reading order, across chunk boundaries of the same section
@@ -64,6 +67,16 @@ class SentenceIndex:
                 self.previous[(chunk.id, i)] = last if same_section else None
                 last = (chunk, i)
 
+    def similarity(self, key: tuple[str, int], query_vector) -> float:
+        row = self.row.get(key)
+        return 0.0 if row is None or self.vectors is None else float(self.vectors[row] @ query_vector)
+
+    def is_known(self, term: str) -> bool:
+        return term in self.df or any(t[:6] == term[:6] for t in self.df if len(term) >= 6 and len(t) >= 6)
+
+    def is_rare(self, term: str) -> bool:
+        return self.df.get(term, 0) <= RARE_DF
+
     def weight(self, term: str) -> float:
         return self.idf.get(term, self.unknown_idf)
 
@@ -72,7 +85,15 @@ def question_terms(question: str) -> set[str]:
     return set(tokenize(question))
 
 
-def coverage(terms: set[str], sentence_terms: set[str], index: SentenceIndex) -> float:
+def coverage(terms: set[str], sentence_terms: set[str], index: SentenceIndex, unknown: bool = True) -> float:
+    """IDF-weighted share of the question's terms found in the sentence.
+
+    Terms the corpus never uses count against the answer (Polish questions about
+    things the report does not mention); for English questions `unknown=False`
+    ignores them, since most English words never occur in the Polish text.
+    """
+    if not unknown:
+        terms = {t for t in terms if t in index.idf}
     if not terms:
         return 0.0
     total = sum(index.weight(t) for t in terms)
@@ -80,9 +101,10 @@ def coverage(terms: set[str], sentence_terms: set[str], index: SentenceIndex) ->
 
 
 def score_sentences(question: str, expanded: str, contexts: list[Context], chunks: dict[str, Chunk],
-                    index: SentenceIndex) -> list[ScoredSentence]:
+                    index: SentenceIndex, language: str = "pl", query_vector=None) -> list[ScoredSentence]:
     terms = question_terms(expanded)
     own_terms = question_terms(question)
+    unknown = language != "en"
     wants_figure = bool(QUANTITY.search(question))
     wants_source = bool(SOURCE_QUESTION.search(question))
     scored = []
@@ -91,18 +113,24 @@ def score_sentences(question: str, expanded: str, contexts: list[Context], chunk
         prior = 1.0 / (rank + 2)
         for i, sentence in enumerate(chunk.sentences):
             sentence_terms = index.tokens[(chunk.id, i)]
-            cover = max(coverage(terms, sentence_terms, index), coverage(own_terms, sentence_terms, index))
+            cover = max(coverage(terms, sentence_terms, index, unknown), coverage(own_terms, sentence_terms, index, unknown))
             previous = index.previous.get((chunk.id, i))
-            if previous is not None and LEANS_BACK.search(sentence.text):
+            leans = previous is not None and bool(LEANS_BACK.search(sentence.text))
+            if leans:
                 joined = sentence_terms | index.tokens[(previous[0].id, previous[1])]
-                cover = max(cover, 0.95 * coverage(terms, joined, index))
-            score = cover + 0.25 * prior + (0.06 if sentence.footnotes else 0.0)
+                cover = max(cover, 0.95 * coverage(terms, joined, index, unknown))
+            score = cover + 0.25 * prior + (0.15 if sentence.footnotes else 0.0)
+            if query_vector is not None:
+                similarity = index.similarity((chunk.id, i), query_vector)
+                if leans:  # "było ich 18" means what the sentence before it says
+                    similarity = max(similarity, 0.98 * index.similarity((previous[0].id, previous[1]), query_vector))
+                score += 1.2 * min(1.0, max(0.0, (similarity - 0.78) / 0.12))
             if wants_figure:
                 score += 0.12 if HAS_FIGURE.search(sentence.text) else -0.2
             if wants_source and sentence.footnotes:
                 score += 0.1
             if chunk.kind == "source" and not wants_source:
-                score -= 0.3
+                score -= 0.6
             scored.append(ScoredSentence(chunk, i, sentence.text, sentence.footnotes, score, cover))
     return sorted(scored, key=lambda s: -s.score)
 
@@ -112,23 +140,40 @@ def counted_noun(question: str, language: str) -> str | None:
     match = COUNTED.search(question)
     if not match:
         return None
-    word = match.group(1).lower()
-    if language == "en":
-        from .glossary import EN_TO_PL
+    following = re.findall(r"[^\W\d_]+", question[match.start(1):])[:3]
+    for word in following:  # skip "Polish" in "how many Polish clusters": the report's scope, not the noun
+        word = word.lower()
+        if word in NOT_COUNTED or (language == "pl" and word.endswith(("ł", "ła", "ło", "ły", "li", "ć"))):
+            return None  # "ile wyniosły", "ile razy", "o ile procent": not a count of things
+        if language == "en":
+            from .glossary import EN_TO_PL
 
-        word = EN_TO_PL.get(word, word).split()[0]
-    lemmas = tokenize(word)
-    return lemmas[0] if lemmas else None
+            word = EN_TO_PL.get(word, word).split()[0]
+        lemmas = tokenize(word)
+        if lemmas and lemmas[0] not in ("polska", "polski"):
+            return lemmas[0]
+    return None
+
+
+PRONOUNS = {"ich", "nich", "on", "one", "oni", "ona"}
+NOT_COUNTED = {"razy", "procent", "procentowo", "lat", "wynosi", "jest", "było", "są", "times", "percent", "years"}
+UNITS = {"mld", "mln", "tys", "zł", "euro", "eur", "usd", "proc", "procent", "rok", "lata", "lat", "r"}
 
 
 def counts(sentence: str, noun: str) -> bool:
-    """Whether a figure in the sentence counts `noun` ("84 ... klastry", "było ich 18")."""
+    """Whether a figure in the sentence counts `noun`: "84 ... klastry", "członków: 274", "było ich 18".
+
+    Amounts (`2,3 mld`, `27 mln zł`, `14%`) and years count nothing.
+    """
     tokens = tokenize_with_numbers(sentence)
     for i, token in enumerate(tokens):
-        if NUMBER_TOKEN.match(token):
-            window = tokens[i + 1:i + 4]
-            if noun in window or (i > 0 and tokens[i - 1] in ("on", "ich", "nich")):
-                return True
+        if not NUMBER_TOKEN.match(token) or (len(token) == 4 and token[:2] in ("19", "20")):
+            continue
+        after = tokens[i + 1:i + 2]
+        if after and (after[0] in UNITS or after[0] == "%"):
+            continue
+        if noun in tokens[i + 1:i + 4] or noun in tokens[max(0, i - 7):i] or (i > 0 and tokens[i - 1] in PRONOUNS):
+            return True
     return False
 
 
@@ -139,7 +184,76 @@ def tokenize_with_numbers(text: str) -> list[str]:
     for match in re.finditer(f"{NUMBER.pattern}|{WORD.pattern}", text):
         token = match.group()
         out.append(normalize_number(token) if token[0].isdigit() else _lemma(token.lower()).lower())
+        if token[0].isdigit() and text[match.end():match.end() + 1] == "%":
+            out.append("%")
     return out
+
+
+REGION_ADJECTIVE = re.compile(r"\b(?:województw\w*|regionie|w)\s+([a-ząćęłńóśźż]+(?:skim|ckim|skiego|ckiego|skie|ckie))\b")
+
+
+SCOPE_WORDS = {"polska", "polski", "polsce", "poland", "polish", "raport", "report", "klaster", "cluster"}
+RARE_DF = 8  # a term in at most this many sentences is distinctive
+
+
+def hard_keys(question: str, language: str, index: "SentenceIndex") -> list[set[str]]:
+    """Distinctive terms an answer must contain, each as a set of acceptable lemmas.
+
+    Rare names (capitalised words inside a sentence), acronyms, years and regions
+    ("w województwie śląskim"): a passage about Poland does not answer a question about
+    Germany, nor a 2025 figure a question about 2020. Common words never become keys.
+    """
+    from .glossary import ACRONYMS, EN_TO_PL
+
+    keys: list[set[str]] = []
+    for sentence in re.split(r"[.?!]\s+", question):
+        tokens = re.findall(r"[\w+&-]+", sentence)
+        for position, token in enumerate(tokens):
+            lower = token.lower()
+            if token.isdigit() and len(token) == 4 and token[:2] in ("19", "20"):
+                keys.append({token})
+            elif token.isupper() and lower in ACRONYMS:
+                keys.append({lower, "&" + "&".join(tokenize(ACRONYMS[lower])[:3])})
+            elif token.isupper() and len(token) >= 3:
+                parts = tokenize(token)  # a rare acronym or programme name (FENG, ŚKL, SA&AM)
+                if parts:
+                    keys.append({"&" + "&".join(parts)})
+            elif position > 0 and token[:1].isupper() and len(token) > 2 and not token.isupper():
+                if language == "en":
+                    if lower in EN_TO_PL:
+                        continue  # a concept word ("National", "Key"), not a name
+                    options = set(tokenize(token))
+                    if not any(index.is_known(o) for o in options):
+                        continue  # an English name the Polish text spells differently
+                else:
+                    options = set(tokenize(token))
+                if options and not options & SCOPE_WORDS and all(index.is_rare(o) for o in options):
+                    keys.append(options)
+    if language != "en":
+        for match in REGION_ADJECTIVE.finditer(question.lower()):
+            keys.append(set(tokenize(match.group(1))))
+    return keys
+
+
+def mostly_unknown(question: str, index: "SentenceIndex") -> bool:
+    """Half or more of a Polish question's words never occur in the report: it is about something else."""
+    terms = [t for t in set(tokenize(question)) if not t[0].isdigit()]
+    unknown = [t for t in terms if not index.is_known(t)]
+    return len(terms) >= 2 and len(unknown) * 2 >= len(terms)
+
+
+def keys_satisfied(keys: list[set[str]], terms: set[str]) -> bool:
+    """Every key present, allowing Polish inflection of names (Chatterjiego ~ Chatterji)."""
+    for options in keys:
+        ok = False
+        for option in options:
+            if option.startswith("&"):
+                ok = ok or all(part in terms for part in option[1:].split("&") if part)
+            elif option in terms or (len(option) >= 6 and any(t[:6] == option[:6] for t in terms if len(t) >= 6)):
+                ok = True
+        if not ok:
+            return False
+    return True
 
 
 def leaning_sentence(best: ScoredSentence, terms: set[str], index: SentenceIndex) -> tuple[Chunk, int] | None:
@@ -157,8 +271,21 @@ def leaning_sentence(best: ScoredSentence, terms: set[str], index: SentenceIndex
     return None
 
 
+def prefer_sourced(scored: list[ScoredSentence]) -> list[ScoredSentence]:
+    """A figure restated without a footnote (the executive summary) yields to the sourced sentence."""
+    if not scored or scored[0].footnotes:
+        return scored
+    figures = set(re.findall(r"\d+(?:,\d+)?", scored[0].text))
+    for candidate in scored[1:6]:
+        if candidate.footnotes and candidate.score >= 0.7 * scored[0].score and \
+                figures & set(re.findall(r"\d+(?:,\d+)?", candidate.text)):
+            return [candidate] + [s for s in scored if s is not candidate]
+    return scored
+
+
 def pick_sentences(scored: list[ScoredSentence], question: str) -> list[ScoredSentence]:
     """The best sentence, plus close runners-up that add something (1-3 in all)."""
+    scored = prefer_sourced(scored)
     if not scored:
         return []
     best = scored[0]

@@ -40,7 +40,8 @@ EN_TO_PL = {
     "skills": "kompetencji umiejętności", "fdi": "fdi inwestycji bezpośrednich zagranicznych", "smes": "mśp",
     "sme": "mśp", "r&d": "b+r", "joint": "wspólne", "value": "wartości", "organisations": "organizacji organizacje",
     "organizations": "organizacji organizacje", "eu": "ue", "europe": "europejskich", "european": "europejski",
-    "twin": "podwójnej bliźniaczej", "hydrogen": "wodoru", "net-zero": "net-zero", "talent": "talent",
+    "twin": "podwójnej bliźniaczej", "cloud": "chmura chmury", "computing": "obliczeniowej",
+    "salary": "wynagrodzenie", "monthly": "miesięczny", "weather": "pogoda", "members": "członek członków", "hydrogen": "wodoru", "net-zero": "net-zero", "talent": "talent",
 }
 
 ACRONYMS = {
@@ -48,15 +49,25 @@ ACRONYMS = {
     "mśp": "małe i średnie przedsiębiorstwa", "kis": "Krajowe Inteligentne Specjalizacje", "oze": "odnawialne źródła energii",
     "tfp": "produktywność całkowita czynników", "gva": "wartość dodana brutto", "fdi": "bezpośrednie inwestycje zagraniczne",
     "eccp": "European Cluster Collaboration Platform", "b+r": "badania i rozwój", "did": "difference-in-differences",
+    "ue": "Unia Europejska", "eu": "Unia Europejska UE",
 }
 
 
 def expand_query(question: str, language: str) -> str:
-    """The question plus Polish equivalents of English key terms and acronym expansions."""
+    """The lexical query: Polish questions plus acronym expansions; English questions as their
+    Polish key terms plus names, acronyms and numbers (English words would only match the
+    English titles in the bibliography)."""
     extra = []
-    for word in re.findall(r"[\w+&-]+", question.lower()):
-        if language == "en" and word in EN_TO_PL:
-            extra.append(EN_TO_PL[word])
-        if word in ACRONYMS:
-            extra.append(ACRONYMS[word])
+    kept = []
+    for word in re.findall(r"[\w+&-]+", question):
+        lower = word.lower()
+        if language == "en":
+            if lower in EN_TO_PL:
+                extra.append(EN_TO_PL[lower])
+            elif word[:1].isupper() or word[:1].isdigit():
+                kept.append(word)
+        if lower in ACRONYMS and word.isupper():
+            extra.append(ACRONYMS[lower])
+    if language == "en":
+        return " ".join(kept + extra)
     return question if not extra else f"{question} {' '.join(extra)}"

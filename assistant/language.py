@@ -42,3 +42,13 @@ def detect_language(text: str) -> str:
 
 def is_follow_up(question: str) -> bool:
     return len(words(question)) <= 12 and bool(FOLLOW_UP.search(question.strip()))
+
+
+def resolve_follow_up(question: str, history: list[str] | None) -> str:
+    """The question with the conversation it continues: back to the last self-contained question."""
+    if not history or not is_follow_up(question):
+        return question
+    start = len(history) - 1
+    while start > 0 and is_follow_up(history[start]):
+        start -= 1
+    return " ".join([*history[start:], question])

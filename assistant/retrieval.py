@@ -30,6 +30,7 @@ class HybridSearch:
 
     def dense(self, query: str, n: int = CANDIDATES) -> list[tuple[str, float]]:
         vector = self.embedder.embed_query(query)
+        self.last_query_vector = vector
         n = max(1, min(n, len(self.snapshot.chunks)))
         result = self.collection.query(query_embeddings=[vector], n_results=n, include=["distances"])
         pairs = zip(result["ids"][0], result["distances"][0])

@@ -170,7 +170,8 @@ def _sentence_spans(text: str, marker_offsets: list[int]) -> list[str]:
     """simplemma's sentences, split again where a marker sits at a sentence end ("18⁵. Pod")."""
     merged: list[str] = []
     for sentence in simplemma.split_sentences(text, lang="pl"):
-        if merged and (sentence[:1].islower() or sentence[:1] in "(0123456789" or merged[-1].endswith(ABBREVIATIONS)):
+        if merged and (sentence[:1].islower() or sentence[:1] in "(0123456789–-" or merged[-1].endswith(ABBREVIATIONS)
+                       or _open_quote(merged[-1])):
             merged[-1] = f"{merged[-1]} {sentence}"  # "Delgado et al. (2016) wykorzystano" stays one sentence
         else:
             merged.append(sentence)
@@ -178,6 +179,11 @@ def _sentence_spans(text: str, marker_offsets: list[int]) -> list[str]:
     for sentence in merged:
         result.extend(_split_at_markers(sentence, text, marker_offsets))
     return [s for s in result if s.strip()]
+
+
+def _open_quote(text: str) -> bool:
+    """A sentence end inside a quoted title ("Benchmarking klastrów w Polsce. Edycja 2024") is not an end."""
+    return text.count("„") > text.count("”") or text.count('"') % 2 == 1
 
 
 def _split_at_markers(sentence: str, text: str, marker_offsets: list[int]) -> list[str]:
@@ -233,7 +239,7 @@ def _marker_ahead(paragraphs: list[list[ParsedSentence]], index: int) -> int | N
 
 
 def _is_list_item(paragraph: list[ParsedSentence]) -> bool:
-    return paragraph[0].text.lstrip()[:1] in "•−–-"
+    return paragraph[0].text.lstrip()[:1] in "•−"
 
 
 def _names_own_source(paragraph: list[ParsedSentence]) -> bool:

@@ -96,7 +96,7 @@ def _starts_paragraph(previous: Line | None, line: Line, body: float) -> bool:
     if previous is None:
         return True
     gap = previous.y - line.y
-    bullet = line.text.lstrip()[:1] in "•−–-" or re.match(r"^[a-z0-9]\)\s", line.text.lstrip()) is not None
+    bullet = line.text.lstrip()[:1] in "•−" or re.match(r"^[a-z0-9]\)\s", line.text.lstrip()) is not None
     return gap > 1.6 * body or gap < 0 or bullet or line.bold != previous.bold or abs(line.size - previous.size) > 0.5
 
 

@@ -28,6 +28,7 @@ from .readers import SUPPORTED, read_document
 
 BATCH = 16
 STATE_VERSION = 1
+PARSER_VERSION = 3  # bump when parsing changes: files are re-parsed (unchanged chunks are not re-embedded)
 
 
 @dataclass
@@ -76,7 +77,8 @@ def run_ingest(settings: Settings, rebuild: bool = False, progress: Callable[[st
         rel = path.relative_to(settings.corpus_dir).as_posix()
         try:
             digest = file_hash(path)
-            if rel in old_files and old_files[rel]["sha256"] == digest and rel in old_records:
+            if (rel in old_files and old_files[rel]["sha256"] == digest and rel in old_records
+                    and old_records[rel].get("parser") == PARSER_VERSION):
                 records[rel] = old_records[rel]
             else:
                 records[rel] = _parse_file(path, rel, digest)
@@ -106,6 +108,7 @@ def run_ingest(settings: Settings, rebuild: bool = False, progress: Callable[[st
         client.delete_collection(settings.collection)
         collection = get_collection(client, settings, name, create=True)
     summary.embedded = _embed_missing(collection, chunks, settings.embedder)
+    _embed_sentences(records, settings.embedder)
 
     generation = f"gen-{int(time.time() * 1000)}"
     gen_dir = store_dir / generation
@@ -115,6 +118,7 @@ def run_ingest(settings: Settings, rebuild: bool = False, progress: Callable[[st
         json.dumps({"sources": [s.to_dict() for s in sources_out], "footnotes": footnotes_out}, ensure_ascii=False), "utf-8")
     (gen_dir / "records.json").write_text(json.dumps(records, ensure_ascii=False), "utf-8")
     LexicalIndex.build([c.id for c in chunks], [lexical_text(c) for c in chunks]).save(gen_dir / "lexical")
+    _write_sentence_vectors(gen_dir, records)
     manifest = {
         "version": STATE_VERSION, "generation": generation, "embedder": name, "collection": settings.collection,
         "files": {rel: {"sha256": r["sha256"], "pages": r["pages"], "chunks": len(r["chunks"])} for rel, r in records.items()},
@@ -152,7 +156,7 @@ def _parse_file(path: Path, rel: str, digest: str) -> dict:
     parsed = parse_document(rel, title, pages)
     if not parsed.chunks:
         raise IngestError("no text found to index")
-    return {"sha256": digest, "title": title, "pages": len(pages),
+    return {"sha256": digest, "parser": PARSER_VERSION, "title": title, "pages": len(pages),
             "chunks": [c.to_dict() for c in parsed.chunks],
             "footnotes": [dict(n.__dict__, urls=list(n.urls)) for n in parsed.footnotes]}
 
@@ -219,6 +223,31 @@ def _embed_missing(collection, chunks: list[Chunk], embedder_spec: str) -> int:
         collection.upsert(ids=[c.id for c in batch], embeddings=vectors, documents=[c.text for c in batch],
                           metadatas=[chunk_metadata(c) for c in batch])
     return len(missing)
+
+
+def _embed_sentences(records: dict[str, dict], embedder_spec: str) -> None:
+    """Sentence vectors let the answerer pick the sentence that answers, not just the chunk."""
+    for record in records.values():
+        if "sentence_vectors" in record:
+            continue
+        texts = [s["text"] for c in record["chunks"] for s in c["sentences"]]
+        embedder = make_embedder(embedder_spec)
+        vectors = []
+        for start in range(0, len(texts), 32):
+            vectors.extend(embedder.embed_documents(texts[start:start + 32]))
+        record["sentence_vectors"] = [[round(x, 5) for x in v] for v in vectors]
+
+
+def _write_sentence_vectors(gen_dir: Path, records: dict[str, dict]) -> None:
+    import numpy as np
+
+    keys, vectors = [], []
+    for record in records.values():
+        flat = [(c["id"], i) for c in record["chunks"] for i in range(len(c["sentences"]))]
+        keys.extend(flat)
+        vectors.extend(record["sentence_vectors"])
+    np.save(gen_dir / "sentence_vectors.npy", np.asarray(vectors, dtype=np.float32).reshape(len(keys), -1))
+    (gen_dir / "sentence_keys.json").write_text(json.dumps(keys), "utf-8")
 
 
 def chunk_metadata(chunk: Chunk) -> dict:

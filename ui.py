@@ -1,0 +1,405 @@
+"""Web chat for officials: `python ui.py [--host 127.0.0.1] [--port 7860] [--auth-file FILE]`.
+
+A thin Gradio layer over `assistant`: streamed answers with follow-ups, numbered source cards,
+the cited page in a side panel, copy-as-text, thumbs up/down into settings.feedback_file; a second
+tab drafts a grant justification (assistant.draft) shown as Markdown, with .md/.docx downloads.
+All HTML comes from ui_render, which escapes every piece of document text.
+
+Operations: analytics off, 127.0.0.1:7860 by default, optional login (users file with
+`user:password` lines, or KLASTRY_UI_USERS="user:pass,user2:pass2"), a queue with a concurrency
+limit and a maximum size; never shared publicly. The page answers as soon as the server is up;
+the store is opened once right after that (and built first with the ingest pipeline if it is
+missing); questions sent meanwhile wait for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no calls out at start
+
+import gradio as gr  # noqa: E402
+
+import ui_render as render  # noqa: E402
+
+EXAMPLES = [
+    "Ile klastrów ma status Krajowego Klastra Kluczowego?",
+    "Ile aktywnych klastrów zidentyfikowano w Polsce?",
+    "Ilu członków ma średnio klaster?",
+    "Jaki odsetek członków klastrów stanowią przedsiębiorstwa?",
+    "Które klastry są największe pod względem liczby członków?",
+]
+FEEDBACK_FIELDS = ("language", "refused", "mode", "answer", "citations")
+STREAM_EVERY_S = 0.05  # streamed text is redrawn at most this often (each redraw resends the chat)
+SHOWN_QUESTION_CHARS = 600  # a 100 kB paste is shown shortened in the chat (the assistant still rejects it)
+
+CSS = """
+.answer-block .answer { line-height: 1.5; }
+.cite-ref { color: #1d4ed8; font-weight: 600; }
+.source-card, .see-also .source-card { border: 1px solid #cbd5e1; border-radius: 8px; padding: 8px 10px; margin: 8px 0;
+  background: #f8fafc; color: #0f172a; }
+.card-num { font-weight: 700; color: #1d4ed8; }
+.card-section { font-size: 0.9em; color: #475569; }
+.card-quote { margin: 6px 0; padding-left: 8px; border-left: 3px solid #facc15; }
+.card-quote mark, .page-text mark { background: #fde68a; color: inherit; }
+.card-sources { margin: 4px 0 0 16px; font-size: 0.9em; }
+.card-sources a { word-break: break-all; }
+.open-page { white-space: nowrap; margin-left: 8px; padding: 1px 8px; border: 1px solid #1d4ed8; border-radius: 6px; color: #1d4ed8;
+  background: white; cursor: pointer; font-size: 0.85em; }
+.refusal-notice { background: #fef3c7; border: 1px solid #f59e0b; border-radius: 8px; padding: 6px 10px; margin-bottom: 6px;
+  font-weight: 600; color: #78350f; }
+.see-also { margin-top: 12px; padding: 8px; border: 2px dashed #94a3b8; border-radius: 8px; background: #f1f5f9; }
+.see-also .card-quote { border-left-color: #94a3b8; }
+.see-also .card-quote mark { background: #e2e8f0; }
+.see-also-title, .sources-title { font-weight: 700; margin-bottom: 4px; }
+.input-error { color: #991b1b; }
+.panel-heading { font-size: 1.15em; font-weight: 700; margin: 0 0 4px 0; }
+.page-text { max-height: 360px; overflow-y: auto; font-size: 0.85em; white-space: normal; }
+"""
+
+# A click on a card's "show page" button writes its key (plus a nonce, so the same card can be
+# opened again) into a hidden textbox; the textbox's change event renders the page.
+JS = """
+() => {
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest('a.open-page');
+    const href = link ? (link.getAttribute('href') || '') : '';
+    if (!href.startsWith('#strona-')) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const box = document.querySelector('#open-key textarea, #open-key input');
+    if (!box) return;
+    box.value = href.slice('#strona-'.length) + '|' + Date.now();
+    box.dispatchEvent(new Event('input', {bubbles: true}));
+  }, true);
+}
+"""
+
+COPY_JS = """
+(text) => {
+  if (!text) return;
+  if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(text); return; }
+  const area = document.createElement('textarea');
+  area.value = text; document.body.appendChild(area); area.select(); document.execCommand('copy'); area.remove();
+}
+"""
+
+
+class Backend:
+    """The assistant, opened once in the background; handlers wait on `ready`."""
+
+    def __init__(self, overrides: dict) -> None:
+        self.overrides = overrides
+        self.ready = threading.Event()
+        self.assistant = None
+        self.settings = None
+        self.error: str | None = None
+        self.lock = threading.Lock()  # one question at a time through the embedder and the store
+        self.feedback_lock = threading.Lock()
+
+    def load(self) -> None:
+        try:
+            from assistant import Assistant, Settings, StoreError
+            from assistant.store import read_manifest
+
+            self.settings = Settings.load(**self.overrides)
+            try:
+                self.assistant = Assistant.load(self.settings)
+            except StoreError:
+                if read_manifest(self.settings.store_dir) is not None:
+                    raise  # an index exists but is unusable: the message says what to run
+                from ingest.pipeline import run_ingest
+
+                print(f"no index in {self.settings.store_dir}: building it from {self.settings.corpus_dir} "
+                      f"first (same as `python -m ingest`)...", flush=True)
+                summary = run_ingest(self.settings)
+                print(f"index built: {summary.files} files, {summary.chunks} chunks in {summary.seconds:.1f} s", flush=True)
+                self.assistant = Assistant.load(self.settings)
+            self.assistant.ask(EXAMPLES[0])  # warm-up: the first real question should not pay for cold caches
+        except Exception as error:  # shown in the chat instead of an answer
+            self.error = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            print(f"error: cannot open the assistant: {self.error}", file=sys.stderr, flush=True)
+        finally:
+            self.ready.set()
+
+
+def new_session() -> dict:
+    return {"history": [], "turns": {}, "cites": {}, "lang": "pl"}
+
+
+def user_html(message: str, lang: str) -> str:
+    if not message.strip():
+        return f'<div class="user-question"><i>{render.labels(lang)["empty"]}</i></div>'
+    shown = message if len(message) <= SHOWN_QUESTION_CHARS else (
+        message[:SHOWN_QUESTION_CHARS] + f"… (+{len(message) - SHOWN_QUESTION_CHARS})")
+    return f'<div class="user-question">{render.text_html(shown)}</div>'
+
+
+def build_app(backend: Backend, concurrency: int = 2) -> gr.Blocks:
+    t = render.labels("pl")
+    with gr.Blocks(title=t["title"], analytics_enabled=False) as demo:
+        session = gr.State(None)
+        title = gr.Markdown(f"## {t['title']}\n{t['intro']}", elem_id="title")
+        with gr.Tabs(elem_id="tabs"):
+            with gr.Tab(render.DRAFT_LABELS["tab_chat"], id="chat-tab", elem_id="chat-tab"):
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        chatbot = gr.Chatbot(elem_id="chat", height=620, latex_delimiters=[], buttons=[],
+                                             feedback_options=("Like", "Dislike"), show_label=False, sanitize_html=True)
+                        with gr.Row():
+                            msg = gr.Textbox(placeholder=t["placeholder"], show_label=False, scale=5, max_lines=6,
+                                             elem_id="question", autofocus=True)
+                            send = gr.Button(t["send"], variant="primary", scale=1, elem_id="send")
+                        examples = gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[msg], label=t["examples"]).dataset
+                        with gr.Row():
+                            copy_btn = gr.Button(t["copy"], elem_id="copy-answer", size="sm")
+                            clear = gr.Button(t["new_chat"], elem_id="new-chat", size="sm")
+                        with gr.Accordion(t["plain"], open=False, elem_id="plain-box") as plain_box:
+                            plain = gr.Textbox(show_label=False, lines=8, max_lines=20, interactive=False,
+                                               elem_id="plain-text", buttons=["copy"])
+                    with gr.Column(scale=2, elem_id="side-panel"):
+                        panel = gr.HTML(render.panel_html("pl"), elem_id="panel-title")
+                        pick = gr.Radio(choices=[], label=t["pick"], elem_id="pick", visible=False)
+                        page_img = gr.Image(label=t["page_image"], type="pil", interactive=False, elem_id="page-image",
+                                            buttons=["download", "fullscreen"], height=640, visible=False)
+                        page_txt = gr.HTML(elem_id="page-text")
+                        open_key = gr.Textbox(visible="hidden", elem_id="open-key")
+            with gr.Tab(render.DRAFT_LABELS["tab"], id="draft-tab", elem_id="draft-tab"):
+                d = render.DRAFT_LABELS
+                gr.Markdown(d["intro"])
+                with gr.Row():
+                    topic = gr.Textbox(label=d["topic"], placeholder=d["placeholder"], max_lines=4, scale=4,
+                                       elem_id="draft-topic")
+                    draft_lang = gr.Radio([("polski", "pl"), ("English", "en")], value="pl", label=d["language"],
+                                          scale=1, elem_id="draft-lang")
+                draft_btn = gr.Button(d["button"], variant="primary", elem_id="draft-button")
+                draft_files = gr.File(label=d["files"], file_count="multiple", interactive=False, elem_id="draft-files")
+                draft_md = gr.Markdown(latex_delimiters=[], elem_id="draft-text", container=True, padding=True)
+
+        def relabel(lang: str) -> dict:
+            """Interface labels in the language of the last answered question."""
+            t = render.labels(lang)
+            return {title: gr.update(value=f"## {t['title']}\n{t['intro']}"), msg: gr.update(placeholder=t["placeholder"]),
+                    send: gr.update(value=t["send"]), copy_btn: gr.update(value=t["copy"]),
+                    clear: gr.update(value=t["new_chat"]), plain_box: gr.update(label=t["plain"]),
+                    panel: gr.update(value=render.panel_html(lang)), pick: gr.update(label=t["pick"]),
+                    page_img: gr.update(label=t["page_image"]), examples: gr.update(label=t["examples"])}
+
+        def respond(message: str, chat: list, state: dict | None):
+            state = state or new_session()
+            chat = list(chat or [])
+            message = message or ""
+            lang = state["lang"]
+            chat += [{"role": "user", "content": user_html(message, lang)}, {"role": "assistant", "content": ""}]
+
+            def out(content: str, **more) -> dict:
+                chat[-1] = {"role": "assistant", "content": content}
+                return {chatbot: copy.deepcopy(chat), msg: "", session: state, **more}
+
+            if not backend.ready.is_set():
+                yield out(f"<i>{render.labels(lang)['loading']}</i>")
+                backend.ready.wait()
+            if backend.assistant is None:
+                yield out(render.error_html(backend.error or "assistant unavailable", lang))
+                return
+            from assistant import QuestionError
+
+            answer, text, shown, shown_at = None, "", "", 0.0
+            try:
+                stream = backend.assistant.ask_stream(message, history=list(state["history"]))
+                while True:
+                    with backend.lock:  # held per step, never across a yield (a closed tab must not keep it)
+                        piece = next(stream, None)
+                    if piece is None:
+                        break
+                    if not isinstance(piece, str):
+                        answer = piece
+                        continue
+                    text += piece
+                    if time.monotonic() - shown_at >= STREAM_EVERY_S:  # first piece at once, then coalesced
+                        shown, shown_at = text, time.monotonic()
+                        yield out(render.streaming_html(text))
+                if text != shown:  # the whole text, then the cards replace it
+                    yield out(render.streaming_html(text))
+            except QuestionError as error:
+                yield out(render.error_html(str(error), lang))
+                return
+            except Exception as error:  # keep the session alive whatever happens
+                print(f"error: ask failed: {error!r}", file=sys.stderr, flush=True)
+                yield out(render.error_html(type(error).__name__, lang))
+                return
+            if answer is None:
+                return
+            turn = len(state["turns"])
+            state["history"].append(answer.question)
+            if answer.language in ("pl", "en"):
+                state["lang"] = answer.language
+            kept = {k: v for k, v in answer.to_dict().items() if k in FEEDBACK_FIELDS}  # no contexts: state stays small
+            state["turns"][str(len(chat) - 1)] = {"question": answer.question, "answer": kept}
+            for key, cite in render.cite_keys(answer, turn).items():
+                state["cites"][key] = {"doc": cite.doc, "title": cite.title, "page": cite.page, "quote": cite.quote}
+            labels = relabel(state["lang"])
+            labels[msg] = gr.update(value="", placeholder=render.labels(state["lang"])["placeholder"])
+            choices = render.pick_choices(answer, turn)
+            labels[pick] = gr.update(choices=choices, value=None, label=render.labels(state["lang"])["pick"],
+                                     visible=bool(choices))
+            yield {**out(render.answer_html(answer, turn)), plain: render.plain_text(answer), **labels}
+
+        def open_page(key: str, state: dict | None):
+            state = state or new_session()
+            t = render.labels(state["lang"])
+            cite = state["cites"].get((key or "").split("|")[0])
+            if not cite or backend.settings is None:
+                return gr.update(), gr.update(), gr.update()
+            image, text_html = render.page_view(backend.settings.corpus_dir, cite["doc"], cite["page"], cite["quote"])
+            heading = render.panel_html(state["lang"], cite["title"] or cite["doc"], cite["page"])
+            if image is None and not text_html:
+                text_html = f"<p>{t['page_missing']}</p>"
+            return gr.update(value=image, visible=image is not None), text_html, heading
+
+        def feedback(state: dict | None, data: gr.LikeData):
+            state = state or new_session()
+            index = data.index if isinstance(data.index, int) else data.index[0]
+            turn = state["turns"].get(str(index))
+            if turn is None or backend.settings is None:
+                return
+            answer = turn["answer"]
+            record = {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "rating": "up" if data.liked is True else (
+                      "down" if data.liked is False else str(data.liked)), "question": turn["question"],
+                      "language": answer["language"], "refused": answer["refused"], "mode": answer["mode"],
+                      "answer": answer["answer"], "citations": [
+                          {"marker": c["marker"], "doc": c["doc"], "page": c["page"], "footnotes": c["footnotes"]}
+                          for c in answer["citations"]], "history": state["history"]}
+            path = Path(backend.settings.feedback_file)
+            with backend.feedback_lock:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with open(path, "a", encoding="utf-8") as handle:
+                    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            gr.Info(render.labels(state["lang"])["feedback_thanks"])
+
+        def reset() -> dict:
+            return {**relabel("pl"), chatbot: [], msg: gr.update(value="", placeholder=render.labels("pl")["placeholder"]),
+                    session: None, pick: gr.update(choices=[], value=None, visible=False), plain: "",
+                    page_img: gr.update(value=None, visible=False), page_txt: ""}
+
+        ask_outputs = [chatbot, msg, session, pick, plain, title, send, copy_btn, clear, plain_box, panel, page_img, examples]
+        msg.submit(respond, [msg, chatbot, session], ask_outputs, api_name="chat", concurrency_limit=concurrency)
+        send.click(respond, [msg, chatbot, session], ask_outputs, api_visibility="private", concurrency_limit=concurrency)
+        pick.change(open_page, [pick, session], [page_img, page_txt, panel], api_visibility="private")
+        open_key.change(open_page, [open_key, session], [page_img, page_txt, panel], api_visibility="private")
+        chatbot.like(feedback, [session], None, api_visibility="private")
+        copy_btn.click(None, [plain], None, js=COPY_JS)
+        clear.click(reset, None, ask_outputs + [page_txt], api_visibility="private")
+        chatbot.clear(reset, None, ask_outputs + [page_txt], api_visibility="private")
+
+        def ask_json(question: str, history: list[str] | None = None) -> dict:
+            """The assistant's answer object (DESIGN.md contract) for one question: for testers and scripts."""
+            backend.ready.wait()
+            if backend.assistant is None:
+                raise gr.Error(backend.error or "assistant unavailable")
+            from assistant import QuestionError
+
+            try:
+                with backend.lock:
+                    return backend.assistant.ask(question, history=list(history or [])).to_dict()
+            except QuestionError as error:
+                raise gr.Error(str(error)) from error
+
+        gr.api(ask_json, api_name="answer", concurrency_limit=concurrency)
+
+        def draft(topic_text: str, lang: str):
+            """A cited grant-justification draft for a project topic: (safe Markdown, [.md, .docx] or None when refused)."""
+            backend.ready.wait()
+            if backend.assistant is None:
+                return render.draft_error_markdown(backend.error or "assistant unavailable"), None
+            from assistant.draft import DraftInputError, draft_justification, to_markdown, write_draft_files
+
+            markdown = None
+            try:
+                with backend.lock:  # the same lock as the chat: one assistant call at a time
+                    result = draft_justification(backend.assistant, topic_text or "", lang or "pl")
+                markdown = render.draft_markdown(to_markdown(result))
+                files = [] if result.refused else write_draft_files(result, render.draft_folder(), stem="uzasadnienie")
+            except DraftInputError as error:  # empty, too long, control characters: its one-line reason
+                return render.draft_error_markdown(str(error)), None
+            except Exception as error:  # files unwritable (the draft is still shown) or anything else: the app lives on
+                print(f"error: draft failed: {error!r}", file=sys.stderr, flush=True)
+                return markdown or render.draft_error_markdown(type(error).__name__), None
+            return markdown, [str(path) for path in files] or None
+
+        draft_btn.click(draft, [topic, draft_lang], [draft_md, draft_files], api_name="draft", concurrency_limit=concurrency)
+        topic.submit(draft, [topic, draft_lang], [draft_md, draft_files], api_visibility="private",
+                     concurrency_limit=concurrency)
+    return demo
+
+
+def load_users(auth_file: str | None, env_value: str | None) -> list[tuple[str, str]]:
+    """`user:password` pairs from a file (one per line, # comments) and/or `KLASTRY_UI_USERS` (comma-separated)."""
+    entries = []
+    if auth_file:
+        entries += Path(auth_file).read_text(encoding="utf-8").splitlines()
+    if env_value:
+        entries += env_value.split(",")
+    users = []
+    for entry in (e.strip() for e in entries):
+        if not entry or entry.startswith("#"):
+            continue
+        name, sep, password = entry.partition(":")
+        if not sep or not name or not password:
+            raise ValueError(f"bad login entry {name or entry[:20]!r}: expected user:password")
+        users.append((name.strip(), password))
+    return users
+
+
+def warm_up(url: str, login: tuple[str, str] | None) -> None:
+    """One question through the server's own queue: Gradio's first event costs about a second extra."""
+    try:
+        from gradio_client import Client
+
+        Client(url, auth=login, analytics_enabled=False, verbose=False).predict(EXAMPLES[0], [], api_name="/answer")
+    except Exception as error:  # only a warm-up: the app works without it
+        print(f"warning: warm-up request failed: {error}", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python ui.py", description="Web chat over the cluster report.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    parser.add_argument("--auth-file", help="file of user:password lines; also KLASTRY_UI_USERS=user:pass,...")
+    parser.add_argument("--corpus", help="corpus folder (default from settings)")
+    parser.add_argument("--store", help="store folder (default from settings)")
+    parser.add_argument("--concurrency", type=int, default=2,
+                        help="chat events handled at the same time (default 2); the assistant answers one at a time")
+    parser.add_argument("--max-queue", type=int, default=64, help="questions waiting at most (default 64)")
+    args = parser.parse_args(argv)
+    try:
+        users = load_users(args.auth_file, os.environ.get("KLASTRY_UI_USERS"))
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    backend = Backend({"corpus_dir": args.corpus, "store_dir": args.store})
+    demo = build_app(backend, args.concurrency)
+    demo.queue(max_size=args.max_queue, default_concurrency_limit=args.concurrency)
+    _, local_url, _ = demo.launch(server_name=args.host, server_port=args.port, auth=users or None, share=False,
+                                  prevent_thread_lock=True, show_error=False, css=CSS, js=JS, footer_links=["api"],
+                                  auth_message="Zaloguj się / Log in" if users else None)
+    backend.load()
+    if backend.assistant is not None:
+        warm_up(local_url, users[0] if users else None)
+        print("assistant ready", flush=True)
+    try:
+        demo.block_thread()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,329 @@
+"""Pure rendering helpers for the web chat (ui.py): Answer -> HTML cards, plain text, page view,
+and the grant-draft tab's safe Markdown and per-request download folder.
+
+Every piece of document text (answer, quotes, titles, sections, references, page text) goes
+through `esc` (html.escape) before it is put into HTML, so a corpus file containing `<script>`
+or `<img onerror=...>` is shown as text and runs nothing. Links are only emitted for http(s)
+URLs and DOIs. Draft Markdown goes through `draft_markdown`: its HTML is escaped and link
+syntax broken, so the report's text is shown as text there too.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import re
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import quote as url_quote, urlparse
+
+LABELS = {
+    "pl": {
+        "title": "Asystent raportu o klastrach",
+        "intro": "Zadaj pytanie o raport „Klastry przemysłowe w Polsce”. Każda odpowiedź ma źródła: stronę raportu, "
+                 "rozdział, cytat i przypis z pełnym opisem źródła.",
+        "placeholder": "Zadaj pytanie o raport…",
+        "send": "Wyślij", "new_chat": "Nowa rozmowa", "copy": "Kopiuj odpowiedź jako tekst",
+        "copied": "Skopiowano", "plain": "Odpowiedź ze źródłami (zwykły tekst)",
+        "examples": "Przykładowe pytania", "panel": "Cytowana strona",
+        "pick": "Otwórz stronę źródła", "page_image": "Strona raportu", "page_text": "Tekst strony",
+        "panel_hint": "Kliknij „Pokaż stronę” przy źródle, aby zobaczyć całą stronę z zaznaczonym cytatem.",
+        "sources": "Źródła", "page": "s.", "section": "Rozdział", "footnote": "Przypis",
+        "show_page": "Pokaż stronę", "no_reference": "brak opisu źródła w przypisie",
+        "refusal": "Raport nie zawiera odpowiedzi na to pytanie.",
+        "see_also": "Zobacz też: powiązane fragmenty raportu (to nie jest odpowiedź)",
+        "error": "Nie mogę przyjąć tego pytania", "empty": "(pusta wiadomość)", "loading": "Wczytuję indeks…",
+        "page_missing": "Nie można wyświetlić tej strony", "feedback_thanks": "Dziękujemy za ocenę.",
+    },
+    "en": {
+        "title": "Cluster report assistant",
+        "intro": "Ask about the report on industrial clusters in Poland. Every answer has sources: report page, "
+                 "section, quote and the footnote with the full reference.",
+        "placeholder": "Ask a question about the report…",
+        "send": "Send", "new_chat": "New conversation", "copy": "Copy answer as plain text",
+        "copied": "Copied", "plain": "Answer with sources (plain text)",
+        "examples": "Example questions", "panel": "Cited page",
+        "pick": "Open a source page", "page_image": "Report page", "page_text": "Page text",
+        "panel_hint": "Click “Show page” on a source to see the whole page with the quote highlighted.",
+        "sources": "Sources", "page": "p.", "section": "Section", "footnote": "Footnote",
+        "show_page": "Show page", "no_reference": "the footnote gives no reference",
+        "refusal": "The report does not answer this question.",
+        "see_also": "See also: related passages of the report (not an answer)",
+        "error": "I cannot take this question", "empty": "(empty message)", "loading": "Loading the index…",
+        "page_missing": "This page cannot be shown", "feedback_thanks": "Thank you for the feedback.",
+    },
+}
+
+DRAFT_LABELS = {  # the grant-draft tab (Polish interface; the draft itself is in the chosen language)
+    "tab_chat": "Czat", "tab": "Uzasadnienie wniosku", "topic": "Temat projektu",
+    "placeholder": "np. szkolenia i staże w klastrze ICT", "language": "Język szkicu", "button": "Przygotuj szkic",
+    "files": "Pobierz szkic (.md, .docx)", "error": "Nie mogę przyjąć tego tematu",
+    "intro": "Opisz temat projektu w jednym zdaniu (do 500 znaków). Szkic uzasadnienia składa się wyłącznie z "
+             "dosłownych cytatów z raportu z liczbami, numerowanymi przypisami [n] i bibliografią. Gdy raport nie ma "
+             "danych na ten temat, szkic nie powstaje.",
+}
+DRAFT_PREFIX = "klastry-szkic-"  # per-request folders under tempfile.gettempdir()
+DRAFT_KEEP_S = 3600  # older request folders are removed when a new draft is written
+
+MARKER = re.compile(r"\[(\d{1,3})\]")
+PDFIUM_LOCK = threading.Lock()  # pdfium is not thread-safe: one page render at a time
+PAGE_LINK = "strona-"  # "show page" links are href="#strona-<key>"; ui.py's click handler opens the page
+
+
+def labels(language: str | None) -> dict[str, str]:
+    return LABELS["en" if language == "en" else "pl"]
+
+
+def esc(text: object) -> str:
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def one_line(markup: str) -> str:
+    """Chat messages go through Markdown: keep HTML on one line so no blank line ends the HTML block."""
+    return re.sub(r"\s*\n\s*", " ", markup)
+
+
+def safe_href(url: str | None = None, doi: str | None = None) -> str | None:
+    if doi:
+        return "https://doi.org/" + url_quote(doi.strip(), safe="/:;()._-")
+    if url and urlparse(url.strip()).scheme in ("http", "https"):
+        return url.strip()
+    return None
+
+
+def link(url: str | None = None, doi: str | None = None) -> str:
+    href = safe_href(url, doi)
+    if not href:
+        return ""
+    text = f"DOI {doi}" if doi else url
+    return f'<a href="{esc(href)}" target="_blank" rel="noopener noreferrer nofollow">{esc(text)}</a>'
+
+
+def text_html(text: str) -> str:
+    """Escaped text with [n] markers as superscript references and line breaks kept."""
+    escaped = esc(text).replace("\r", "")
+    escaped = MARKER.sub(r'<sup class="cite-ref">[\1]</sup>', escaped)
+    return escaped.replace("\n", "<br>")
+
+
+def streaming_html(text: str) -> str:
+    return f'<div class="answer streaming">{text_html(text)}</div>'
+
+
+def reference_html(reference: str, url: str | None, doi: str | None) -> str:
+    """The full footnote reference, escaped, with its URL/DOI clickable (in place when the text contains it)."""
+    href = safe_href(url, doi)
+    for needle in (doi, url):
+        if href and needle and needle in reference:
+            before, _, after = reference.partition(needle)
+            anchor = f'<a href="{esc(href)}" target="_blank" rel="noopener noreferrer nofollow">{esc(needle)}</a>'
+            return esc(before) + anchor + esc(after)
+    return " ".join(part for part in (esc(reference), link(url, doi)) if part)
+
+
+def source_lines(citation, lang: str) -> list[str]:
+    t = labels(lang)
+    lines = []
+    for source in citation.sources:
+        ref = reference_html(source.reference or "", source.url, source.doi) or f"<i>{t['no_reference']}</i>"
+        lines.append(f'<li><span class="fn">{t["footnote"]} {int(source.footnote)}</span>: {ref}</li>')
+    cited = {int(s.footnote) for s in citation.sources}
+    for number in citation.footnotes:
+        if int(number) not in cited:
+            lines.append(f'<li><span class="fn">{t["footnote"]} {int(number)}</span></li>')
+    return lines
+
+
+def citation_card(citation, lang: str, key: str, label: str | None = None) -> str:
+    t = labels(lang)
+    head = label or f"[{int(citation.marker)}]"
+    where = f"{t['page']} {int(citation.page)}" if citation.page else ""
+    sources = source_lines(citation, lang)
+    return (
+        '<div class="source-card">'
+        f'<div class="card-head"><span class="card-num">{esc(head)}</span> '
+        f'<span class="card-page">{esc(where)}</span> · <span class="card-doc">{esc(citation.title or citation.doc)}</span> '
+        f'<a class="open-page" href="#{PAGE_LINK}{esc(key)}" role="button">{t["show_page"]}</a></div>'
+        f'<div class="card-section">{t["section"]}: {esc(citation.section)}</div>'
+        f'<blockquote class="card-quote"><mark>{esc(citation.quote)}</mark></blockquote>'
+        + (f'<ul class="card-sources">{"".join(sources)}</ul>' if sources else "")
+        + "</div>"
+    )
+
+
+def answer_html(answer, turn: int) -> str:
+    """The final chat message: answer text, refusal notice, numbered source cards, see-also apart."""
+    t = labels(answer.language)
+    parts = [f'<div class="answer-block" lang="{esc(answer.language)}">']
+    if answer.refused and answer.language in LABELS:  # other languages get the assistant's own note only
+        parts.append(f'<div class="refusal-notice" role="status">⚠️ {t["refusal"]}</div>')
+    parts.append(f'<div class="answer">{text_html(answer.answer)}</div>')
+    if answer.citations:
+        cards = "".join(citation_card(c, answer.language, cite_key(turn, c.marker)) for c in answer.citations)
+        parts.append(f'<div class="sources"><div class="sources-title">{t["sources"]}</div>{cards}</div>')
+    if answer.see_also:
+        cards = "".join(citation_card(c, answer.language, cite_key(turn, f"s{i}"), label=f"↗ {i}")
+                        for i, c in enumerate(answer.see_also, start=1))
+        parts.append(f'<div class="see-also"><div class="see-also-title">{t["see_also"]}</div>{cards}</div>')
+    parts.append("</div>")
+    return one_line("".join(parts))
+
+
+def error_html(message: str, lang: str) -> str:
+    return f'<div class="input-error" role="alert">⚠️ <b>{labels(lang)["error"]}</b>: {esc(message)}</div>'
+
+
+def panel_html(lang: str, title: str | None = None, page: int | None = None) -> str:
+    """The side panel's heading: which document and page it shows, or how to open one."""
+    t = labels(lang)
+    if title is None:
+        return f'<h3 class="panel-heading">{t["panel"]}</h3><p>{t["panel_hint"]}</p>'
+    return f'<h3 class="panel-heading">{t["panel"]}: {esc(title)}, {t["page"]} {int(page or 0)}</h3>'
+
+
+def cite_key(turn: int, marker) -> str:
+    return f"{turn}-{marker}"
+
+
+def cite_keys(answer, turn: int) -> dict[str, object]:
+    keys = {cite_key(turn, c.marker): c for c in answer.citations}
+    keys.update({cite_key(turn, f"s{i}"): c for i, c in enumerate(answer.see_also, start=1)})
+    return keys
+
+
+def pick_choices(answer, turn: int) -> list[tuple[str, str]]:
+    t = labels(answer.language)
+    return ([(f"[{c.marker}] {t['page']} {c.page}", cite_key(turn, c.marker)) for c in answer.citations]
+            + [(f"↗ {i} {t['page']} {c.page}", cite_key(turn, f"s{i}")) for i, c in enumerate(answer.see_also, 1)])
+
+
+def plain_text(answer) -> str:
+    """The answer with its sources, for pasting into a grant justification."""
+    t = labels(answer.language)
+    lines = [t["refusal"]] if answer.refused and answer.language in LABELS else []
+    lines.append(answer.answer.strip())
+    for title, citations, numbered in ((t["sources"], answer.citations, True), (t["see_also"], answer.see_also, False)):
+        if not citations:
+            continue
+        lines += ["", f"{title}:"]
+        for i, c in enumerate(citations, start=1):
+            head = f"[{c.marker}]" if numbered else f"{i}."
+            lines.append(f"{head} {c.title or c.doc}, {t['page']} {c.page}, {c.section}")
+            lines.append(f"    „{c.quote}”")
+            for s in c.sources:
+                href = safe_href(s.url, s.doi)
+                ref = s.reference + (f" {href}" if href and href not in s.reference else "")
+                lines.append(f"    {t['footnote']} {s.footnote}: {ref}")
+    return "\n".join(lines)
+
+
+# ---- the cited page -------------------------------------------------------------------------
+
+def _normalized(text: str) -> tuple[str, list[int]]:
+    """Lower-case letters and digits only, with each kept character's index in `text`."""
+    kept = [(i, ch.lower()) for i, ch in enumerate(text) if ch.isalnum()]
+    return "".join(ch for _, ch in kept), [i for i, _ in kept]
+
+
+def quote_spans(page_text: str, quote: str, min_run: int = 12) -> list[tuple[int, int]]:
+    """Character spans of `page_text` that match the quote, ignoring spacing, line breaks,
+    punctuation and glued footnote numbers. Returns merged [start, end) spans."""
+    page_norm, page_index = _normalized(page_text)
+    quote_norm, _ = _normalized(quote)
+    if not page_norm or not quote_norm:
+        return []
+    matcher = difflib.SequenceMatcher(None, page_norm, quote_norm, autojunk=False)
+    least = min(min_run, len(quote_norm))
+    spans: list[tuple[int, int]] = []
+    for block in matcher.get_matching_blocks():
+        if block.size >= least:
+            start, end = page_index[block.a], page_index[block.a + block.size - 1] + 1
+            if spans and start - spans[-1][1] <= 3:
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((start, end))
+    return spans
+
+
+def highlighted_html(page_text: str, quote: str) -> str:
+    out, pos = [], 0
+    for start, end in quote_spans(page_text, quote):
+        out += [esc(page_text[pos:start]), f"<mark>{esc(page_text[start:end])}</mark>"]
+        pos = end
+    out.append(esc(page_text[pos:]))
+    return '<div class="page-text">' + "".join(out).replace("\r", "").replace("\n", "<br>") + "</div>"
+
+
+def resolve_doc(corpus_dir: Path, doc: str) -> Path | None:
+    """The corpus file a citation names; None when it is missing or outside the corpus folder."""
+    root = Path(corpus_dir).resolve()
+    path = (root / doc).resolve()
+    return path if path.is_file() and root in path.parents else None
+
+
+def page_view(corpus_dir: Path, doc: str, page: int, quote: str, scale: float = 1.6):
+    """(PIL image or None, escaped page text HTML with the quote marked)."""
+    path = resolve_doc(corpus_dir, doc)
+    if path is None:
+        return None, ""
+    if path.suffix.lower() != ".pdf":
+        pages = path.read_text(encoding="utf-8", errors="replace").split("\f")
+        text = pages[page - 1] if 1 <= page <= len(pages) else ""
+        return None, highlighted_html(text, quote)
+    return render_pdf_page(path, page, quote, scale)
+
+
+def render_pdf_page(path: Path, page: int, quote: str, scale: float = 1.6):
+    """The PDF page as an image with the quote's lines painted yellow, and its text with the quote marked."""
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageDraw
+
+    with PDFIUM_LOCK:
+        pdf = pdfium.PdfDocument(str(path))
+        try:
+            if not 1 <= page <= len(pdf):
+                return None, ""
+            pdf_page = pdf[page - 1]
+            textpage = pdf_page.get_textpage()
+            text = textpage.get_text_range()
+            image = pdf_page.render(scale=scale).to_pil().convert("RGB")
+            height = pdf_page.get_height()
+            overlay = image.copy()
+            draw = ImageDraw.Draw(overlay)
+            aligned = len(text) == textpage.count_chars()  # one char per index: spans map to pdfium indices
+            for start, end in quote_spans(text, quote) if aligned else []:
+                for i in range(textpage.count_rects(start, end - start)):
+                    left, bottom, right, top = textpage.get_rect(i)
+                    draw.rectangle((left * scale - 2, (height - top) * scale - 2, right * scale + 2,
+                                    (height - bottom) * scale + 2), fill=(255, 225, 0))
+            return Image.blend(image, overlay, 0.45), highlighted_html(text, quote)
+        finally:
+            pdf.close()
+
+
+# ---- the grant-draft tab ------------------------------------------------------------------------
+
+def draft_markdown(markdown: str) -> str:
+    """Draft Markdown made inert for gr.Markdown: HTML from the corpus (or the topic) is escaped, so it is
+    shown as text; `](` is escaped, so no [text](javascript:...) link or image is formed. [n] markers stay."""
+    return html.escape(markdown, quote=False).replace("](", "]\\(")
+
+
+def draft_error_markdown(message: str) -> str:
+    return f"⚠️ **{DRAFT_LABELS['error']}**: {draft_markdown(message)}"
+
+
+def draft_folder(root: str | Path | None = None) -> Path:
+    """A new folder for one request's draft files under the system temp folder; folders of requests
+    older than DRAFT_KEEP_S are removed first (the served copies live in Gradio's own cache)."""
+    root = Path(root or tempfile.gettempdir())
+    for old in root.glob(DRAFT_PREFIX + "*"):
+        try:
+            if time.time() - old.stat().st_mtime > DRAFT_KEEP_S:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:  # removed by a concurrent request
+            pass
+    return Path(tempfile.mkdtemp(prefix=DRAFT_PREFIX, dir=root))
