@@ -218,6 +218,8 @@ def _inherit_markers(sentences: list[ParsedSentence]) -> None:
         if _names_own_source(paragraph):
             continue
         ahead = _marker_ahead(paragraphs, index)
+        if ahead is None and _is_list_item(paragraph):
+            ahead = _lead_in_marker(paragraphs, index)
         pending = ahead
         for sentence in reversed(paragraph):
             if sentence.markers:
@@ -225,6 +227,18 @@ def _inherit_markers(sentences: list[ParsedSentence]) -> None:
                 sentence.footnotes = list(sentence.markers)
             elif pending is not None:
                 sentence.footnotes = [pending]
+
+
+def _lead_in_marker(paragraphs: list[list[ParsedSentence]], index: int) -> int | None:
+    """A list item with nothing ahead takes the marker of the lead-in it belongs to ("... to⁵⁵:")."""
+    for paragraph in reversed(paragraphs[:index]):
+        if paragraph[0].section != paragraphs[index][0].section:
+            return None
+        if _is_list_item(paragraph):
+            continue
+        markers = [n for s in paragraph for n in s.markers]
+        return markers[-1] if markers and paragraph[-1].text.rstrip().endswith(":") else None
+    return None
 
 
 def _marker_ahead(paragraphs: list[list[ParsedSentence]], index: int) -> int | None:
