@@ -11,7 +11,7 @@ from .citations import make_citation
 from .embeddings import embedder_name, make_embedder
 from .errors import QuestionError
 from .extractive import (HAS_FIGURE, QUANTITY, SOURCE_QUESTION, SentenceIndex, counted_noun, counts, hard_keys, keys_satisfied,
-                         leaning_sentence, mostly_unknown, pick_sentences, question_terms, score_sentences)
+                         has_phrase, leaning_sentence, mostly_unknown, phrase_keys, pick_sentences, question_terms, score_sentences)
 from .glossary import ACRONYMS, expand_query
 from .language import detect_language, resolve_follow_up
 from .lexical import LexicalIndex, tokenize
@@ -21,6 +21,7 @@ from .store import StoreError, check_embedder, chroma_client, get_collection, lo
 from .types import Answer, Citation, Context
 
 REFUSE_BELOW = 0.15  # best sentence's question coverage; calibrated on eval/questions.yaml (see README)
+ANSWER_ABOVE = 1.1  # ...unless the sentence fits the question well by meaning (combined score)
 FRAMING = {"pl": "Według raportu:", "en": "According to the report:"}
 REFUSAL = {
     "pl": "Raport nie podaje tej informacji.",
@@ -100,15 +101,17 @@ class Assistant:
             scored = sorted(scored, key=lambda s: -(s.score + (0.1 if counts(s.text, noun) else 0.0)))
         keys = hard_keys(query, language, self.sentences)
         wants_figure = bool(QUANTITY.search(question))
+        phrases = phrase_keys(question) if language == "pl" else []
         wants_source = bool(SOURCE_QUESTION.search(question))
         eligible = [s for s in scored[:15]
                     if (s.chunk.kind == "report" or wants_source) and keys_satisfied(keys, self._answer_terms(s))
                     and (not wants_figure or HAS_FIGURE.search(self._answer_text(s)))
-                    and (not noun or counts(self._answer_text(s), noun))]
+                    and (not noun or counts(self._answer_text(s), noun))
+                    and all(has_phrase(p, s.chunk.text) for p in phrases)]
         chosen = pick_sentences(eligible, question)
         self.last_decision = {"keys": keys, "eligible": len(eligible),
                               "score": chosen[0].score if chosen else 0.0, "coverage": chosen[0].coverage if chosen else 0.0}
-        answerable = bool(chosen) and chosen[0].coverage >= REFUSE_BELOW
+        answerable = bool(chosen) and (chosen[0].coverage >= REFUSE_BELOW or chosen[0].score >= ANSWER_ABOVE)
         if language == "pl" and mostly_unknown(question, self.sentences):
             answerable = False
         terms = question_terms(expanded)

@@ -232,7 +232,24 @@ def hard_keys(question: str, language: str, index: "SentenceIndex") -> list[set[
     if language != "en":
         for match in REGION_ADJECTIVE.finditer(question.lower()):
             keys.append(set(tokenize(match.group(1))))
+        # a capitalised name of several words ("Krajowych Klastrów Kluczowych") must appear whole
     return keys
+
+
+def phrase_keys(question: str) -> list[list[str]]:
+    """Capitalised names of several words ("Krajowych Klastrów Kluczowych"): their lemmas in a row."""
+    phrases = []
+    for match in re.finditer(r"(?<![.?!]\s)(?<!^)\b([A-ZĄĆĘŁŃÓŚŹŻ][\w-]+(?:\s+[A-ZĄĆĘŁŃÓŚŹŻ][\w-]+)+)", question):
+        parts = tokenize(match.group(1))
+        if len(parts) >= 2 and not set(parts) <= SCOPE_WORDS:
+            phrases.append(parts)
+    return phrases
+
+
+def has_phrase(phrase: list[str], text: str) -> bool:
+    tokens = tokenize(text)
+    n = len(phrase)
+    return any(tokens[i:i + n] == phrase for i in range(len(tokens) - n + 1))
 
 
 def mostly_unknown(question: str, index: "SentenceIndex") -> bool:
