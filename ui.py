@@ -213,7 +213,7 @@ def build_app(backend: Backend, concurrency: int = 2) -> gr.Blocks:
 
             answer, text, shown, shown_at = None, "", "", 0.0
             try:
-                stream = backend.assistant.ask_stream(message, history=list(state["history"]))
+                stream = backend.assistant.answer(message, history=list(state["history"]), stream=True)
                 while True:
                     with backend.lock:  # held per step, never across a yield (a closed tab must not keep it)
                         piece = next(stream, None)

@@ -162,6 +162,20 @@ class Assistant:
             yield piece
         yield answer
 
+    def answer(self, question: str, history: list[str] | None = None, k: int | None = None,
+               stream: bool = False, llm: bool | None = None):
+        """`ask` in the configured mode: extractive, or an LLM answer that must pass the grounding check.
+
+        `llm=None` follows settings (`KLASTRY_LLM_BACKEND`); with `stream=True` it yields text
+        pieces and then the final Answer.
+        """
+        use_llm = self.settings.llm_backend != "none" if llm is None else llm
+        if use_llm:
+            from .llm import answer_with_llm
+
+            return answer_with_llm(self, question, history=history, stream=stream)
+        return self.ask_stream(question, history=history, k=k) if stream else self.ask(question, history=history, k=k)
+
     def as_runnable(self):
         """The ask pipeline as a LangChain Runnable: str or {"question", "history"} in, answer dict out."""
         from langchain_core.runnables import RunnableLambda

@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--k", type=int, help="contexts to retrieve per question (default: settings.top_k)")
     run.add_argument("--baseline", action="store_true", help="also score the textbook LangChain pipeline")
     run.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    run.add_argument("--llm", action="store_true",
+                     help="answer in LLM mode (KLASTRY_LLM_BACKEND...); adds fallback and hallucinated-figure rates")
     report = commands.add_parser("report", help="re-score saved results and write the report")
     report.add_argument("--results", type=Path, required=True, help="results JSONL written by `run`")
     report.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
@@ -44,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             load_questions(args.questions)  # fail fast on a bad file, before loading any model
             run = run_eval(args.questions, k=args.k, out=args.out, report_dir=args.report, baseline=args.baseline,
-                           show_progress=not args.json or sys.stderr.isatty())
+                           show_progress=not args.json or sys.stderr.isatty(), llm=args.llm)
         else:
             run = rescore(args.results, args.questions, args.report, args.k)
     except (EvalError, StoreError) as error:  # bad question file, no index yet, bad setting: one line

@@ -104,13 +104,17 @@ class EvalRun:
         return failures
 
 
-def ask_all(assistant, questions: list[dict], k: int | None, show_progress: bool = True) -> tuple[list[dict], list[float]]:
+def ask_all(assistant, questions: list[dict], k: int | None, show_progress: bool = True,
+            llm: bool = False) -> tuple[list[dict], list[float]]:
     """One answer dict (plus `id`) per question, and the wall-clock ms of each ask."""
     results, walls = [], []
     for question in tqdm(questions, desc="eval", unit="q", disable=not show_progress, file=sys.stderr):
         started = time.perf_counter()
         try:
-            answer = assistant.ask(question["question"], history=question["history"], k=k).to_dict()
+            if llm:
+                answer = assistant.answer(question["question"], history=question["history"], llm=True).to_dict()
+            else:
+                answer = assistant.ask(question["question"], history=question["history"], k=k).to_dict()
         except Exception as error:  # one broken question must not stop the run
             answer = {"question": question["question"], "error": f"{type(error).__name__}: {error}"}
         walls.append(round((time.perf_counter() - started) * 1000, 1))
@@ -133,6 +137,17 @@ def score_all(questions: list[dict], results: list[dict], source_of: dict, k: in
     return scores, metrics
 
 
+def llm_rates(results: list[dict]) -> dict:
+    """LLM mode: how often the model's answer was shown, fell back, or carried unsupported figures."""
+    answered = [r for r in results if not r.get("refused") and "error" not in r]
+    fallback = [r for r in answered if r.get("mode") == "extractive-fallback"]
+    unsupported = [r for r in answered if (r.get("grounding") or {}).get("unsupported_numbers")]
+    total = max(1, len(answered))
+    return {"llm_answers": len(answered), "llm_shown": len(answered) - len(fallback),
+            "llm_fallback_rate": round(len(fallback) / total, 3),
+            "llm_hallucinated_figure_rate": round(len(unsupported) / total, 3)}
+
+
 def write_results(results: list[dict], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8") as handle:
@@ -143,7 +158,7 @@ def write_results(results: list[dict], path: Path) -> None:
 def run_eval(questions_path: Path | str = DEFAULT_QUESTIONS, settings=None, k: int | None = None,
              out: Path | str | None = None, report_dir: Path | str | None = DEFAULT_REPORT_DIR,
              baseline: bool = False, show_progress: bool = True, assistant=None,
-             build_store: bool = True) -> EvalRun:
+             build_store: bool = True, llm: bool = False) -> EvalRun:
     """Ask every question, score, optionally run the baseline, write results.jsonl and the report.
 
     `assistant`: an already loaded Assistant over the same `settings` (tests share one); else one is loaded,
@@ -162,10 +177,12 @@ def run_eval(questions_path: Path | str = DEFAULT_QUESTIONS, settings=None, k: i
     assistant = assistant or Assistant.load(settings)
     source_of = load_snapshot(settings).footnote_source
     loaded = time.perf_counter()
-    results, walls = ask_all(assistant, questions, k, show_progress)
+    results, walls = ask_all(assistant, questions, k, show_progress, llm=llm)
     asked = time.perf_counter()
     effective_k = k or settings.top_k
     scores, metrics = score_all(questions, results, source_of, effective_k, walls)
+    if llm:
+        metrics.update(llm_rates(results))
     baseline_result = None
     if baseline:
         baseline_result = run_baseline_for(questions, settings, show_progress)
