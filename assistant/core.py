@@ -14,7 +14,7 @@ from .extractive import (HAS_FIGURE, QUANTITY, SOURCE_QUESTION, SentenceIndex, c
                          has_phrase, leaning_sentence, mostly_unknown, phrase_keys, pick_sentences, question_terms, score_sentences)
 from .glossary import ACRONYMS, expand_query
 from .language import detect_language, resolve_follow_up
-from .lexical import LexicalIndex, tokenize
+from .lexical import LexicalIndex, load_lemma_cache, tokenize, warm_lemmatizer
 from .retrieval import HybridRetriever, HybridSearch
 from .settings import Settings
 from .store import StoreError, check_embedder, chroma_client, get_collection, load_snapshot
@@ -56,7 +56,8 @@ class Assistant:
 
             reranker = CrossEncoder(settings.reranker, device="cpu")
         search = HybridSearch(snapshot, collection, make_embedder(settings.embedder), lexical, reranker)
-        tokenize("klastrów")  # load the lemma dictionary now, not on the first question
+        load_lemma_cache(snapshot.generation_dir / "lemmas.json")
+        warm_lemmatizer()  # words outside the report's vocabulary need simplemma's dictionary
         vectors, keys = None, None
         if (snapshot.generation_dir / "sentence_vectors.npy").exists():
             import json

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,9 +31,38 @@ def normalize_number(token: str) -> str:
     return re.sub(r"[ \u00a0\u202f]", "", token).replace(",", ".")
 
 
+# word -> lemma for the corpus vocabulary, saved with the index: questions made of the report's
+# own words need not wait for simplemma's Polish dictionary (about 5 s to load)
+LEMMA_CACHE: dict[str, str] = {}
+_SIMPLEMMA_LOCK = threading.Lock()  # one dictionary load at a time (two would double the memory peak)
+
+
+def _simplemma(word: str) -> str:
+    with _SIMPLEMMA_LOCK:
+        return simplemma.lemmatize(word, lang=("pl", "en"))
+
+
 @lru_cache(maxsize=50000)
 def _lemma(word: str) -> str:
-    return simplemma.lemmatize(word, lang=("pl", "en"))
+    cached = LEMMA_CACHE.get(word)
+    return cached if cached is not None else _simplemma(word)
+
+
+def vocabulary_lemmas(texts: list[str]) -> dict[str, str]:
+    """The lemma of every lower-cased word in the texts (what the cache file holds)."""
+    words = {m.group().lower() for text in texts for m in WORD.finditer(text)}
+    return {w: _simplemma(w) for w in sorted(words)}
+
+
+def load_lemma_cache(path: Path) -> None:
+    if path.exists():
+        LEMMA_CACHE.update(json.loads(path.read_text(encoding="utf-8")))
+        _lemma.cache_clear()
+
+
+def warm_lemmatizer() -> None:
+    """Load simplemma's dictionaries in the background, for words outside the cache."""
+    threading.Thread(target=_simplemma, args=("klastrów",), daemon=True).start()
 
 
 def tokenize(text: str) -> list[str]:
