@@ -7,6 +7,8 @@ import time
 import unicodedata
 from typing import Iterator
 
+import numpy as np
+
 from .citations import make_citation
 from .embeddings import embedder_name, make_embedder
 from .errors import QuestionError
@@ -93,8 +95,6 @@ class Assistant:
         query = resolve_follow_up(question, history)
         expanded = expand_query(query, language)
         contexts = self.search.search(query, k, lexical_query=expanded)
-        import numpy as np
-
         query_vector = np.asarray(self.search.last_query_vector, dtype=np.float32)
         scored = score_sentences(query, expanded, contexts, self.snapshot.chunks, self.sentences, language, query_vector)
         noun = counted_noun(question, language)
@@ -104,14 +104,8 @@ class Assistant:
         wants_figure = bool(QUANTITY.search(question))
         phrases = phrase_keys(question) if language == "pl" else []
         wants_source = bool(SOURCE_QUESTION.search(question))
-        eligible = [s for s in scored[:15]
-                    if (s.chunk.kind == "report" or wants_source) and keys_satisfied(keys, self._answer_terms(s))
-                    and (not wants_figure or HAS_FIGURE.search(self._answer_text(s)))
-                    and (not noun or counts(self._answer_text(s), noun))
-                    and all(has_phrase(p, s.chunk.text) for p in phrases)]
+        eligible = [s for s in scored[:15] if self._can_answer(s, keys, phrases, noun, wants_figure, wants_source)]
         chosen = pick_sentences(eligible, question)
-        self.last_decision = {"keys": keys, "eligible": len(eligible),
-                              "score": chosen[0].score if chosen else 0.0, "coverage": chosen[0].coverage if chosen else 0.0}
         answerable = bool(chosen) and (chosen[0].coverage >= REFUSE_BELOW or chosen[0].score >= ANSWER_ABOVE)
         if language == "pl" and mostly_unknown(question, self.sentences):
             answerable = False
@@ -137,6 +131,20 @@ class Assistant:
             parts.append(f"„{quote}” [{marker}]")
         return Answer(question, language, " ".join(parts), False, citations=citations, contexts=contexts,
                       latency_ms=_ms(started))
+
+    def _can_answer(self, sentence, keys, phrases, noun, wants_figure: bool, wants_source: bool) -> bool:
+        """The hard conditions: the question's names and years present, a figure when one is asked for,
+        a figure that counts what was asked about ("ile klastrów"), multi-word names as written."""
+        if sentence.chunk.kind != "report" and not wants_source:
+            return False
+        if not keys_satisfied(keys, self._answer_terms(sentence)):
+            return False
+        text = self._answer_text(sentence)
+        if wants_figure and not HAS_FIGURE.search(text):
+            return False
+        if noun and not counts(text, noun):
+            return False
+        return all(has_phrase(p, sentence.chunk.text) for p in phrases)
 
     def _answer_text(self, sentence) -> str:
         lean = leaning_sentence(sentence, set(), self.sentences)

@@ -13,7 +13,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from .lexical import tokenize
+from .lexical import NUMBER, WORD, _lemma, normalize_number, tokenize
 from .types import Chunk, Context
 
 QUANTITY = re.compile(
@@ -177,11 +177,13 @@ def counts(sentence: str, noun: str) -> bool:
     return False
 
 
-def tokenize_with_numbers(text: str) -> list[str]:
-    from .lexical import NUMBER, WORD, _lemma, normalize_number
+TOKEN = re.compile(f"{NUMBER.pattern}|{WORD.pattern}")
 
+
+def tokenize_with_numbers(text: str) -> list[str]:
+    """Every word's lemma and every number in order, stop words kept (for "było ich 18")."""
     out = []
-    for match in re.finditer(f"{NUMBER.pattern}|{WORD.pattern}", text):
+    for match in TOKEN.finditer(text):
         token = match.group()
         out.append(normalize_number(token) if token[0].isdigit() else _lemma(token.lower()).lower())
         if token[0].isdigit() and text[match.end():match.end() + 1] == "%":
