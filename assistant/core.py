@@ -13,7 +13,7 @@ from .citations import make_citation
 from .embeddings import embedder_name, make_embedder
 from .errors import QuestionError
 from .extractive import (HAS_FIGURE, QUANTITY, SOURCE_QUESTION, SentenceIndex, counted_noun, counts, hard_keys, keys_satisfied,
-                         has_phrase, leaning_sentence, mostly_unknown, phrase_keys, pick_sentences, question_terms, score_sentences)
+                         has_phrase, leaning_sentence, mostly_unknown, sourced_original, phrase_keys, pick_sentences, question_terms, score_sentences)
 from .glossary import ACRONYMS, expand_query
 from .language import detect_language, resolve_follow_up
 from .lexical import LexicalIndex, load_lemma_cache, tokenize, warm_lemmatizer
@@ -106,7 +106,10 @@ class Assistant:
         wants_source = bool(SOURCE_QUESTION.search(question))
         eligible = [s for s in scored[:15] if self._can_answer(s, keys, phrases, noun, wants_figure, wants_source)]
         chosen = pick_sentences(eligible, question)
-        answerable = bool(chosen) and (chosen[0].coverage >= REFUSE_BELOW or chosen[0].score >= ANSWER_ABOVE)
+        original = sourced_original(chosen[0], self.sentences, self.snapshot.chunks) if chosen else None
+        if original is not None and original.text not in [s.text for s in chosen]:
+            chosen = [chosen[0], original] + chosen[1:2]
+        answerable = any(s.coverage >= REFUSE_BELOW or s.score >= ANSWER_ABOVE for s in chosen)
         if language == "pl" and mostly_unknown(question, self.sentences):
             answerable = False
         terms = question_terms(expanded)

@@ -25,7 +25,7 @@ COMPARISON = re.compile(r"\b(porówna|w porównaniu|a ile|versus|vs\.?|compare|c
 LEANS_BACK = re.compile(r"^(był[aoy]?\s+(on|ona|ono|ich)|było ich|wśród nich|z nich|dotyczy to|wynika to|jest to|to\s|"
                         r"klaster ten|ponadto|jednocześnie|dzięki (temu|platformom)|przykładem)|\b(ich|nich)\s+\d", re.IGNORECASE)
 HAS_FIGURE = re.compile(r"(?<![\d.,])(?!(?:19|20)\d\d(?!\d))\d+(?:[ ,]\d+)*(?![.]\d)(?!\d)")
-COUNTED = re.compile(r"(?<!\bo )\b(?:ile|ilu|how many)\s+(?:(?:jest|było|są|było|ma|mają|had|have|are|were|is|did|do|the)\s+)*([^\W\d_]+)", re.IGNORECASE)
+COUNTED = re.compile(r"(?<!\bo )(?<!\bna )\b(?:ile|ilu|how many)\s+(?:(?:jest|było|są|było|ma|mają|had|have|are|were|is|did|do|the)\s+)*([^\W\d_]+)", re.IGNORECASE)
 NUMBER_TOKEN = re.compile(r"^\d")
 
 
@@ -136,23 +136,47 @@ def score_sentences(question: str, expanded: str, contexts: list[Context], chunk
 
 
 def counted_noun(question: str, language: str) -> str | None:
-    """The lemma of what a how-many question counts ("Ile klastrów..." -> "klaster")."""
+    """The lemma of what a how-many question counts ("Ile klastrów..." -> "klaster").
+
+    English: the head of the noun phrase ("how many business support institutions" ->
+    institutions), translated through the glossary; a word it cannot translate is not checked.
+    """
     match = COUNTED.search(question)
     if not match:
         return None
-    following = re.findall(r"[^\W\d_]+", question[match.start(1):])[:3]
-    for word in following:  # skip "Polish" in "how many Polish clusters": the report's scope, not the noun
+    following = re.findall(r"[^\W\d_]+", question[match.start(1):])
+    if language == "en":
+        return _english_head(following)
+    for word in following[:3]:  # skip "Polish" in "ile polskich klastrów": the report's scope, not the noun
         word = word.lower()
-        if word in NOT_COUNTED or (language == "pl" and word.endswith(("ł", "ła", "ło", "ły", "li", "ć"))):
-            return None  # "ile wyniosły", "ile razy", "o ile procent": not a count of things
-        if language == "en":
-            from .glossary import EN_TO_PL
-
-            word = EN_TO_PL.get(word, word).split()[0]
+        if word in PRONOUNS or word in NOT_COUNTED or word.endswith(("ł", "ła", "ło", "ły", "li", "ć")):
+            return None  # "ile ich", "ile wyniosły", "ile razy", "o ile procent": not a count of named things
         lemmas = tokenize(word)
         if lemmas and lemmas[0] not in ("polska", "polski"):
             return lemmas[0]
     return None
+
+
+EN_PHRASE_END = {"are", "is", "was", "were", "did", "do", "does", "have", "has", "had", "in", "of", "on", "at", "by",
+                 "for", "with", "from", "does", "that", "which", "and", "or", "to", "there", "took", "can", "will",
+                 "would", "according", "per", "out", "across", "among", "between", "during"}
+
+
+def _english_head(words: list[str]) -> str | None:
+    from .glossary import EN_TO_PL
+
+    phrase = []
+    for word in words[:5]:
+        if word.lower() in EN_PHRASE_END:
+            break
+        phrase.append(word.lower())
+    if not phrase or phrase[-1] in NOT_COUNTED or phrase[-1] in ("them", "they", "these", "those"):
+        return None
+    translated = EN_TO_PL.get(phrase[-1])
+    if translated is None:
+        return None
+    lemmas = tokenize(translated.split()[0])
+    return lemmas[0] if lemmas and lemmas[0] not in ("polska", "polski") else None
 
 
 PRONOUNS = {"ich", "nich", "on", "one", "oni", "ona"}
@@ -205,7 +229,7 @@ def hard_keys(question: str, language: str, index: "SentenceIndex") -> list[set[
     ("w województwie śląskim"): a passage about Poland does not answer a question about
     Germany, nor a 2025 figure a question about 2020. Common words never become keys.
     """
-    from .glossary import ACRONYMS, EN_TO_PL
+    from .glossary import ACRONYMS, EN_NAMES, EN_TO_PL
 
     keys: list[set[str]] = []
     for sentence in re.split(r"[.?!]\s+", question):
@@ -214,6 +238,10 @@ def hard_keys(question: str, language: str, index: "SentenceIndex") -> list[set[
             lower = token.lower()
             if token.isdigit() and len(token) == 4 and token[:2] in ("19", "20"):
                 keys.append({token})
+            elif language == "en" and token[:1].isupper() and lower in EN_NAMES:
+                keys.append({lower} | set(tokenize(EN_NAMES[lower])))  # Germany -> niemcy, niemiecki
+            elif language == "en" and token.isupper() and lower in EN_TO_PL:
+                keys.append({lower} | set(tokenize(EN_TO_PL[lower])))  # GDP -> pkb
             elif token.isupper() and lower in ACRONYMS:
                 keys.append({lower, "&" + "&".join(tokenize(ACRONYMS[lower])[:3])})
             elif token.isupper() and len(token) >= 3:
@@ -243,15 +271,24 @@ def phrase_keys(question: str) -> list[list[str]]:
     phrases = []
     for match in re.finditer(r"(?<![.?!]\s)(?<!^)\b([A-ZĄĆĘŁŃÓŚŹŻ][\w-]+(?:\s+[A-ZĄĆĘŁŃÓŚŹŻ][\w-]+)+)", question):
         parts = tokenize(match.group(1))
-        if len(parts) >= 2 and not set(parts) <= SCOPE_WORDS:
+        while parts and parts[0] in SCOPE_WORDS:  # "Klaster PGM" is the name PGM
+            parts = parts[1:]
+        while parts and parts[-1] in SCOPE_WORDS:
+            parts = parts[:-1]
+        if len(parts) >= 2:
             phrases.append(parts)
     return phrases
 
 
 def has_phrase(phrase: list[str], text: str) -> bool:
+    """The name's lemmas in a row, or an acronym the report uses for it ("UE" for "Unii Europejskiej")."""
+    from .glossary import ACRONYMS
+
     tokens = tokenize(text)
     n = len(phrase)
-    return any(tokens[i:i + n] == phrase for i in range(len(tokens) - n + 1))
+    if any(tokens[i:i + n] == phrase for i in range(len(tokens) - n + 1)):
+        return True
+    return any(tokenize(ACRONYMS[t])[:n] == phrase for t in set(tokens) if t in ACRONYMS)
 
 
 def mostly_unknown(question: str, index: "SentenceIndex") -> bool:
@@ -300,6 +337,38 @@ def prefer_sourced(scored: list[ScoredSentence]) -> list[ScoredSentence]:
                 figures & set(re.findall(r"\d+(?:,\d+)?", candidate.text)):
             return [candidate] + [s for s in scored if s is not candidate]
     return scored
+
+
+def figures_of(text: str) -> set[str]:
+    """Numbers that carry a figure: not years, not list numbering."""
+    return {m.group().replace(" ", "") for m in HAS_FIGURE.finditer(text) if len(m.group()) > 1 or "," in m.group()}
+
+
+def sourced_original(best: ScoredSentence, index: SentenceIndex, chunks: dict[str, Chunk]) -> ScoredSentence | None:
+    """The footnoted body sentence that a summary sentence restates: same figure, same subject.
+
+    The executive summary cites nothing; a reader quoting "18 KKK" in a grant application needs
+    the sentence on page 5 that carries footnote 5.
+    """
+    figures = figures_of(best.text)
+    if not figures or best.footnotes:
+        return None
+    own = index.tokens[(best.chunk.id, best.index)]
+    found, found_overlap = None, 0.3
+    for (chunk_id, i), terms in index.tokens.items():
+        chunk = chunks.get(chunk_id)
+        if chunk is None or chunk.kind != "report" or chunk_id == best.chunk.id:
+            continue
+        sentence = chunk.sentences[i]
+        if not sentence.footnotes or not figures & figures_of(sentence.text):
+            continue
+        previous = index.previous.get((chunk_id, i))
+        if previous is not None and LEANS_BACK.search(sentence.text):
+            terms = terms | index.tokens[(previous[0].id, previous[1])]
+        overlap = coverage(own, terms, index)
+        if overlap > found_overlap:
+            found, found_overlap = ScoredSentence(chunk, i, sentence.text, sentence.footnotes, best.score, best.coverage), overlap
+    return found
 
 
 def pick_sentences(scored: list[ScoredSentence], question: str) -> list[ScoredSentence]:

@@ -41,7 +41,48 @@ EN_TO_PL = {
     "sme": "mśp", "r&d": "b+r", "joint": "wspólne", "value": "wartości", "organisations": "organizacji organizacje",
     "organizations": "organizacji organizacje", "eu": "ue", "europe": "europejskich", "european": "europejski",
     "twin": "podwójnej bliźniaczej", "cloud": "chmura chmury", "computing": "obliczeniowej",
+    "institutions": "instytucje instytucji", "institution": "instytucja", "indicators": "wskaźniki wskaźnikami",
+    "indicator": "wskaźnik", "areas": "obszary obszarach", "area": "obszar", "competitiveness": "konkurencyjność",
+    "presence": "obecność obecnością", "capita": "per capita", "definition": "definicja definicją",
+    "participants": "uczestników", "edition": "edycja edycji", "technologies": "technologie technologii",
+    "implemented": "wdrożyło wdraża", "use": "korzysta stosuje", "robotics": "robotyki", "jobs": "miejsc pracy zatrudnienie",
+    "workers": "pracowników", "specialists": "specjalistów", "contracts": "kontrakty umowy", "programme": "program",
+    "program": "program", "policy": "polityka polityki", "mean": "średnia", "micro": "mikroprzedsiębiorstwa",
+    "small": "małe", "medium": "średnie", "large": "duże", "universities": "uczelnie uczelni", "research": "badawcze naukowe",
+    "panels": "panele", "meetings": "spotkania", "emissions": "emisji", "decarbonisation": "dekarbonizacji",
+    "waste": "odpady odpadów", "resilience": "odporność", "supply": "dostaw", "chains": "łańcuchów",
     "salary": "wynagrodzenie", "monthly": "miesięczny", "weather": "pogoda", "members": "członek członków", "hydrogen": "wodoru", "net-zero": "net-zero", "talent": "talent",
+}
+
+# Place names and demonyms: an English question about Silesia must find "Śląskich", and one about
+# Germany must not be answered from a passage about Poland, so these stay hard keys in translation.
+EN_NAMES = {
+    "germany": "niemcy niemiecki", "german": "niemcy niemiecki", "france": "francja francuski",
+    "french": "francja francuski", "spain": "hiszpania hiszpański", "spanish": "hiszpania hiszpański",
+    "basque": "baskijski baskonia", "silesia": "śląsk śląskie śląski dolnośląskie dolnośląski", "silesian": "śląsk śląskie śląski",
+    "flemish": "flandria flamandzki", "flanders": "flandria flamandzki", "belgium": "belgia belgijski",
+    "italy": "włochy włoski", "italian": "włochy włoski", "czech": "czechy czeski", "usa": "usa stany",
+    "american": "usa amerykański", "sweden": "szwecja szwedzki", "swedish": "szwecja szwedzki",
+    "denmark": "dania duński", "danish": "dania duński", "austria": "austria austriacki",
+    "netherlands": "holandia niderlandy", "dutch": "holandia niderlandzki", "lithuania": "litwa litewski",
+    "ukraine": "ukraina ukraiński", "masovia": "mazowieckie mazowiecki", "pomerania": "pomorskie pomorski",
+"wielkopolska": "wielkopolskie wielkopolski",
+}
+
+# Multi-word English terms first: "business support institutions" is one Polish term.
+EN_PHRASES = {
+    "business support institutions": "instytucje otoczenia biznesu", "business support institution": "instytucje otoczenia biznesu",
+    "research institutions": "jednostki naukowe badawcze", "research units": "jednostki naukowe",
+    "total factor productivity": "produktywność całkowita czynników tfp", "lower silesia": "dolnośląskie dolnośląskim",
+    "national key cluster": "krajowy klaster kluczowy kkk", "national key clusters": "krajowe klastry kluczowe kkk",
+    "co-financed": "współfinansowanych dofinansowanych", "public funding": "finansowanie publiczne",
+    "trade fairs": "targi", "circular economy": "gospodarka obieg zamknięty goz", "dual-use": "podwójnego zastosowania",
+    "twin transition": "podwójna transformacja twin transition", "big data": "big data", "micro-enterprises": "mikroprzedsiębiorstwa",
+    "micro enterprises": "mikroprzedsiębiorstwa", "small enterprises": "małe przedsiębiorstwa", "small firms": "małe firmy",
+    "large enterprises": "duże przedsiębiorstwa", "medium-sized": "średnie", "thematic areas": "obszary tematyczne",
+    "upskilling": "podnoszenie kompetencji szkolenia", "workshops": "warsztaty", "pearson": "pearsona korelacja",
+    "frontier firms": "global frontier", "counterfactual": "kontrfaktyczne", "fdi": "bezpośrednie inwestycje zagraniczne fdi",
+    "energy": "energetyka odnawialne źródła energii", "renewables": "odnawialne źródła energii oze",
 }
 
 ACRONYMS = {
@@ -59,11 +100,16 @@ def expand_query(question: str, language: str) -> str:
     English titles in the bibliography)."""
     extra = []
     kept = []
+    if language == "en":
+        lowered = question.lower()
+        for phrase, polish in EN_PHRASES.items():
+            if re.search(rf"\b{re.escape(phrase)}\b", lowered):
+                extra.append(polish)
     for word in re.findall(r"[\w+&-]+", question):
         lower = word.lower()
         if language == "en":
-            if lower in EN_TO_PL:
-                extra.append(EN_TO_PL[lower])
+            if lower in EN_TO_PL or lower in EN_NAMES:
+                extra.append(EN_TO_PL.get(lower) or EN_NAMES[lower])
             elif word[:1].isupper() or word[:1].isdigit():
                 kept.append(word)
         if lower in ACRONYMS and word.isupper():
