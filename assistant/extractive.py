@@ -24,8 +24,9 @@ SOURCE_QUESTION = re.compile(r"\b(źródł|przypis|skąd|kto (?:podaje|wskazuje)
 COMPARISON = re.compile(r"\b(porówna|w porównaniu|a ile|versus|vs\.?|compare|compared|difference|różnic)", re.IGNORECASE)
 LEANS_BACK = re.compile(r"^(był[aoy]?\s+(on|ona|ono|ich)|było ich|wśród nich|z nich|dotyczy to|wynika to|jest to|to\s|"
                         r"klaster ten|ponadto|jednocześnie|dzięki (temu|platformom)|przykładem)|\b(ich|nich)\s+\d", re.IGNORECASE)
-HAS_FIGURE = re.compile(r"(?<![\d.,])(?!(?:19|20)\d\d(?!\d))\d+(?:[ ,]\d+)*(?![.]\d)(?!\d)")
+HAS_FIGURE = re.compile(r"(?<![\d.,])(?:-?0\.\d+(?!\d|\.\d)|(?!(?:19|20)\d\d(?!\d))\d+(?:[ ,]\d+)*(?![.]\d)(?!\d))")  # 0.1374 in Tabela 1
 COUNTED = re.compile(r"(?<!\bo )(?<!\bna )\b(?:ile|ilu|how many)\s+(?:(?:jest|było|są|było|ma|mają|had|have|are|were|is|did|do|the)\s+)*([^\W\d_]+)", re.IGNORECASE)
+TABLE_QUESTION = re.compile(r"\b(tabel\w*|tables?)\b", re.IGNORECASE)
 NUMBER_TOKEN = re.compile(r"^\d")
 
 
@@ -101,16 +102,20 @@ def coverage(terms: set[str], sentence_terms: set[str], index: SentenceIndex, un
 
 
 def score_sentences(question: str, expanded: str, contexts: list[Context], chunks: dict[str, Chunk],
-                    index: SentenceIndex, language: str = "pl", query_vector=None) -> list[ScoredSentence]:
+                    index: SentenceIndex, language: str = "pl", query_vector=None,
+                    include_all: bool = False) -> list[ScoredSentence]:
     terms = question_terms(expanded)
     own_terms = question_terms(question)
     unknown = language != "en"
     wants_figure = bool(QUANTITY.search(question))
     wants_source = bool(SOURCE_QUESTION.search(question))
+    wants_table = bool(TABLE_QUESTION.search(question))
     scored = []
-    for rank, context in enumerate(contexts):
-        chunk = chunks[context.chunk_id]
-        prior = 1.0 / (rank + 2)
+    ranked = [(chunks[c.chunk_id], 1.0 / (rank + 2)) for rank, c in enumerate(contexts)]
+    if include_all:  # every report sentence competes: a one-sentence chunk the chunk search missed still answers
+        seen = {c.chunk_id for c in contexts}
+        ranked += [(c, 0.0) for c in chunks.values() if c.kind == "report" and c.id not in seen]
+    for chunk, prior in ranked:
         for i, sentence in enumerate(chunk.sentences):
             sentence_terms = index.tokens[(chunk.id, i)]
             cover = max(coverage(terms, sentence_terms, index, unknown), coverage(own_terms, sentence_terms, index, unknown))
@@ -129,6 +134,8 @@ def score_sentences(question: str, expanded: str, contexts: list[Context], chunk
                 score += 0.12 if HAS_FIGURE.search(sentence.text) else -0.2
             if wants_source and sentence.footnotes:
                 score += 0.1
+            if wants_table and sentence.text.startswith(("Tabela", "Table")):
+                score += 0.3  # "w tabeli 1", "in Table 1": the reader points at the table
             if chunk.kind == "source" and not wants_source:
                 score -= 0.6
             scored.append(ScoredSentence(chunk, i, sentence.text, sentence.footnotes, score, cover))

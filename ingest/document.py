@@ -69,6 +69,7 @@ def _sentences(blocks: list[Block], known: set[int]) -> list[ParsedSentence]:
     has_headings = any(b.kind == "heading" for b in blocks)
     table_caption = ""
     table_header: list[str] = []
+    row_label = ""
     for index, block in enumerate(blocks):
         if block.kind == "heading":
             number = tuple(int(p) for p in block.number.split(".")) if block.number else None
@@ -85,11 +86,14 @@ def _sentences(blocks: list[Block], known: set[int]) -> list[ParsedSentence]:
             if block.level == 1:
                 table_header = cells
                 continue
-            if sentences and sentences[-1].table and len(cells) < len(table_header):
-                sentences[-1].text += " " + _table_row_text(table_caption, table_header, cells, partial=True)
-                continue
-            sentences.append(ParsedSentence(_table_row_text(table_caption, table_header, cells), block.page,
-                                            section, index, table=True))
+            continued = bool(sentences) and sentences[-1].table and len(cells) < len(table_header)
+            if not continued:
+                row_label = cells[0]
+            last = sentences[-1] if continued else None
+            for text in _table_row_sentences(table_caption, table_header, cells, row_label, partial=continued):
+                # the row's tail printed on the next page stays with its row (page and paragraph)
+                sentences.append(ParsedSentence(text, last.page if last else block.page, section,
+                                                last.paragraph if last else index, table=True))
             continue
         if block.text.startswith(("Tabela", "Table")) and index + 1 < len(blocks) and blocks[index + 1].kind == "table_row":
             table_caption = _clean_marker_text(block.text)[0].strip()
@@ -99,14 +103,19 @@ def _sentences(blocks: list[Block], known: set[int]) -> list[ParsedSentence]:
     return sentences
 
 
-def _table_row_text(caption: str, header: list[str], cells: list[str], partial: bool = False) -> str:
-    """One row as a self-contained line: the caption, then `column: value` pairs.
+def _table_row_sentences(caption: str, header: list[str], cells: list[str], row_label: str,
+                         partial: bool = False) -> list[str]:
+    """One row as self-contained sentences: the caption with `column: value` pairs, then one
+    sentence per indicator with its figure, so a question about one indicator meets one sentence.
 
-    When a column holds a dash list and the last column the same number of figures,
-    each item is paired with its figure ("Inwestycje biznesowe w B+R: 0.3670").
+    When a column holds a dash list and the last column the same number of figures, each item is
+    paired with its figure ("Tabela 1, Zachowanie firm (Firm Behaviour) – Przykładowe wskaźniki
+    (Wpływ): Inwestycje biznesowe w B+R 0.3670.").
     """
     columns = header[-len(cells):] if partial else header[: len(cells)]
-    parts = []
+    label = re.sub(r"\s+", " ", row_label).strip()
+    short_caption = caption.split(".")[0].strip()
+    parts, indicators = [], []
     items = None
     for name, cell in zip(columns, cells):
         if cell.lstrip().startswith("-") and re.search(r"[^\W\d_]", cell) and len(cells) >= 2:
@@ -114,12 +123,13 @@ def _table_row_text(caption: str, header: list[str], cells: list[str], partial: 
             continue
         values = cell.split()
         if items and len(values) == len(items) and all(re.fullmatch(r"-?\d+(?:[.,]\d+)?", v) for v in values):
-            parts.append(f"{columns[columns.index(name) - 1]} ({name}): " + "; ".join(f"{i} {v}" for i, v in zip(items, values)))
+            list_name = columns[columns.index(name) - 1]
+            indicators += [f"{short_caption}, {label} – {list_name} ({name}): {i} {v}." for i, v in zip(items, values)]
             items = None
         else:
             parts.append(f"{name}: " + re.sub(r"\s+", " ", cell))
-    prefix = "" if partial else f"{caption}. "
-    return (prefix + ". ".join(parts)).strip().rstrip(".") + "."
+    head = [(f"{caption}. " + ". ".join(parts)).strip().rstrip(".") + "."] if parts and not partial else []
+    return head + indicators
 
 
 def _clean_marker_text(text: str, known: set[int] | None = None) -> tuple[str, list[tuple[int, int]]]:
@@ -286,7 +296,8 @@ def chunk_sentences(doc: str, title: str, sentences: list[ParsedSentence]) -> li
             new_place = (sentence.section, sentence.page) != (group[0].section, group[0].page)
             too_big = size + len(sentence.text) + 1 > MAX_CHUNK
             soft_break = size >= SOFT_CHUNK and sentence.paragraph != group[-1].paragraph
-            if new_place or too_big or soft_break or sentence.table or group[-1].table:
+            table_edge = (sentence.table or group[-1].table) and sentence.paragraph != group[-1].paragraph
+            if new_place or too_big or soft_break or table_edge:
                 flush()
         group.append(sentence)
     flush()
