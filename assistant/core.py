@@ -12,7 +12,7 @@ import numpy as np
 from .citations import make_citation
 from .embeddings import embedder_name, make_embedder
 from .errors import QuestionError
-from .extractive import (HAS_FIGURE, QUANTITY, SOURCE_QUESTION, SentenceIndex, counted_noun, counts, hard_keys, keys_satisfied,
+from .extractive import (HAS_FIGURE, NEGATIVE_QUESTION, NEGATION, QUANTITY, MONEY, MONEY_QUESTION, year_terms, edition_years, SOURCE_QUESTION, SentenceIndex, counted_noun, counts, hard_keys, keys_satisfied,
                          has_phrase, leaning_sentence, mostly_unknown, sourced_original, phrase_keys, pick_sentences, question_terms, score_sentences)
 from .glossary import ACRONYMS, expand_query
 from .language import detect_language, resolve_follow_up
@@ -24,6 +24,8 @@ from .types import Answer, Citation, Context
 
 REFUSE_BELOW = 0.15  # best sentence's question coverage; calibrated on eval/questions.yaml (see README)
 ANSWER_ABOVE = 1.1  # ...unless the sentence fits the question well by meaning (combined score)
+CHANGE_QUESTION = re.compile(r"\b(między|pomiędzy|between|zmieni\w*|changed?|compared?|porówn\w*|wzr[oó]s\w*|spad\w*|growth|increase\w*)\b",
+                             re.IGNORECASE)  # a question about a change may be answered by its baseline year
 FRAMING = {"pl": "Według raportu:", "en": "According to the report:"}
 REFUSAL = {
     "pl": "Raport nie podaje tej informacji.",
@@ -105,7 +107,10 @@ class Assistant:
         wants_figure = bool(QUANTITY.search(question))
         phrases = phrase_keys(question) if language == "pl" else []
         wants_source = bool(SOURCE_QUESTION.search(question))
-        eligible = [s for s in scored[:15] if self._can_answer(s, keys, phrases, noun, wants_figure, wants_source)]
+        money = bool(MONEY_QUESTION.search(question))
+        negative = bool(NEGATIVE_QUESTION.search(question))
+        eligible = [s for s in scored[:15] if self._can_answer(s, keys, phrases, noun, wants_figure, wants_source)
+                    and self._in_scope(s, money, keys, negative, question)]
         chosen = pick_sentences(eligible, question)
         original = sourced_original(chosen[0], self.sentences, self.snapshot.chunks) if chosen else None
         if original is not None and original.text not in [s.text for s in chosen]:
@@ -149,6 +154,22 @@ class Assistant:
         if noun and not counts(text, noun):
             return False
         return all(has_phrase(p, sentence.chunk.text) for p in phrases)
+
+    def _in_scope(self, sentence, money: bool, keys: list[set[str]], negative: bool, question: str) -> bool:
+        """What the answer must be about: the question's years as reported in the passage (not as a
+        baseline), the edition it names, an amount of money when it asks for a budget or cost,
+        and a negation when it asks what has none."""
+        if money and not MONEY.search(self._answer_text(sentence)):
+            return False
+        text = sentence.chunk.text if sentence.chunk.kind == "report" else sentence.text
+        years = {next(iter(k)) for k in keys if len(k) == 1 and re.fullmatch(r"(?:19|20)\d\d", next(iter(k)))}
+        if years and not years <= year_terms(text):
+            return False
+        editions = edition_years(question)
+        if editions and not CHANGE_QUESTION.search(question) and not editions <= edition_years(text):
+            return False  # "the 2022 edition" is not answered from the 2024 edition
+
+        return not negative or bool(NEGATION.search(self._answer_text(sentence)))
 
     def _answer_text(self, sentence) -> str:
         lean = leaning_sentence(sentence, set(), self.sentences)

@@ -266,6 +266,14 @@ def hard_keys(question: str, language: str, index: "SentenceIndex") -> list[set[
                     options = set(tokenize(token))
                 if options and not options & SCOPE_WORDS and all(index.is_rare(o) for o in options):
                     keys.append(options)
+    if language == "en":  # an English term of several words must be there in Polish ("cloud computing")
+        from .glossary import EN_PHRASES
+
+        lowered = question.lower()
+        for phrase, polish in EN_PHRASES.items():
+            if " " in phrase and re.search(rf"\b{re.escape(phrase)}\b", lowered):
+                polish_lemmas = list(dict.fromkeys(tokenize(polish)))[:2]
+                keys.append({"&" + "&".join(polish_lemmas), "&" + "&".join(tokenize(phrase))})
     if language != "en":
         for match in REGION_ADJECTIVE.finditer(question.lower()):
             keys.append(set(tokenize(match.group(1))))
@@ -303,6 +311,33 @@ def mostly_unknown(question: str, index: "SentenceIndex") -> bool:
     terms = [t for t in set(tokenize(question)) if not t[0].isdigit()]
     unknown = [t for t in terms if not index.is_known(t)]
     return len(terms) >= 2 and len(unknown) * 2 >= len(terms)
+
+
+NEGATIVE_QUESTION = re.compile(r"\b(have no|has no|had no|no active|without any|none of|do not have|does not have|"
+                               r"nie ma(?:ją)?|nie działa\w*|nie posiada\w*|bez żadn\w+|żadnego)\b", re.IGNORECASE)
+NEGATION = re.compile(r"\b(nie|brak\w*|bez|żadn\w+|no|not|none|without)\b", re.IGNORECASE)
+BASELINE_YEAR = re.compile(r"(?:porówna\w*\s+(?:do|z)|compared (?:to|with)|względem|than in|(?:wzrost|spadek|increase|decrease|up|down) (?:z|from) [\d,. ]+)"
+                           r"\s*(?:\w+\s+){0,2}((?:19|20)\d\d)",
+                           re.IGNORECASE)
+
+
+MONEY_QUESTION = re.compile(r"\b(?:jak\w*|what|which|how much|ile|wysokoś\w*)\s+(?:\w+\s+){0,3}"
+                            r"(?:budże\w*|kwot\w*|koszt\w*|budgets?|costs?|amount)\b|how much money", re.IGNORECASE)
+MONEY = re.compile(r"(\b(mln|mld|tys|zł|euro|eur|pln|usd|million|billion)\b|[$€])", re.IGNORECASE)
+EDITION_YEAR = re.compile(r"(?:edycj\w*|edition(?: of)?)\s+((?:19|20)\d\d)|((?:19|20)\d\d)\s+edition", re.IGNORECASE)
+
+
+def edition_years(text: str) -> set[str]:
+    """Years that name an edition of a study ("edycja 2024", "the 2022 edition"), baselines excluded."""
+    return {a or b for a, b in EDITION_YEAR.findall(BASELINE_YEAR.sub(" ", text))}
+
+
+def year_terms(text: str) -> set[str]:
+    """Years a sentence reports on; a year it only compares with ("wzrost w porównaniu do 2022") does not count."""
+    years = set(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", text))
+    baseline = set(BASELINE_YEAR.findall(text))
+    other = set(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", BASELINE_YEAR.sub(" ", text)))
+    return (years - baseline) | other
 
 
 def keys_satisfied(keys: list[set[str]], terms: set[str]) -> bool:

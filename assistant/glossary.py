@@ -72,7 +72,7 @@ EN_NAMES = {
 # Multi-word English terms first: "business support institutions" is one Polish term.
 EN_PHRASES = {
     "business support institutions": "instytucje otoczenia biznesu", "business support institution": "instytucje otoczenia biznesu",
-    "research institutions": "jednostki naukowe badawcze", "research units": "jednostki naukowe",
+    "research institutions": "instytucje badawcze jednostki naukowe", "research units": "jednostki naukowe",
     "total factor productivity": "produktywność całkowita czynników tfp", "lower silesia": "dolnośląskie dolnośląskim",
     "national key cluster": "krajowy klaster kluczowy kkk", "national key clusters": "krajowe klastry kluczowe kkk",
     "co-financed": "współfinansowanych dofinansowanych", "public funding": "finansowanie publiczne",
@@ -82,6 +82,7 @@ EN_PHRASES = {
     "large enterprises": "duże przedsiębiorstwa", "medium-sized": "średnie", "thematic areas": "obszary tematyczne",
     "upskilling": "podnoszenie kompetencji szkolenia", "workshops": "warsztaty", "pearson": "pearsona korelacja",
     "frontier firms": "global frontier", "counterfactual": "kontrfaktyczne", "fdi": "bezpośrednie inwestycje zagraniczne fdi",
+    "cloud computing": "chmura obliczeniowa", "machine learning": "uczenie maszynowe",
     "energy": "energetyka odnawialne źródła energii", "renewables": "odnawialne źródła energii oze",
 }
 
