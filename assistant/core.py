@@ -12,7 +12,7 @@ import numpy as np
 from .citations import make_citation
 from .embeddings import embedder_name, make_embedder
 from .errors import QuestionError
-from .extractive import (HAS_FIGURE, NEGATIVE_QUESTION, NEGATION, QUANTITY, MONEY, MONEY_QUESTION, year_terms, edition_years, SOURCE_QUESTION, SentenceIndex, counted_noun, counts, hard_keys, keys_satisfied,
+from .extractive import (HAS_FIGURE, NEGATIVE_QUESTION, NEGATION, QUANTITY, MONEY, MONEY_QUESTION, YEAR, YEAR_QUESTION, year_terms, edition_years, SOURCE_QUESTION, SentenceIndex, counted_noun, counts, hard_keys, keys_satisfied,
                          has_phrase, leaning_sentence, mostly_unknown, sourced_original, phrase_keys, pick_sentences, question_terms, score_sentences)
 from .glossary import ACRONYMS, expand_query
 from .language import detect_language, resolve_follow_up
@@ -160,6 +160,8 @@ class Assistant:
         baseline), the edition it names, an amount of money when it asks for a budget or cost,
         and a negation when it asks what has none."""
         if money and not MONEY.search(self._answer_text(sentence)):
+            return False
+        if YEAR_QUESTION.search(question) and not YEAR.search(self._answer_text(sentence)):
             return False
         text = sentence.chunk.text if sentence.chunk.kind == "report" else sentence.text
         years = {next(iter(k)) for k in keys if len(k) == 1 and re.fullmatch(r"(?:19|20)\d\d", next(iter(k)))}

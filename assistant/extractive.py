@@ -26,6 +26,11 @@ LEANS_BACK = re.compile(r"^(był[aoy]?\s+(on|ona|ono|ich)|było ich|wśród nich
                         r"klaster ten|ponadto|jednocześnie|dzięki (temu|platformom)|przykładem)|\b(ich|nich)\s+\d", re.IGNORECASE)
 HAS_FIGURE = re.compile(r"(?<![\d.,])(?:-?0\.\d+(?!\d|\.\d)|(?!(?:19|20)\d\d(?!\d))\d+(?:[ ,]\d+)*(?![.]\d)(?!\d))")  # 0.1374 in Tabela 1
 COUNTED = re.compile(r"(?<!\bo )(?<!\bna )\b(?:ile|ilu|how many)\s+(?:(?:jest|było|są|było|ma|mają|had|have|are|were|is|did|do|the)\s+)*([^\W\d_]+)", re.IGNORECASE)
+YEAR_QUESTION = re.compile(r"\b(in what year|what year|which year|since when|until when|w którym roku|w jakim roku|"
+                           r"od którego roku|do którego roku|od kiedy|do kiedy|jakie lata|jakich latach|na jakie lata)\b",
+                           re.IGNORECASE)
+YEAR_WORDS = {"rok", "lata", "lato", "latać", "year", "years", "kiedy", "when"}
+YEAR = re.compile(r"(?<![\d.,])(?:19|20)\d\d(?!\d)")
 TABLE_QUESTION = re.compile(r"\b(tabel\w*|tables?)\b", re.IGNORECASE)
 NUMBER_TOKEN = re.compile(r"^\d")
 
@@ -110,6 +115,9 @@ def score_sentences(question: str, expanded: str, contexts: list[Context], chunk
     wants_figure = bool(QUANTITY.search(question))
     wants_source = bool(SOURCE_QUESTION.search(question))
     wants_table = bool(TABLE_QUESTION.search(question))
+    wants_year = bool(YEAR_QUESTION.search(question))
+    if wants_year:  # "jakie lata", "what year" ask for a year; they are not the topic
+        terms, own_terms = terms - YEAR_WORDS, own_terms - YEAR_WORDS
     scored = []
     ranked = [(chunks[c.chunk_id], 1.0 / (rank + 2)) for rank, c in enumerate(contexts)]
     if include_all:  # every report sentence competes: a one-sentence chunk the chunk search missed still answers
@@ -134,6 +142,8 @@ def score_sentences(question: str, expanded: str, contexts: list[Context], chunk
                 score += 0.12 if HAS_FIGURE.search(sentence.text) else -0.2
             if wants_source and sentence.footnotes:
                 score += 0.1
+            if wants_year:
+                score += 0.15 if YEAR.search(sentence.text) else -0.2
             if wants_table and sentence.text.startswith(("Tabela", "Table")):
                 score += 0.3  # "w tabeli 1", "in Table 1": the reader points at the table
             if chunk.kind == "source" and not wants_source:

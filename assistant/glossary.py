@@ -51,6 +51,8 @@ EN_TO_PL = {
     "small": "małe", "medium": "średnie", "large": "duże", "universities": "uczelnie uczelni", "research": "badawcze naukowe",
     "panels": "panele", "meetings": "spotkania", "emissions": "emisji", "decarbonisation": "dekarbonizacji",
     "waste": "odpady odpadów", "resilience": "odporność", "supply": "dostaw", "chains": "łańcuchów",
+    "launched": "zapoczątkowana uruchomiona", "started": "zapoczątkowana rozpoczęła", "initiative": "inicjatywa",
+    "founded": "założony powstało", "established": "powstało utworzono", "phases": "fazy faz", "years": "lata",
     "salary": "wynagrodzenie", "monthly": "miesięczny", "weather": "pogoda", "members": "członek członków", "hydrogen": "wodoru", "net-zero": "net-zero", "talent": "talent",
 }
 

@@ -74,6 +74,9 @@ def tokenize(text: str) -> list[str]:
             tokens.append(normalize_number(token))
             continue
         lower = token.lower()
+        if token in ("V", "X"):  # Roman numerals name phases and editions ("faza V")
+            tokens.append(lower)
+            continue
         if lower in STOPWORDS or len(lower) < 2:
             continue
         tokens.append(_lemma(lower).lower())

@@ -215,7 +215,8 @@ def _inherit_markers(sentences: list[ParsedSentence]) -> None:
     paragraph. Past a paragraph's last marker (or in a paragraph with none), it looks
     ahead in the section to the first paragraph that has markers and borrows its
     marker when it has exactly one: a paragraph or a list sourced by one marker at its
-    end (the Benchmarking paragraphs). Tables, captions and `Źródło:` lines name their
+    end (the Benchmarking paragraphs); with nothing ahead, sentences after the last marker
+    keep it (they go on about the cited case). Tables, captions and `Źródło:` lines name their
     source inline: they borrow nothing and stop the look-ahead.
     """
     paragraphs: list[list[ParsedSentence]] = []
@@ -230,7 +231,8 @@ def _inherit_markers(sentences: list[ParsedSentence]) -> None:
         ahead = _marker_ahead(paragraphs, index)
         if ahead is None and _is_list_item(paragraph):
             ahead = _lead_in_marker(paragraphs, index)
-        pending = ahead
+        own = [n for s in paragraph for n in s.markers]
+        pending = ahead if ahead is not None or not own else own[-1]  # trailing sentences continue the cited topic
         for sentence in reversed(paragraph):
             if sentence.markers:
                 pending = sentence.markers[0]

@@ -28,7 +28,7 @@ from .readers import SUPPORTED, read_document
 
 BATCH = 16
 STATE_VERSION = 1
-PARSER_VERSION = 6  # bump when parsing changes: files are re-parsed (unchanged chunks are not re-embedded)
+PARSER_VERSION = 8  # bump when parsing changes: files are re-parsed (unchanged chunks are not re-embedded)
 
 
 @dataclass
