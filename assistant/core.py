@@ -183,7 +183,7 @@ class Assistant:
         if section:  # names and years may be set a few sentences earlier in the same passage
             for i in range(len(sentence.chunk.sentences)):
                 terms |= self.sentences.tokens[(sentence.chunk.id, i)]
-        previous = self.sentences.previous.get((sentence.chunk.id, sentence.index))
+        previous = self.sentences.context_of((sentence.chunk.id, sentence.index))
         if previous is not None:
             terms |= self.sentences.tokens[(previous[0].id, previous[1])]
         for acronym, expansion in ACRONYMS.items():

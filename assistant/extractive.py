@@ -30,7 +30,7 @@ YEAR_QUESTION = re.compile(r"\b(in what year|what year|which year|since when|unt
                            r"od którego roku|do którego roku|od kiedy|do kiedy|jakie lata|jakich latach|na jakie lata)\b",
                            re.IGNORECASE)
 YEAR_WORDS = {"rok", "lata", "lato", "latać", "year", "years", "kiedy", "when"}
-YEAR = re.compile(r"(?<![\d.,])(?:19|20)\d\d(?!\d)")
+YEAR = re.compile(r"(?<![\d.,])(?:19|20)\d\d(?=\s*(?:r\.|rok|roku|[)\-–—,.:;]|$))")  # "w 2004 r.", "(2023-2026)"; not "2000 podmiotów"
 TABLE_QUESTION = re.compile(r"\b(tabel\w*|tables?)\b", re.IGNORECASE)
 NUMBER_TOKEN = re.compile(r"^\d")
 
@@ -66,12 +66,25 @@ class SentenceIndex:
         # previous sentence in reading order, across chunk boundaries of the same section
         ordered = sorted((c for c in chunks.values() if c.kind == "report"), key=lambda c: (c.doc, c.start))
         self.previous: dict[tuple[str, int], tuple[Chunk, int] | None] = {}
+        self.lead_in: dict[tuple[str, int], tuple[Chunk, int]] = {}  # list item -> the sentence introducing the list
         last: tuple[Chunk, int] | None = None
+        lead: tuple[Chunk, int] | None = None
         for chunk in ordered:
-            for i in range(len(chunk.sentences)):
+            for i, sentence in enumerate(chunk.sentences):
                 same_section = last is not None and last[0].section == chunk.section and last[0].doc == chunk.doc
                 self.previous[(chunk.id, i)] = last if same_section else None
+                if not same_section:
+                    lead = None
+                if is_list_item(sentence.text):
+                    if lead is not None:
+                        self.lead_in[(chunk.id, i)] = lead
+                else:
+                    lead = (chunk, i)
                 last = (chunk, i)
+
+    def context_of(self, key: tuple[str, int]) -> tuple[Chunk, int] | None:
+        """The sentence another one leans on: a list item's lead-in, else the sentence before."""
+        return self.lead_in.get(key) or self.previous.get(key)
 
     def similarity(self, key: tuple[str, int], query_vector) -> float:
         row = self.row.get(key)
@@ -85,6 +98,10 @@ class SentenceIndex:
 
     def weight(self, term: str) -> float:
         return self.idf.get(term, self.unknown_idf)
+
+
+def is_list_item(text: str) -> bool:
+    return text.lstrip()[:1] in "•−"
 
 
 def question_terms(question: str) -> set[str]:
@@ -127,8 +144,8 @@ def score_sentences(question: str, expanded: str, contexts: list[Context], chunk
         for i, sentence in enumerate(chunk.sentences):
             sentence_terms = index.tokens[(chunk.id, i)]
             cover = max(coverage(terms, sentence_terms, index, unknown), coverage(own_terms, sentence_terms, index, unknown))
-            previous = index.previous.get((chunk.id, i))
-            leans = previous is not None and bool(LEANS_BACK.search(sentence.text))
+            previous = index.context_of((chunk.id, i))
+            leans = previous is not None and (bool(LEANS_BACK.search(sentence.text)) or (chunk.id, i) in index.lead_in)
             if leans:
                 joined = sentence_terms | index.tokens[(previous[0].id, previous[1])]
                 cover = max(cover, 0.95 * coverage(terms, joined, index, unknown))
@@ -368,6 +385,8 @@ def leaning_sentence(best: ScoredSentence, terms: set[str], index: SentenceIndex
     """The previous sentence when the chosen one leans on it for its subject."""
     if best.chunk.kind != "report":
         return None
+    if (best.chunk.id, best.index) in index.lead_in:  # "• Małe: 30%" reads with "Struktura ... następująco:"
+        return index.lead_in[(best.chunk.id, best.index)]
     previous = index.previous.get((best.chunk.id, best.index))
     if previous is None:
         return None
