@@ -324,7 +324,7 @@ def build_app(backend: Backend, concurrency: int = 2) -> gr.Blocks:
             markdown = None
             try:
                 with backend.lock:  # the same lock as the chat: one assistant call at a time
-                    result = draft_justification(backend.assistant, topic_text or "", lang or "pl")
+                    result = draft_justification(backend.assistant, topic_text or "", lang or "pl")  # LLM when configured
                 markdown = render.draft_markdown(to_markdown(result))
                 files = [] if result.refused else write_draft_files(result, render.draft_folder(), stem="uzasadnienie")
             except DraftInputError as error:  # empty, too long, control characters: its one-line reason

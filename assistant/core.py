@@ -99,7 +99,7 @@ class Assistant:
         contexts = self.search.search(query, k, lexical_query=expanded)
         query_vector = np.asarray(self.search.last_query_vector, dtype=np.float32)
         scored = score_sentences(query, expanded, contexts, self.snapshot.chunks, self.sentences, language, query_vector,
-                                 include_all=True)
+                                 include_all=True, follow_up=question if query != question else None)
         noun = counted_noun(question, language)
         if noun:  # prefer sentences where a figure counts what was asked about
             scored = sorted(scored, key=lambda s: -(s.score + (0.1 if counts(s.text, noun) else 0.0)))

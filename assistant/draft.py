@@ -120,7 +120,8 @@ class Draft:
     recommendations: DraftParagraph | None = None
     bibliography: list[dict[str, Any]] = field(default_factory=list)
     title: str = ""
-    mode: str = "extractive"
+    mode: str = "extractive"  # "llm" / "llm-partial" / "extractive-fallback" when an LLM rewrote the prose
+    grounding: dict[str, Any] = field(default_factory=dict)  # per paragraph: rewritten or why not
 
     @property
     def citations(self) -> list[DraftCitation]:
@@ -173,8 +174,22 @@ def matches(term: str, terms: set[str]) -> bool:
     return term in terms or (len(term) >= 7 and any(len(t) >= 7 and t[:7] == term[:7] for t in terms))
 
 
-def draft_justification(assistant, topic: str, lang: str = "pl") -> Draft:
-    """A grant justification for `topic` from the report alone; `lang` ("pl"/"en") sets the framing, quotes stay Polish."""
+def draft_justification(assistant, topic: str, lang: str = "pl", llm: bool | None = None, chat_model=None) -> Draft:
+    """A grant justification for `topic` from the report alone; `lang` ("pl"/"en") sets the framing, quotes stay Polish.
+
+    `llm=None` follows the settings (`KLASTRY_LLM_BACKEND`): with an LLM, each paragraph's prose is
+    rewritten and kept only when it passes the grounding check (draft_llm).
+    """
+    draft = _extractive_draft(assistant, topic, lang)
+    use_llm = assistant.settings.llm_backend != "none" if llm is None else llm
+    if use_llm or chat_model is not None:
+        from .draft_llm import rewrite_draft
+
+        draft = rewrite_draft(assistant, draft, chat_model)
+    return draft
+
+
+def _extractive_draft(assistant, topic: str, lang: str) -> Draft:
     topic = validate_topic(topic, lang)
     subject = _Topic.read(assistant, topic)
     if subject.too_general:

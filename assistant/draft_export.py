@@ -38,6 +38,8 @@ WORDS = {  # all framing words of a draft; none carries a figure
            "page": "s.", "pages": "Wykorzystane strony", "no_year": "b.d.", "accessed": "dostęp", "report": "Raport",
            "website": "Strona internetowa", "via": "dane za", "footnote": "przypis", "in_bib": "Bibliografia, poz.",
            "note": "Szkic ekstrakcyjny: każda liczba jest dosłownym cytatem z raportu, ze stroną i źródłem w przypisie.",
+           "note_llm": "Tekst zredagowany przez model językowy; każdą liczbę sprawdzono z cytatem, na który wskazuje jej przypis. "
+                       "Akapity, które nie przeszły kontroli, pozostały dosłownymi cytatami.",
            "lead": ("Zasadność projektu potwierdzają dane raportu:", "Raport dokumentuje także:",
                     "Na potrzebę projektu wskazują również dane:"),
            "more": ("Raport wskazuje również:", "Ponadto:", "Co więcej:"),
@@ -49,6 +51,8 @@ WORDS = {  # all framing words of a draft; none carries a figure
            "website": "Website", "via": "data from", "footnote": "footnote", "in_bib": "Bibliography, item",
            "note": "Extractive draft: every figure is a verbatim quote from the report (in Polish), with its page "
                    "and source in the references.",
+           "note_llm": "Prose edited by a language model; every figure was checked against the quote its reference "
+                       "points to. Paragraphs that failed the check stay as verbatim quotes.",
            "lead": ("The report's data support the project:", "The report also documents:", "Further evidence of the need:"),
            "more": ("The report also notes:", "Moreover:", "In addition:"),
            "recommend": ("The project follows the report's recommendations:",),
@@ -266,12 +270,17 @@ def compose(citations: list, lang: str, lead: str, more: str, paragraph: int = 0
 
 # --- Markdown and DOCX --------------------------------------------------------------------------
 
+def note(draft) -> str:
+    """How the draft was written: verbatim quotes, or LLM prose that passed the grounding check."""
+    return WORDS[draft.language]["note_llm" if draft.mode in ("llm", "llm-partial") else "note"]
+
+
 def to_markdown(draft) -> str:
     words = WORDS[draft.language]
     lines = [f"# {words['title']}: {draft.topic}", ""]
     if draft.refused:
         return "\n".join(lines + [draft.message, ""])
-    lines += [f"*{words['note']}*", "", f"**{words['need']}:** {draft.need}", ""]
+    lines += [f"*{note(draft)}*", "", f"**{words['need']}:** {draft.need}", ""]
     for heading, paragraph in _parts(draft):
         lines += ([f"## {heading}", ""] if heading else []) + [paragraph.text, ""]
     lines += [f"## {words['notes']}", ""]
@@ -292,7 +301,7 @@ def to_docx(draft, path: str | Path) -> None:
     if draft.refused:
         document.add_paragraph(draft.message)
     else:
-        document.add_paragraph().add_run(words["note"]).italic = True
+        document.add_paragraph().add_run(note(draft)).italic = True
         need = document.add_paragraph()
         need.add_run(f"{words['need']}: ").bold = True
         need.add_run(draft.need)
@@ -356,6 +365,8 @@ def add_draft_arguments(parser) -> None:
     parser.add_argument("--out", help="also write the draft to FILE.md or FILE.docx")
     parser.add_argument("--json", action="store_true", help="print the draft object instead of Markdown")
     parser.add_argument("--store", help="store folder (default .store/)")
+    parser.add_argument("--llm", action="store_true",
+                        help="rewrite the prose with the configured LLM (KLASTRY_LLM_*); figures pass the grounding check")
 
 
 def draft_command(args, assistant=None) -> int:
@@ -364,6 +375,7 @@ def draft_command(args, assistant=None) -> int:
     Exit codes: 0 drafted, 1 refused (the report has no data on the topic; no file written),
     2 bad input, unwritable output or missing store (one line `error: ...` on stderr)."""
     from .draft import draft_justification
+    from .llm import LLMConfigError
     from .store import StoreError
 
     try:
@@ -375,10 +387,11 @@ def draft_command(args, assistant=None) -> int:
             from .settings import Settings
 
             assistant = Assistant.load(Settings.load(store_dir=getattr(args, "store", None)))
-        draft = draft_justification(assistant, topic, getattr(args, "lang", None) or "pl")
+        draft = draft_justification(assistant, topic, getattr(args, "lang", None) or "pl",
+                                    llm=True if getattr(args, "llm", False) else None)
         if getattr(args, "out", None) and not draft.refused:
             write_draft(draft, args.out)
-    except (DraftInputError, DraftOutputError, StoreError) as error:
+    except (DraftInputError, DraftOutputError, StoreError, LLMConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if getattr(args, "json", False):

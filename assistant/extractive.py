@@ -125,8 +125,12 @@ def coverage(terms: set[str], sentence_terms: set[str], index: SentenceIndex, un
 
 def score_sentences(question: str, expanded: str, contexts: list[Context], chunks: dict[str, Chunk],
                     index: SentenceIndex, language: str = "pl", query_vector=None,
-                    include_all: bool = False) -> list[ScoredSentence]:
+                    include_all: bool = False, follow_up: str | None = None) -> list[ScoredSentence]:
+    """Every candidate sentence scored: term coverage, meaning, retrieval rank, footnotes, and cues of
+    the question (a figure, a year, a source, a table). `follow_up`: the short question that continues
+    the conversation in `question`; what it adds ("A firmy średnie i duże?") decides between sentences."""
     terms = question_terms(expanded)
+    new_terms = question_terms(follow_up) if follow_up else set()
     own_terms = question_terms(question)
     unknown = language != "en"
     wants_figure = bool(QUANTITY.search(question))
@@ -150,6 +154,9 @@ def score_sentences(question: str, expanded: str, contexts: list[Context], chunk
                 joined = sentence_terms | index.tokens[(previous[0].id, previous[1])]
                 cover = max(cover, 0.95 * coverage(terms, joined, index, unknown))
             score = cover + 0.25 * prior + (0.15 if sentence.footnotes else 0.0)
+            if new_terms:
+                joined = sentence_terms | (index.tokens[(previous[0].id, previous[1])] if leans else set())
+                score += 0.6 * coverage(new_terms, joined, index, unknown)
             if query_vector is not None:
                 similarity = index.similarity((chunk.id, i), query_vector)
                 if leans:  # "było ich 18" means what the sentence before it says

@@ -1,9 +1,8 @@
 """The evaluation harness end to end, and the gate on the full question set.
 
-`pytest -m gate` runs the quality gate of issue 4; it is deselected by default (see
-pyproject.toml) until the assistant meets its floors, so CI checks the harness itself. It asks
-every question of eval/questions.yaml in-process, against the session store that
-tests/conftest.py builds from the real report, and fails below the floors of issue 4.
+The quality gate of issue 4 runs with the whole suite (alone: `pytest -m gate`). It asks every
+question of eval/questions.yaml in-process, against the session store that tests/conftest.py
+builds from the real report, and fails below the floors of issue 4.
 """
 
 from __future__ import annotations
