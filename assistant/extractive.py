@@ -139,6 +139,7 @@ def score_sentences(question: str, expanded: str, contexts: list[Context], chunk
     wants_year = bool(YEAR_QUESTION.search(question))
     if wants_year:  # "jakie lata", "what year" ask for a year; they are not the topic
         terms, own_terms = terms - YEAR_WORDS, own_terms - YEAR_WORDS
+    rare = {t for t in terms | own_terms if 0 < index.df.get(t, 0) <= SPECIFIC_DF and not t[0].isdigit()}
     scored = []
     ranked = [(chunks[c.chunk_id], 1.0 / (rank + 2)) for rank, c in enumerate(contexts)]
     if include_all:  # every report sentence competes: a one-sentence chunk the chunk search missed still answers
@@ -154,6 +155,9 @@ def score_sentences(question: str, expanded: str, contexts: list[Context], chunk
                 joined = sentence_terms | index.tokens[(previous[0].id, previous[1])]
                 cover = max(cover, 0.95 * coverage(terms, joined, index, unknown))
             score = cover + 0.25 * prior + (0.15 if sentence.footnotes else 0.0)
+            if rare:  # the question's most specific words ("mikroprzedsiębiorstwa") single out the sentence
+                joined = sentence_terms | (index.tokens[(previous[0].id, previous[1])] if leans else set())
+                score += SPECIFIC_BONUS * coverage(rare, joined, index)
             if new_terms:
                 joined = sentence_terms | (index.tokens[(previous[0].id, previous[1])] if leans else set())
                 score += 0.6 * coverage(new_terms, joined, index, unknown)
@@ -261,6 +265,7 @@ REGION_ADJECTIVE = re.compile(r"\b(?:województw\w*|regionie|w)\s+([a-ząćęł�
 
 SCOPE_WORDS = {"polska", "polski", "polsce", "poland", "polish", "raport", "report", "klaster", "cluster"}
 RARE_DF = 8  # a term in at most this many sentences is distinctive
+SPECIFIC_DF, SPECIFIC_BONUS = 3, 0.4  # words in at most 3 sentences: their coverage adds this much (eval/questions.yaml)
 
 
 def hard_keys(question: str, language: str, index: "SentenceIndex") -> list[set[str]]:

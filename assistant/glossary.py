@@ -97,6 +97,11 @@ ACRONYMS = {
 }
 
 
+def glossary_texts() -> list[str]:
+    """Every term of the glossary, both languages (ingest puts their lemmas in the store's cache)."""
+    return [text for table in (EN_TO_PL, EN_NAMES, EN_PHRASES, ACRONYMS) for item in table.items() for text in item]
+
+
 def expand_query(question: str, language: str) -> str:
     """The lexical query: Polish questions plus acronym expansions; English questions as their
     Polish key terms plus names, acronyms and numbers (English words would only match the

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from assistant.embeddings import embedder_name, make_embedder
+from assistant.glossary import glossary_texts
 from assistant.lexical import LexicalIndex, vocabulary_lemmas
 from assistant.settings import Settings
 from assistant.store import StoreError, chroma_client, get_collection, read_manifest, write_json_atomic
@@ -118,8 +119,8 @@ def run_ingest(settings: Settings, rebuild: bool = False, progress: Callable[[st
         json.dumps({"sources": [s.to_dict() for s in sources_out], "footnotes": footnotes_out}, ensure_ascii=False), "utf-8")
     (gen_dir / "records.json").write_text(json.dumps(records, ensure_ascii=False), "utf-8")
     LexicalIndex.build([c.id for c in chunks], [lexical_text(c) for c in chunks]).save(gen_dir / "lexical")
-    (gen_dir / "lemmas.json").write_text(json.dumps(vocabulary_lemmas([lexical_text(c) for c in chunks]),
-                                                    ensure_ascii=False), "utf-8")
+    vocabulary = [lexical_text(c) for c in chunks] + glossary_texts()  # glossary terms are tokenized per question
+    (gen_dir / "lemmas.json").write_text(json.dumps(vocabulary_lemmas(vocabulary), ensure_ascii=False), "utf-8")
     _write_sentence_vectors(gen_dir, records)
     manifest = {
         "version": STATE_VERSION, "generation": generation, "embedder": name, "collection": settings.collection,
