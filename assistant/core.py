@@ -12,15 +12,17 @@ import numpy as np
 from .citations import make_citation
 from .embeddings import embedder_name, make_embedder
 from .errors import QuestionError
-from .extractive import (HAS_FIGURE, NEGATIVE_QUESTION, NEGATION, QUANTITY, MONEY, MONEY_QUESTION, YEAR, YEAR_QUESTION, year_terms, edition_years, SOURCE_QUESTION, SentenceIndex, counted_noun, counts, hard_keys, keys_satisfied,
-                         has_phrase, leaning_sentence, mostly_unknown, sourced_original, phrase_keys, pick_sentences, question_terms, score_sentences)
+from .conditions import (MONEY, MONEY_QUESTION, NEGATION, NEGATIVE_QUESTION, counted_noun, counts, edition_years, has_phrase,
+                         hard_keys, keys_satisfied, mostly_unknown, phrase_keys, year_terms)
+from .extractive import (HAS_FIGURE, QUANTITY, SOURCE_QUESTION, YEAR, YEAR_QUESTION, SentenceIndex, leaning_sentence,
+                         pick_sentences, question_terms, score_sentences, sourced_original)
 from .glossary import ACRONYMS, expand_query
 from .language import detect_language, resolve_follow_up
 from .lexical import LexicalIndex, load_lemma_cache, tokenize, warm_lemmatizer
 from .retrieval import HybridRetriever, HybridSearch
 from .settings import Settings
 from .store import StoreError, check_embedder, chroma_client, get_collection, load_snapshot
-from .types import Answer, Citation, Context
+from .types import Answer, Citation
 
 REFUSE_BELOW = 0.15  # best sentence's question coverage; calibrated on eval/questions.yaml (see README)
 ANSWER_ABOVE = 1.1  # ...unless the sentence fits the question well by meaning (combined score)

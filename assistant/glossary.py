@@ -11,7 +11,7 @@ import re
 EN_TO_PL = {
     "cluster": "klaster klastrów", "clusters": "klaster klastrów", "clustered": "klaster", "key": "kluczowy",
     "national": "krajowy", "member": "członek członków", "members": "członek członków", "poland": "polska polsce",
-    "polish": "polski", "employment": "zatrudnienie", "employees": "zatrudnienie pracownik", "jobs": "miejsca pracy",
+    "polish": "polski", "employment": "zatrudnienie", "employees": "zatrudnienie pracownik", 
     "productivity": "produktywność", "patent": "patent", "patents": "patentów", "wage": "wynagrodzenie płacowa",
     "wages": "wynagrodzenia premia płacowa", "salary": "wynagrodzenie", "salaries": "wynagrodzenia", "premium": "premia",
     "internship": "staż", "internships": "staże staży", "apprenticeships": "praktyk", "training": "szkolenia szkoleniach",
@@ -27,7 +27,7 @@ EN_TO_PL = {
     "automotive": "motoryzacyjna", "recommendations": "rekomendacje", "recommendation": "rekomendacja",
     "budget": "budżet", "funding": "finansowanie", "financing": "finansowanie", "coordinator": "koordynator koordynatorów",
     "coordinators": "koordynatorów", "phase": "faza fazie", "certified": "certyfikowano", "enterprises": "przedsiębiorstw",
-    "companies": "firm przedsiębiorstw", "firms": "firm", "startups": "startupów", "universities": "uczelnie",
+    "companies": "firm przedsiębiorstw", "firms": "firm", "startups": "startupów", 
     "regions": "regiony regionów", "region": "region", "voivodeship": "województwo", "voivodeships": "województwach",
     "mazowieckie": "mazowieckim", "industry": "przemysł", "robotics": "robotyki", "automation": "automatyki",
     "artificial": "sztucznej", "intelligence": "inteligencji", "cybersecurity": "cyberbezpieczeństwa", "data": "dane",

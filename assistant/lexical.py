@@ -13,7 +13,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import bm25s
-import numpy as np
 import simplemma
 
 NUMBER = re.compile(r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?")

@@ -18,7 +18,7 @@ import simplemma
 from assistant.types import Chunk, Footnote, Sentence
 
 from .footnotes import MARKER, marker_value, parse_footnote_lines
-from .layout import Block, PageParts, Segment, continues_previous
+from .layout import Block, PageParts, continues_previous
 
 ABBREVIATIONS = (" al.", " np.", " tzw.", " ok.", " m.in.", " ang.", " wg.", " tj.", " ds.", " im.", " prof.", " dr.")
 MAX_CHUNK = 900

@@ -1,0 +1,231 @@
+"""What an answer must contain, read from the question: the hard conditions of a grounded answer.
+
+Names, acronyms, regions and years of the question; for "ile X" a figure that counts X; for a
+budget an amount; for "which have no X" a negation; a named edition's year. A sentence that
+fails them is never offered as the answer, however well it scores (extractive.py).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from .lexical import NUMBER, WORD, _lemma, normalize_number, tokenize
+
+NUMBER_TOKEN = re.compile(r"^\d")
+
+if TYPE_CHECKING:
+    from .extractive import SentenceIndex
+
+COUNTED = re.compile(r"(?<!\bo )(?<!\bna )\b(?:ile|ilu|how many)\s+(?:(?:jest|było|są|było|ma|mają|had|have|are|were|is|did|do|the)\s+)*([^\W\d_]+)", re.IGNORECASE)
+
+
+def counted_noun(question: str, language: str) -> str | None:
+    """The lemma of what a how-many question counts ("Ile klastrów..." -> "klaster").
+
+    English: the head of the noun phrase ("how many business support institutions" ->
+    institutions), translated through the glossary; a word it cannot translate is not checked.
+    """
+    match = COUNTED.search(question)
+    if not match:
+        return None
+    following = re.findall(r"[^\W\d_]+", question[match.start(1):])
+    if language == "en":
+        return _english_head(following)
+    for word in following[:3]:  # skip "Polish" in "ile polskich klastrów": the report's scope, not the noun
+        word = word.lower()
+        if word in PRONOUNS or word in NOT_COUNTED or word.endswith(("ł", "ła", "ło", "ły", "li", "ć")):
+            return None  # "ile ich", "ile wyniosły", "ile razy", "o ile procent": not a count of named things
+        lemmas = tokenize(word)
+        if lemmas and lemmas[0] not in ("polska", "polski"):
+            return lemmas[0]
+    return None
+
+
+EN_PHRASE_END = {"are", "is", "was", "were", "did", "do", "does", "have", "has", "had", "in", "of", "on", "at", "by",
+                 "for", "with", "from", "does", "that", "which", "and", "or", "to", "there", "took", "can", "will",
+                 "would", "according", "per", "out", "across", "among", "between", "during"}
+
+
+def _english_head(words: list[str]) -> str | None:
+    from .glossary import EN_TO_PL
+
+    phrase = []
+    for word in words[:5]:
+        if word.lower() in EN_PHRASE_END:
+            break
+        phrase.append(word.lower())
+    if not phrase or phrase[-1] in NOT_COUNTED or phrase[-1] in ("them", "they", "these", "those"):
+        return None
+    translated = EN_TO_PL.get(phrase[-1])
+    if translated is None:
+        return None
+    lemmas = tokenize(translated.split()[0])
+    return lemmas[0] if lemmas and lemmas[0] not in ("polska", "polski") else None
+
+
+PRONOUNS = {"ich", "nich", "on", "one", "oni", "ona"}
+NOT_COUNTED = {"razy", "procent", "procentowo", "lat", "wynosi", "jest", "było", "są", "times", "percent", "years"}
+UNITS = {"mld", "mln", "tys", "zł", "euro", "eur", "usd", "proc", "procent", "rok", "lata", "lat", "r"}
+
+
+def counts(sentence: str, noun: str) -> bool:
+    """Whether a figure in the sentence counts `noun`: "84 ... klastry", "członków: 274", "było ich 18".
+
+    Amounts (`2,3 mld`, `27 mln zł`, `14%`) and years count nothing.
+    """
+    tokens = tokenize_with_numbers(sentence)
+    for i, token in enumerate(tokens):
+        if not NUMBER_TOKEN.match(token) or (len(token) == 4 and token[:2] in ("19", "20")):
+            continue
+        after = tokens[i + 1:i + 2]
+        if after and (after[0] in UNITS or after[0] == "%"):
+            continue
+        if noun in tokens[i + 1:i + 4] or noun in tokens[max(0, i - 7):i] or (i > 0 and tokens[i - 1] in PRONOUNS):
+            return True
+    return False
+
+
+TOKEN = re.compile(f"{NUMBER.pattern}|{WORD.pattern}")
+
+
+def tokenize_with_numbers(text: str) -> list[str]:
+    """Every word's lemma and every number in order, stop words kept (for "było ich 18")."""
+    out = []
+    for match in TOKEN.finditer(text):
+        token = match.group()
+        out.append(normalize_number(token) if token[0].isdigit() else _lemma(token.lower()).lower())
+        if token[0].isdigit() and text[match.end():match.end() + 1] == "%":
+            out.append("%")
+    return out
+
+
+REGION_ADJECTIVE = re.compile(r"\b(?:województw\w*|regionie|w)\s+([a-ząćęłńóśźż]+(?:skim|ckim|skiego|ckiego|skie|ckie))\b")
+
+
+SCOPE_WORDS = {"polska", "polski", "polsce", "poland", "polish", "raport", "report", "klaster", "cluster"}
+
+
+def hard_keys(question: str, language: str, index: "SentenceIndex") -> list[set[str]]:
+    """Distinctive terms an answer must contain, each as a set of acceptable lemmas.
+
+    Rare names (capitalised words inside a sentence), acronyms, years and regions
+    ("w województwie śląskim"): a passage about Poland does not answer a question about
+    Germany, nor a 2025 figure a question about 2020. Common words never become keys.
+    """
+    from .glossary import ACRONYMS, EN_NAMES, EN_TO_PL
+
+    keys: list[set[str]] = []
+    for sentence in re.split(r"[.?!]\s+", question):
+        tokens = re.findall(r"[\w+&-]+", sentence)
+        for position, token in enumerate(tokens):
+            lower = token.lower()
+            if token.isdigit() and len(token) == 4 and token[:2] in ("19", "20"):
+                keys.append({token})
+            elif language == "en" and token[:1].isupper() and lower in EN_NAMES:
+                keys.append({lower} | set(tokenize(EN_NAMES[lower])))  # Germany -> niemcy, niemiecki
+            elif language == "en" and token.isupper() and lower in EN_TO_PL:
+                keys.append({lower} | set(tokenize(EN_TO_PL[lower])))  # GDP -> pkb
+            elif token.isupper() and lower in ACRONYMS:
+                keys.append({lower, "&" + "&".join(tokenize(ACRONYMS[lower])[:3])})
+            elif token.isupper() and len(token) >= 3:
+                parts = tokenize(token)  # a rare acronym or programme name (FENG, ŚKL, SA&AM)
+                if parts:
+                    keys.append({"&" + "&".join(parts)})
+            elif position > 0 and token[:1].isupper() and len(token) > 2 and not token.isupper():
+                if language == "en":
+                    if lower in EN_TO_PL:
+                        continue  # a concept word ("National", "Key"), not a name
+                    options = set(tokenize(token))
+                    if not any(index.is_known(o) for o in options):
+                        continue  # an English name the Polish text spells differently
+                else:
+                    options = set(tokenize(token))
+                if options and not options & SCOPE_WORDS and all(index.is_rare(o) for o in options):
+                    keys.append(options)
+    if language == "en":  # an English term of several words must be there in Polish ("cloud computing")
+        from .glossary import EN_PHRASES
+
+        lowered = question.lower()
+        for phrase, polish in EN_PHRASES.items():
+            if " " in phrase and re.search(rf"\b{re.escape(phrase)}\b", lowered):
+                polish_lemmas = list(dict.fromkeys(tokenize(polish)))[:2]
+                keys.append({"&" + "&".join(polish_lemmas), "&" + "&".join(tokenize(phrase))})
+    if language != "en":
+        for match in REGION_ADJECTIVE.finditer(question.lower()):
+            keys.append(set(tokenize(match.group(1))))
+        # a capitalised name of several words ("Krajowych Klastrów Kluczowych") must appear whole
+    return keys
+
+
+def phrase_keys(question: str) -> list[list[str]]:
+    """Capitalised names of several words ("Krajowych Klastrów Kluczowych"): their lemmas in a row."""
+    phrases = []
+    for match in re.finditer(r"(?<![.?!]\s)(?<!^)\b([A-ZĄĆĘŁŃÓŚŹŻ][\w-]+(?:\s+[A-ZĄĆĘŁŃÓŚŹŻ][\w-]+)+)", question):
+        parts = tokenize(match.group(1))
+        while parts and parts[0] in SCOPE_WORDS:  # "Klaster PGM" is the name PGM
+            parts = parts[1:]
+        while parts and parts[-1] in SCOPE_WORDS:
+            parts = parts[:-1]
+        if len(parts) >= 2:
+            phrases.append(parts)
+    return phrases
+
+
+def has_phrase(phrase: list[str], text: str) -> bool:
+    """The name's lemmas in a row, or an acronym the report uses for it ("UE" for "Unii Europejskiej")."""
+    from .glossary import ACRONYMS
+
+    tokens = tokenize(text)
+    n = len(phrase)
+    if any(tokens[i:i + n] == phrase for i in range(len(tokens) - n + 1)):
+        return True
+    return any(tokenize(ACRONYMS[t])[:n] == phrase for t in set(tokens) if t in ACRONYMS)
+
+
+def mostly_unknown(question: str, index: "SentenceIndex") -> bool:
+    """Half or more of a Polish question's words never occur in the report: it is about something else."""
+    terms = [t for t in set(tokenize(question)) if not t[0].isdigit()]
+    unknown = [t for t in terms if not index.is_known(t)]
+    return len(terms) >= 2 and len(unknown) * 2 >= len(terms)
+
+
+NEGATIVE_QUESTION = re.compile(r"\b(have no|has no|had no|no active|without any|none of|do not have|does not have|"
+                               r"nie ma(?:ją)?|nie działa\w*|nie posiada\w*|bez żadn\w+|żadnego)\b", re.IGNORECASE)
+NEGATION = re.compile(r"\b(nie|brak\w*|bez|żadn\w+|no|not|none|without)\b", re.IGNORECASE)
+BASELINE_YEAR = re.compile(r"(?:porówna\w*\s+(?:do|z)|compared (?:to|with)|względem|than in|(?:wzrost|spadek|increase|decrease|up|down) (?:z|from) [\d,. ]+)"
+                           r"\s*(?:\w+\s+){0,2}((?:19|20)\d\d)",
+                           re.IGNORECASE)
+
+
+MONEY_QUESTION = re.compile(r"\b(?:jak\w*|what|which|how much|ile|wysokoś\w*)\s+(?:\w+\s+){0,3}"
+                            r"(?:budże\w*|kwot\w*|koszt\w*|budgets?|costs?|amount)\b|how much money", re.IGNORECASE)
+MONEY = re.compile(r"(\b(mln|mld|tys|zł|euro|eur|pln|usd|million|billion)\b|[$€])", re.IGNORECASE)
+EDITION_YEAR = re.compile(r"(?:edycj\w*|edition(?: of)?)\s+((?:19|20)\d\d)|((?:19|20)\d\d)\s+edition", re.IGNORECASE)
+
+
+def edition_years(text: str) -> set[str]:
+    """Years that name an edition of a study ("edycja 2024", "the 2022 edition"), baselines excluded."""
+    return {a or b for a, b in EDITION_YEAR.findall(BASELINE_YEAR.sub(" ", text))}
+
+
+def year_terms(text: str) -> set[str]:
+    """Years a sentence reports on; a year it only compares with ("wzrost w porównaniu do 2022") does not count."""
+    years = set(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", text))
+    baseline = set(BASELINE_YEAR.findall(text))
+    other = set(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", BASELINE_YEAR.sub(" ", text)))
+    return (years - baseline) | other
+
+
+def keys_satisfied(keys: list[set[str]], terms: set[str]) -> bool:
+    """Every key present, allowing Polish inflection of names (Chatterjiego ~ Chatterji)."""
+    for options in keys:
+        ok = False
+        for option in options:
+            if option.startswith("&"):
+                ok = ok or all(part in terms for part in option[1:].split("&") if part)
+            elif option in terms or (len(option) >= 6 and any(t[:6] == option[:6] for t in terms if len(t) >= 6)):
+                ok = True
+        if not ok:
+            return False
+    return True
