@@ -149,8 +149,8 @@ def hard_keys(question: str, language: str, index: "SentenceIndex") -> list[set[
         lowered = question.lower()
         for phrase, polish in EN_PHRASES.items():
             if " " in phrase and re.search(rf"\b{re.escape(phrase)}\b", lowered):
-                polish_lemmas = list(dict.fromkeys(tokenize(polish)))[:2]
-                keys.append({"&" + "&".join(polish_lemmas), "&" + "&".join(tokenize(phrase))})
+                options = {"&" + "&".join(list(dict.fromkeys(tokenize(variant)))[:2]) for variant in polish.split("|")}
+                keys.append(options | {"&" + "&".join(tokenize(phrase))})  # "pkb per capita" or "pkb na mieszkańca"
     if language != "en":
         for match in REGION_ADJECTIVE.finditer(question.lower()):
             keys.append(set(tokenize(match.group(1))))

@@ -188,6 +188,13 @@ class Assistant:
         previous = self.sentences.context_of((sentence.chunk.id, sentence.index))
         if previous is not None:
             terms |= self.sentences.tokens[(previous[0].id, previous[1])]
+        if section:  # ...or in the two sentences before it, across a chunk boundary
+            before = self.sentences.previous.get((sentence.chunk.id, sentence.index))
+            for _ in range(2):
+                if before is None:
+                    break
+                terms |= self.sentences.tokens[(before[0].id, before[1])]
+                before = self.sentences.previous.get((before[0].id, before[1]))
         for acronym, expansion in ACRONYMS.items():
             if acronym in terms:
                 terms |= set(tokenize(expansion))

@@ -19,7 +19,9 @@ from .types import Chunk, Context
 QUANTITY = re.compile(
     r"\b(ile|ilu|jaki odsetek|jaki procent|jaki udział|jaka część|o ile|jak duż|jak wysok|jaka (?:była|jest) (?:średnia|łączna|wartość|liczba)"
     r"|jaką wartość|jaki budżet|jaki wzrost|how many|how much|what share|what percentage|what percent|by how much"
-    r"|what (?:was|is) the (?:average|median|total|number|value|budget|share|growth)|how large|how high)\b", re.IGNORECASE)
+    r"|what (?:was|is) the (?:average|median|total|number|value|budget|share|growth)|how large|how high"
+    r"|what (?:was|is) the (?:\w+ )?(?:correlation|coefficient)|jak\w* (?:jest |był\w* )?(?:korelacj\w*|współczynnik\w*))\b",
+    re.IGNORECASE)
 SOURCE_QUESTION = re.compile(r"\b(źródł|przypis|skąd|kto (?:podaje|wskazuje)|which source|what source|cited|cites|cite|footnote|reference)", re.IGNORECASE)
 COMPARISON = re.compile(r"\b(porówna|w porównaniu|a ile|versus|vs\.?|compare|compared|difference|różnic)", re.IGNORECASE)
 LEANS_BACK = re.compile(r"^(był[aoy]?\s+(on|ona|ono|ich)|było ich|wśród nich|z nich|dotyczy to|wynika to|jest to|to\s|"

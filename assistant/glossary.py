@@ -71,7 +71,8 @@ EN_NAMES = {
 "wielkopolska": "wielkopolskie wielkopolski",
 }
 
-# Multi-word English terms first: "business support institutions" is one Polish term.
+# Multi-word English terms first: "business support institutions" is one Polish term. A term of
+# several words must appear in the answer in Polish (its first two lemmas; "|" separates variants).
 EN_PHRASES = {
     "business support institutions": "instytucje otoczenia biznesu", "business support institution": "instytucje otoczenia biznesu",
     "research institutions": "instytucje badawcze jednostki naukowe", "research units": "jednostki naukowe",
@@ -84,7 +85,8 @@ EN_PHRASES = {
     "large enterprises": "duże przedsiębiorstwa", "medium-sized": "średnie", "thematic areas": "obszary tematyczne",
     "upskilling": "podnoszenie kompetencji szkolenia", "workshops": "warsztaty", "pearson": "pearsona korelacja",
     "frontier firms": "global frontier", "counterfactual": "kontrfaktyczne", "fdi": "bezpośrednie inwestycje zagraniczne fdi",
-    "cloud computing": "chmura obliczeniowa", "machine learning": "uczenie maszynowe",
+    "cloud computing": "chmura obliczeniowa", "gdp per capita": "pkb per capita|pkb na mieszkańca",
+    "per capita": "per capita|na mieszkańca", "machine learning": "uczenie maszynowe",
     "energy": "energetyka odnawialne źródła energii", "renewables": "odnawialne źródła energii oze",
 }
 
@@ -99,7 +101,8 @@ ACRONYMS = {
 
 def glossary_texts() -> list[str]:
     """Every term of the glossary, both languages (ingest puts their lemmas in the store's cache)."""
-    return [text for table in (EN_TO_PL, EN_NAMES, EN_PHRASES, ACRONYMS) for item in table.items() for text in item]
+    return [text.replace("|", " ") for table in (EN_TO_PL, EN_NAMES, EN_PHRASES, ACRONYMS) for item in table.items()
+            for text in item]
 
 
 def expand_query(question: str, language: str) -> str:
@@ -112,7 +115,7 @@ def expand_query(question: str, language: str) -> str:
         lowered = question.lower()
         for phrase, polish in EN_PHRASES.items():
             if re.search(rf"\b{re.escape(phrase)}\b", lowered):
-                extra.append(polish)
+                extra.append(polish.replace("|", " "))
     for word in re.findall(r"[\w+&-]+", question):
         lower = word.lower()
         if language == "en":
