@@ -17,7 +17,7 @@ from typing import Callable
 
 from assistant.embeddings import embedder_name, make_embedder
 from assistant.glossary import glossary_texts
-from assistant.lexical import LexicalIndex, vocabulary_lemmas
+from assistant.lexical import LexicalIndex, vocabulary_lemmas, warm_lemmatizer
 from assistant.settings import Settings
 from assistant.store import StoreError, chroma_client, get_collection, read_manifest, write_json_atomic
 from assistant.types import Chunk, Footnote, Sentence, Source
@@ -60,6 +60,7 @@ def corpus_files(corpus: Path) -> list[Path]:
 def run_ingest(settings: Settings, rebuild: bool = False, progress: Callable[[str, int], None] | None = None,
                on_skip: Callable[[str, str], None] | None = None) -> IngestSummary:
     started = time.perf_counter()
+    warm_lemmatizer()  # simplemma's dictionaries (~10 s) load while the embedder works
     store_dir = Path(settings.store_dir)
     store_dir.mkdir(parents=True, exist_ok=True)
     name = embedder_name(settings.embedder)
