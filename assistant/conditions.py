@@ -8,6 +8,7 @@ fails them is never offered as the answer, however well it scores (extractive.py
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .lexical import NUMBER, WORD, _lemma, normalize_number, tokenize
@@ -229,3 +230,35 @@ def keys_satisfied(keys: list[set[str]], terms: set[str]) -> bool:
         if not ok:
             return False
     return True
+
+
+CHANGE_QUESTION = re.compile(r"\b(między|pomiędzy|between|zmieni\w*|changed?|compared?|porówn\w*|wzr[oó]s\w*|spad\w*|growth|"
+                             r"increase\w*)\b", re.IGNORECASE)  # a question about a change may use its baseline year
+
+
+@dataclass
+class Needs:
+    """What a question requires of its answer, read once per question."""
+
+    keys: list[set[str]] = field(default_factory=list)    # names, acronyms, regions, years (any option per key)
+    phrases: list[list[str]] = field(default_factory=list)  # multi-word names, lemmas in a row
+    noun: str | None = None                                # "ile klastrów": a figure must count klaster
+    figure: bool = False                                   # how many / what share / what correlation
+    source: bool = False                                   # "which source": bibliography entries may answer
+    year: bool = False                                     # "w którym roku": a year must be there
+    money: bool = False                                    # a budget, amount or cost
+    negative: bool = False                                 # "which have no X": the answer must negate
+    years: set[str] = field(default_factory=set)           # years to find as reported, not as a baseline
+    editions: set[str] = field(default_factory=set)        # "the 2022 edition", unless the question is about a change
+
+    @classmethod
+    def read(cls, question: str, query: str, language: str, index: "SentenceIndex") -> "Needs":
+        from .extractive import QUANTITY, SOURCE_QUESTION, YEAR_QUESTION
+
+        keys = hard_keys(query, language, index)
+        years = {next(iter(k)) for k in keys if len(k) == 1 and re.fullmatch(r"(?:19|20)\d\d", next(iter(k)))}
+        return cls(keys=keys, phrases=phrase_keys(question) if language == "pl" else [],
+                   noun=counted_noun(question, language), figure=bool(QUANTITY.search(question)),
+                   source=bool(SOURCE_QUESTION.search(question)), year=bool(YEAR_QUESTION.search(question)),
+                   money=bool(MONEY_QUESTION.search(question)), negative=bool(NEGATIVE_QUESTION.search(question)),
+                   years=years, editions=set() if CHANGE_QUESTION.search(question) else edition_years(question))

@@ -12,10 +12,9 @@ import numpy as np
 from .citations import make_citation
 from .embeddings import embedder_name, make_embedder
 from .errors import QuestionError
-from .conditions import (MONEY, MONEY_QUESTION, NEGATION, NEGATIVE_QUESTION, counted_noun, counts, edition_years, has_phrase,
-                         hard_keys, keys_satisfied, mostly_unknown, phrase_keys, year_terms)
-from .extractive import (HAS_FIGURE, QUANTITY, SOURCE_QUESTION, YEAR, YEAR_QUESTION, SentenceIndex, leaning_sentence,
-                         pick_sentences, question_terms, score_sentences, sourced_original)
+from .conditions import NEGATION, MONEY, Needs, counts, edition_years, has_phrase, keys_satisfied, mostly_unknown, year_terms
+from .extractive import (HAS_FIGURE, YEAR, SentenceIndex, leaning_sentence, pick_sentences, question_terms,
+                         score_sentences, sourced_original)
 from .glossary import ACRONYMS, expand_query
 from .language import detect_language, resolve_follow_up
 from .lexical import LexicalIndex, load_lemma_cache, tokenize, warm_lemmatizer
@@ -26,8 +25,6 @@ from .types import Answer, Citation
 
 REFUSE_BELOW = 0.15  # best sentence's question coverage; calibrated on eval/questions.yaml (see README)
 ANSWER_ABOVE = 1.1  # ...unless the sentence fits the question well by meaning (combined score)
-CHANGE_QUESTION = re.compile(r"\b(między|pomiędzy|between|zmieni\w*|changed?|compared?|porówn\w*|wzr[oó]s\w*|spad\w*|growth|increase\w*)\b",
-                             re.IGNORECASE)  # a question about a change may be answered by its baseline year
 FRAMING = {"pl": "Według raportu:", "en": "According to the report:"}
 REFUSAL = {
     "pl": "Raport nie podaje tej informacji.",
@@ -102,17 +99,10 @@ class Assistant:
         query_vector = np.asarray(self.search.last_query_vector, dtype=np.float32)
         scored = score_sentences(query, expanded, contexts, self.snapshot.chunks, self.sentences, language, query_vector,
                                  include_all=True, follow_up=question if query != question else None)
-        noun = counted_noun(question, language)
-        if noun:  # prefer sentences where a figure counts what was asked about
-            scored = sorted(scored, key=lambda s: -(s.score + (0.1 if counts(s.text, noun) else 0.0)))
-        keys = hard_keys(query, language, self.sentences)
-        wants_figure = bool(QUANTITY.search(question))
-        phrases = phrase_keys(question) if language == "pl" else []
-        wants_source = bool(SOURCE_QUESTION.search(question))
-        money = bool(MONEY_QUESTION.search(question))
-        negative = bool(NEGATIVE_QUESTION.search(question))
-        eligible = [s for s in scored[:15] if self._can_answer(s, keys, phrases, noun, wants_figure, wants_source)
-                    and self._in_scope(s, money, keys, negative, question)]
+        needs = Needs.read(question, query, language, self.sentences)
+        if needs.noun:  # prefer sentences where a figure counts what was asked about
+            scored = sorted(scored, key=lambda s: -(s.score + (0.1 if counts(s.text, needs.noun) else 0.0)))
+        eligible = [s for s in scored[:15] if self._satisfies(s, needs)]
         chosen = pick_sentences(eligible, question)
         original = sourced_original(chosen[0], self.sentences, self.snapshot.chunks) if chosen else None
         if original is not None and original.text not in [s.text for s in chosen]:
@@ -143,37 +133,32 @@ class Assistant:
         return Answer(question, language, " ".join(parts), False, citations=citations, contexts=contexts,
                       latency_ms=_ms(started))
 
-    def _can_answer(self, sentence, keys, phrases, noun, wants_figure: bool, wants_source: bool) -> bool:
-        """The hard conditions: the question's names and years present, a figure when one is asked for,
-        a figure that counts what was asked about ("ile klastrów"), multi-word names as written."""
-        if sentence.chunk.kind != "report" and not wants_source:
+    def _satisfies(self, sentence, needs: Needs) -> bool:
+        """The hard conditions. On the passage: the question's names and years (years as reported, not
+        as a baseline; the edition it names). On the sentence and what it leans on: a figure when one is
+        asked for, one that counts what was asked about ("ile klastrów"), a year, an amount, a negation.
+        Multi-word names as written."""
+        if sentence.chunk.kind != "report" and not needs.source:
             return False
-        if not keys_satisfied(keys, self._answer_terms(sentence)):
+        if not keys_satisfied(needs.keys, self._answer_terms(sentence)):
             return False
         text = self._answer_text(sentence)
-        if wants_figure and not HAS_FIGURE.search(text):
+        if needs.figure and not HAS_FIGURE.search(text):
             return False
-        if noun and not counts(text, noun):
+        if needs.noun and not counts(text, needs.noun):
             return False
-        return all(has_phrase(p, sentence.chunk.text) for p in phrases)
-
-    def _in_scope(self, sentence, money: bool, keys: list[set[str]], negative: bool, question: str) -> bool:
-        """What the answer must be about: the question's years as reported in the passage (not as a
-        baseline), the edition it names, an amount of money when it asks for a budget or cost,
-        and a negation when it asks what has none."""
-        if money and not MONEY.search(self._answer_text(sentence)):
+        if needs.money and not MONEY.search(text):
             return False
-        if YEAR_QUESTION.search(question) and not YEAR.search(self._answer_text(sentence)):
+        if needs.year and not YEAR.search(text):
             return False
-        text = sentence.chunk.text if sentence.chunk.kind == "report" else sentence.text
-        years = {next(iter(k)) for k in keys if len(k) == 1 and re.fullmatch(r"(?:19|20)\d\d", next(iter(k)))}
-        if years and not years <= year_terms(text):
+        if needs.negative and not NEGATION.search(text):
             return False
-        editions = edition_years(question)
-        if editions and not CHANGE_QUESTION.search(question) and not editions <= edition_years(text):
+        passage = sentence.chunk.text if sentence.chunk.kind == "report" else sentence.text
+        if needs.years and not needs.years <= year_terms(passage):
+            return False
+        if needs.editions and not needs.editions <= edition_years(passage):
             return False  # "the 2022 edition" is not answered from the 2024 edition
-
-        return not negative or bool(NEGATION.search(self._answer_text(sentence)))
+        return all(has_phrase(p, sentence.chunk.text) for p in needs.phrases)
 
     def _answer_text(self, sentence) -> str:
         lean = leaning_sentence(sentence, set(), self.sentences)
