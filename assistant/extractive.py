@@ -153,15 +153,13 @@ def score_sentences(question: str, expanded: str, contexts: list[Context], chunk
             cover = max(coverage(terms, sentence_terms, index, unknown), coverage(own_terms, sentence_terms, index, unknown))
             previous = index.context_of((chunk.id, i))
             leans = previous is not None and (bool(LEANS_BACK.search(sentence.text)) or (chunk.id, i) in index.lead_in)
+            joined = sentence_terms | index.tokens[(previous[0].id, previous[1])] if leans else sentence_terms
             if leans:
-                joined = sentence_terms | index.tokens[(previous[0].id, previous[1])]
                 cover = max(cover, 0.95 * coverage(terms, joined, index, unknown))
             score = cover + 0.25 * prior + (0.15 if sentence.footnotes else 0.0)
             if rare:  # the question's most specific words ("mikroprzedsiębiorstwa") single out the sentence
-                joined = sentence_terms | (index.tokens[(previous[0].id, previous[1])] if leans else set())
                 score += SPECIFIC_BONUS * coverage(rare, joined, index)
             if new_terms:
-                joined = sentence_terms | (index.tokens[(previous[0].id, previous[1])] if leans else set())
                 score += 0.6 * coverage(new_terms, joined, index, unknown)
             if query_vector is not None:
                 similarity = index.similarity((chunk.id, i), query_vector)
