@@ -71,7 +71,7 @@ def rewrite_draft(assistant, draft, chat_model=None):
     """
     if draft.refused:
         return draft
-    from .llm import LLMAnswerer, _describe
+    from .llm import LLMAnswerer, describe_failure
 
     model = LLMAnswerer(assistant.settings, chat_model).chat_model
     deadline = time.perf_counter() + assistant.settings.llm_timeout_s * 3
@@ -88,7 +88,7 @@ def rewrite_draft(assistant, draft, chat_model=None):
             text = _clean(str(reply.content))
             check = check_rewrite(text, paragraph)
         except Exception as error:  # server down, timeout, model failure: this paragraph stays extractive
-            kind, reason = _describe(error, assistant.settings)
+            kind, reason = describe_failure(error, assistant.settings)
             check, text = {"ok": False, "reason": reason, "failure": kind}, ""
         record.update(ok=check["ok"], reason=check["reason"], llm_ms=round((time.perf_counter() - started) * 1000, 1),
                       unsupported_numbers=check.get("unsupported_numbers", []))

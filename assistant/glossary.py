@@ -45,7 +45,7 @@ EN_TO_PL = {
     "indicator": "wskaźnik", "areas": "obszary obszarach", "area": "obszar", "competitiveness": "konkurencyjność",
     "presence": "obecność obecnością", "capita": "per capita", "definition": "definicja definicją",
     "participants": "uczestników", "edition": "edycja edycji", "technologies": "technologie technologii",
-    "implemented": "wdrożyło wdraża", "use": "korzysta stosuje", "robotics": "robotyki", "jobs": "miejsc pracy zatrudnienie",
+    "implemented": "wdrożyło wdraża", "use": "korzysta stosuje", "jobs": "miejsc pracy zatrudnienie",
     "workers": "pracowników", "specialists": "specjalistów", "contracts": "kontrakty umowy", "programme": "program",
     "program": "program", "policy": "polityka polityki", "mean": "średnia", "micro": "mikroprzedsiębiorstwa",
     "small": "małe", "medium": "średnie", "large": "duże", "universities": "uczelnie uczelni", "research": "badawcze naukowe",
@@ -53,7 +53,7 @@ EN_TO_PL = {
     "waste": "odpady odpadów", "resilience": "odporność", "supply": "dostaw", "chains": "łańcuchów",
     "launched": "zapoczątkowana uruchomiona", "started": "zapoczątkowana rozpoczęła", "initiative": "inicjatywa",
     "founded": "założony powstało", "established": "powstało utworzono", "phases": "fazy faz", "years": "lata",
-    "salary": "wynagrodzenie", "monthly": "miesięczny", "weather": "pogoda", "members": "członek członków", "hydrogen": "wodoru", "net-zero": "net-zero", "talent": "talent",
+    "monthly": "miesięczny", "weather": "pogoda", "hydrogen": "wodoru", "net-zero": "net-zero", "talent": "talent",
 }
 
 # Place names and demonyms: an English question about Silesia must find "Śląskich", and one about

@@ -174,7 +174,7 @@ class LLMAnswerer:
                 shown.append(piece)
                 yield piece
         except Exception as error:  # server down, timeout, malformed reply, model failure
-            check.fail(*_describe(error, self.settings))
+            check.fail(*describe_failure(error, self.settings))
         text = "".join(shown).strip()
         if check.failure is None and not check.renumber:
             if text in NOT_IN_REPORT.values():
@@ -268,7 +268,7 @@ def _chunk_from_context(context: Context) -> Chunk:
                  text=context.text, sentences=[Sentence(context.text)])
 
 
-def _describe(error: Exception, settings: Settings) -> tuple[str, str]:
+def describe_failure(error: Exception, settings: Settings) -> tuple[str, str]:
     """(failure kind, a message a reader understands) for an error from the model or its server."""
     names = " ".join(cls.__name__ for cls in type(error).__mro__)
     first_line = (str(error).strip().splitlines() or [""])[0][:300]
