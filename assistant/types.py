@@ -1,14 +1,16 @@
 """The few typed objects every part of the project passes around.
 
-Parsing produces Page, Footnote, Source and Chunk; retrieval produces Context;
-answering produces Answer with Citation and CitedSource. Everything serialises
-to plain dicts (the JSON contract in DESIGN.md) through `to_dict`.
+Parsing produces Page, Footnote, Source and Chunk; retrieval produces Context (which holds
+its Chunk); answering produces Answer with Citation (chunk id and sentence refs, so any quote
+can be re-checked against the store) and CitedSource; the LLM path and drafts record a
+Grounding. Dicts exist only at the JSON edges (`to_dict` / `from_dict`, docs/contracts.md).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
+from typing import Any, Iterator, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -88,19 +90,50 @@ class Chunk:
         return cls(sentences=sentences, **fields)
 
 
-@dataclass
-class Context:
-    """A retrieved chunk with its fused retrieval score."""
+class SentenceRef(NamedTuple):
+    """One sentence of the store: the chunk it is in and its position there."""
 
     chunk_id: str
-    doc: str
-    page: int
-    section: str
-    text: str
+    index: int
+
+
+@dataclass
+class Context:
+    """A retrieved chunk with its fused retrieval score (the chunk itself, not a copy of its fields)."""
+
+    chunk: Chunk
     score: float
 
+    @property
+    def chunk_id(self) -> str:
+        return self.chunk.id
+
+    @property
+    def doc(self) -> str:
+        return self.chunk.doc
+
+    @property
+    def page(self) -> int:
+        return self.chunk.page
+
+    @property
+    def section(self) -> str:
+        return self.chunk.section
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"chunk_id": self.chunk.id, "doc": self.chunk.doc, "page": self.chunk.page,
+                "section": self.chunk.section, "text": self.chunk.text, "score": self.score}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Context":
+        """A context read back from JSON: the chunk is rebuilt from what the JSON keeps."""
+        chunk = Chunk(id=data["chunk_id"], doc=data["doc"], title=data.get("title", data["doc"]), page=data["page"],
+                      section=data["section"], text=data["text"], sentences=[Sentence(data["text"])])
+        return cls(chunk, data.get("score", 0.0))
 
 
 @dataclass
@@ -114,7 +147,10 @@ class CitedSource:
 
 @dataclass
 class Citation:
-    """What a reader needs to check one `[n]` marker: where, the verbatim quote, and its sources."""
+    """What a reader needs to check one `[n]` marker: where, the verbatim quote, and its sources.
+
+    `chunk_id` and `sentences` say where the quote came from in the store, so it can be checked by id.
+    """
 
     marker: int
     doc: str
@@ -124,22 +160,127 @@ class Citation:
     quote: str
     footnotes: list[int] = field(default_factory=list)
     sources: list[CitedSource] = field(default_factory=list)
+    chunk_id: str = ""
+    sentences: list[SentenceRef] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Citation":
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["sources"] = [CitedSource(**s) for s in data.get("sources") or []]
+        values["sentences"] = [SentenceRef(*s) for s in data.get("sentences") or []]
+        return cls(**values)
+
+
+class Mode(StrEnum):
+    """How an answer or a draft was written."""
+
+    EXTRACTIVE = "extractive"  # verbatim quotes chosen by the extractive answerer
+    LLM = "llm"  # written by the model, every sentence passed the grounding check
+    LLM_PARTIAL = "llm-partial"  # drafts: some paragraphs by the model, the rest extractive
+    FALLBACK = "extractive-fallback"  # the model's text failed the check (or the model was down)
+
+
+@dataclass
+class Grounding:
+    """The grounding check's record for one LLM answer (chat) or one rewritten paragraph (drafts)."""
+
+    llm_called: bool = True
+    ok: bool = False
+    reason: str = ""  # why it failed, one line; empty when ok
+    failure: str | None = None  # "ungrounded", "timeout", "unreachable", "config", "error"
+    backend: str = ""
+    model: str = ""
+    invented_markers: list[int] = field(default_factory=list)
+    unsupported_numbers: list[str] = field(default_factory=list)
+    uncited_sentences: list[str] = field(default_factory=list)
+    dropped_markers: list[int] = field(default_factory=list)  # drafts: markers of the original the rewrite lost
+    cited: list[int] = field(default_factory=list)
+    llm_ms: float = 0.0
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """Dict-style read, for callers written against the JSON form."""
+        return getattr(self, key, default)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "Grounding | None":
+        if data is None:
+            return None
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 @dataclass
 class Answer:
-    """The answer object of the JSON contract (DESIGN.md)."""
+    """The answer object of the JSON contract (docs/contracts.md)."""
 
     question: str
     language: str
     answer: str
     refused: bool
-    mode: str = "extractive"
+    mode: Mode = Mode.EXTRACTIVE
     citations: list[Citation] = field(default_factory=list)
     contexts: list[Context] = field(default_factory=list)
     see_also: list[Citation] = field(default_factory=list)
     latency_ms: float = 0.0
-    grounding: dict[str, Any] | None = None
+    grounding: Grounding | None = None
+    missing: str = ""  # for a refusal: what the report lacks, in one line (empty when answered)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["mode"] = str(self.mode)
+        data["citations"] = [asdict(c) for c in self.citations]
+        data["see_also"] = [asdict(c) for c in self.see_also]
+        data["contexts"] = [c.to_dict() for c in self.contexts]
+        data["grounding"] = self.grounding.to_dict() if self.grounding is not None else None
+        for citation in data["citations"] + data["see_also"]:
+            citation["sentences"] = [list(s) for s in citation["sentences"]]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Answer":
+        return cls(question=data["question"], language=data["language"], answer=data["answer"],
+                   refused=bool(data["refused"]), mode=Mode(data.get("mode", "extractive")),
+                   citations=[Citation.from_dict(c) for c in data.get("citations") or []],
+                   contexts=[Context.from_dict(c) for c in data.get("contexts") or []],
+                   see_also=[Citation.from_dict(c) for c in data.get("see_also") or []],
+                   latency_ms=float(data.get("latency_ms", 0.0)), grounding=Grounding.from_dict(data.get("grounding")),
+                   missing=data.get("missing", ""))
+
+
+class AnswerStream:
+    """An answer as it is written: iterate for text pieces; `.answer` is the final Answer afterwards.
+
+    The pieces are only ever text, so no consumer has to tell text from the result. `.answer`
+    drains what is left of the stream. `replaced` is true when the final answer is not the text that
+    was streamed (an LLM answer rejected by the grounding check): the consumer shows `.answer.answer`.
+    """
+
+    def __init__(self, pieces: Iterator[str | Answer]) -> None:
+        self._pieces = pieces
+        self._answer: Answer | None = None
+        self.streamed: list[str] = []
+
+    def __iter__(self) -> Iterator[str]:
+        for item in self._pieces:
+            if isinstance(item, Answer):
+                self._answer = item
+                return
+            self.streamed.append(item)
+            yield item
+
+    @property
+    def answer(self) -> Answer:
+        if self._answer is None:
+            for _ in self:
+                pass
+        if self._answer is None:
+            raise RuntimeError("the answer stream ended without an answer")
+        return self._answer
+
+    @property
+    def replaced(self) -> bool:
+        return "".join(self.streamed).strip() != self.answer.answer.strip()

@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from assistant.store import StoreError
+from assistant.index.store import StoreError
 
 from .harness import DEFAULT_QUESTIONS, DEFAULT_REPORT_DIR, EvalError, EvalRun, headline, load_questions, run_eval
 
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def rescore(results_path: Path, questions_path: Path, report_dir: Path, k: int | None) -> EvalRun:
-    from assistant.store import load_snapshot
+    from assistant.index.store import load_snapshot
 
     from .harness import load_settings, score_all
     from .report import write_report

@@ -165,7 +165,7 @@ def run_eval(questions_path: Path | str = DEFAULT_QUESTIONS, settings=None, k: i
     after building the store with the ingest pipeline when there is none yet (`build_store`).
     """
     from assistant import Assistant
-    from assistant.store import load_snapshot
+    from assistant.index.store import load_snapshot
 
     started = time.perf_counter()
     questions = load_questions(questions_path)
@@ -215,7 +215,7 @@ def ingest_first(settings, show_progress: bool) -> float:
 
 
 def run_baseline_for(questions: list[dict], settings, show_progress: bool = True) -> dict:
-    from assistant.embeddings import make_embedder
+    from assistant.index.embeddings import make_embedder
 
     from .baseline import run_baseline
 

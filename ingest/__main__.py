@@ -9,7 +9,7 @@ import sys
 from tqdm import tqdm
 
 from assistant.settings import Settings
-from assistant.store import StoreError
+from assistant.index.store import StoreError
 
 from .pipeline import corpus_files, run_ingest
 

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from assistant.embeddings import embedder_name, make_embedder
+from assistant.index.embeddings import embedder_name, make_embedder
 from assistant.glossary import glossary_texts
-from assistant.lexical import LexicalIndex, vocabulary_lemmas, warm_lemmatizer
+from assistant.index.lexical import LexicalIndex
+from assistant.lemmas import vocabulary_lemmas, warm_lemmatizer
 from assistant.settings import Settings
-from assistant.store import StoreError, chroma_client, get_collection, read_manifest, write_json_atomic
+from assistant.index.store import StoreError, chroma_client, get_collection, read_manifest, write_json_atomic
 from assistant.types import Chunk, Footnote, Sentence, Source
 
 from .document import parse_document

@@ -86,10 +86,12 @@ def test_bad_questions_get_one_clear_error(assistant, bad, message):
         assistant.ask(bad)
 
 
-def test_streaming_yields_text_then_the_answer(assistant):
-    pieces = list(assistant.ask_stream("Ile klastrów ma status Krajowego Klastra Kluczowego?"))
-    *text, final = pieces
-    assert all(isinstance(p, str) for p in text) and "".join(text).strip() == final.answer
+def test_streaming_yields_only_text_then_holds_the_answer(assistant):
+    stream = assistant.ask_stream("Ile klastrów ma status Krajowego Klastra Kluczowego?")
+    pieces = list(stream)
+    assert len(pieces) > 3 and all(isinstance(p, str) for p in pieces)
+    assert "".join(pieces).strip() == stream.answer.answer and "18" in stream.answer.answer
+    assert not stream.replaced
 
 
 def test_json_contract_field_by_field(built_store):

@@ -8,11 +8,11 @@ import re
 
 import pytest
 
-from assistant.draft import (FACETS, DraftInputError, DraftOutputError, draft_command, draft_justification, figures_in,
+from assistant.drafts.compose import (FACETS, DraftInputError, DraftOutputError, draft_command, draft_justification, figures_in,
                              to_markdown, write_draft, write_draft_files)
-from assistant.draft import matches
-from assistant.draft_export import format_entry, parse_reference
-from assistant.lexical import tokenize
+from assistant.drafts.compose import matches
+from assistant.drafts.export import format_entry, parse_reference
+from assistant.lemmas import tokenize
 
 TOPICS = ["szkolenia i staże w klastrze ICT", "internacjonalizacja i targi zagraniczne",
           "gospodarka o obiegu zamkniętym w klastrze obróbki metali"]

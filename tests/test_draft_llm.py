@@ -17,9 +17,9 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from assistant import Settings
-from assistant.draft import draft_justification, to_markdown
-from assistant.draft_llm import check_rewrite, rewrite_draft
-from assistant.grounding import find_numbers, number_values, numbers_in, split_sentences, parse_markers
+from assistant.drafts.compose import draft_justification, to_markdown
+from assistant.drafts.rewrite import check_rewrite, rewrite_draft
+from assistant.llm.grounding import find_numbers, number_values, numbers_in, split_sentences, parse_markers
 
 TOPIC = "szkolenia i staże dla pracowników firm w klastrze ICT"
 ROOT = Path(__file__).resolve().parents[1]

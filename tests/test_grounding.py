@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.grounding import check_grounding, find_numbers, number_values, parse_markers, split_sentences
-from assistant.llm_prompt import Passage, build_messages
+from assistant.llm.grounding import check_grounding, find_numbers, number_values, parse_markers, split_sentences
+from assistant.llm.prompts import Passage, build_messages
 
 KKK = "Szczególną rolę odgrywają Krajowe Klastry Kluczowe. Według stanu na 31 grudnia 2025 r. było ich 18."
 COUNT = ("Według raportu „Inwentaryzacja klastrów” z 2024 roku w Polsce zidentyfikowano łącznie 84 aktywnie "

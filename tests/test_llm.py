@@ -22,9 +22,9 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from assistant import Settings
-from assistant.grounding import find_numbers, number_values, numbers_in
-from assistant.llm import LLMAnswerer, LLMConfigError, answer_with_llm, make_chat_model, make_passages
-from assistant.llm_prompt import build_messages
+from assistant.llm.grounding import find_numbers, number_values, numbers_in
+from assistant.llm.answerer import LLMAnswerer, LLMConfigError, answer_with_llm, make_chat_model, make_passages
+from assistant.llm.prompts import build_messages
 from assistant.types import Answer, Context
 
 KKK = "Ile klastrów ma status Krajowego Klastra Kluczowego?"

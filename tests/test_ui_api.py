@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import ui  # noqa: E402
-import ui_render as render  # noqa: E402
+from assistant.web import render  # noqa: E402
 from assistant.types import Answer, Citation, CitedSource  # noqa: E402
 
 REPORT = ROOT / "corpus" / "raport-klastry.pdf"

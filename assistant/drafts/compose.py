@@ -15,14 +15,15 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Any
 
-from .citations import make_citation
-from .draft_export import (MAX_TOPIC_CHARS, WORDS, DraftInputError, DraftOutputError, add_draft_arguments, build_bibliography,
+from assistant.answer.citations import make_citation
+from assistant.drafts.export import (MAX_TOPIC_CHARS, WORDS, DraftInputError, DraftOutputError, add_draft_arguments, build_bibliography,
                            compose, draft_command, to_markdown, validate_topic, write_draft, write_draft_files)
-from .extractive import LEANS_BACK
-from .glossary import expand_query
-from .language import detect_language
-from .lexical import tokenize
-from .types import Citation
+from assistant.answer.scoring import LEANS_BACK
+from assistant.glossary import expand_query
+from assistant.answer.language import detect_language
+from assistant.lemmas import shares_stem, tokenize
+from assistant.numbers import figure_key, figures_in
+from assistant.types import Citation
 
 __all__ = ["MAX_TOPIC_CHARS", "Draft", "DraftCitation", "DraftInputError", "DraftOutputError", "DraftParagraph", "FACETS",
            "add_draft_arguments", "draft_command", "draft_justification", "figures_in", "to_markdown", "validate_topic", "write_draft",
@@ -41,11 +42,7 @@ TOO_GENERAL = {"pl": "Temat jest zbyt ogólny: podaj obszar projektu (np. szkole
                "en": "The topic is too general: name the project's area (e.g. training, exports, circular economy)."}
 RECOMMENDATIONS_SECTION = "9."
 
-MONTHS = "stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|września|października|listopada|grudnia"
-_NUMBER = r"\d{1,3}(?:[ \u00a0]\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"
-FIGURE = re.compile(rf"(?<![\w.,\-–/])(?:{_NUMBER})(?:\s?[–-]\s?(?:{_NUMBER}))?(?!\w)(?![.,]\d)")
-YEAR = re.compile(r"(?:19|20)\d\d")
-NOT_A_FIGURE_AFTER = re.compile(rf"^(?:\.\s+[A-ZĄĆĘŁŃÓŚŹŻ]|\s+(?:r\.|roku\b|(?:{MONTHS})\b))")
+DRAFT_STEM_LETTERS = 7  # topics match more strictly: 6 letters would make szkolenie ~ szkoła
 NOT_QUOTABLE = re.compile(r"^(Tabela|Wykres|Źródło:|Uwaga:|\d+[.)]\s)")
 BULLET = re.compile(r"^[•−–-]\s")
 
@@ -148,30 +145,9 @@ class _Candidate:
     heading_key: str = ""
 
 
-def figures_in(text: str) -> list[str]:
-    """Figures as printed (`1 642`, `11–13,5`, `0,3670`), without years, dates, ordinals, list numbers
-    or digits inside names (`RIS3`, `3D`, `EU13`, `Przemysł 4.0`)."""
-    found = []
-    for match in FIGURE.finditer(text):
-        value, after = match.group(), text[match.end():]
-        if NOT_A_FIGURE_AFTER.match(after) or (match.start() == 0 and re.match(r"[.)]\s", after)):
-            continue
-        if all(YEAR.fullmatch(part.strip()) for part in re.split(r"[–-]", value)) and not after.lstrip().startswith("%"):
-            if not re.match(r"\s+[a-ząćęłńóśźż]", after):  # "2000 podmiotów" is a count, "2004 r." a year
-                continue
-        if value == "4.0" and re.search(r"(Przemysł\w*|Industry)\s$", text[:match.start()]):
-            continue
-        found.append(value)
-    return found
-
-
-def _norm(figure: str) -> str:
-    return re.sub(r"\s", "", figure).replace("–", "-")
-
-
 def matches(term: str, terms: set[str]) -> bool:
     """A lemma found among others, allowing Polish derivation (szkolenie ~ szkoleniowy) by a 7-letter prefix."""
-    return term in terms or (len(term) >= 7 and any(len(t) >= 7 and t[:7] == term[:7] for t in terms))
+    return shares_stem(term, terms, DRAFT_STEM_LETTERS)
 
 
 def draft_justification(assistant, topic: str, lang: str = "pl", llm: bool | None = None, chat_model=None) -> Draft:
@@ -183,7 +159,7 @@ def draft_justification(assistant, topic: str, lang: str = "pl", llm: bool | Non
     draft = _extractive_draft(assistant, topic, lang)
     use_llm = assistant.settings.llm_backend != "none" if llm is None else llm
     if use_llm or chat_model is not None:
-        from .draft_llm import rewrite_draft
+        from assistant.drafts.rewrite import rewrite_draft
 
         draft = rewrite_draft(assistant, draft, chat_model)
     return draft
@@ -338,7 +314,7 @@ def _choose(candidates: list[_Candidate]) -> list[_Candidate]:
     chosen: list[_Candidate] = []
     used: set[str] = set()
     for candidate in candidates:
-        figures = {_norm(f) for f in candidate.figures}
+        figures = {figure_key(f) for f in candidate.figures}
         if (len(chosen) >= MAX_EVIDENCE or figures <= used or any(c.quote in candidate.quote or candidate.quote in c.quote for c in chosen)
                 or sum(c.heading_key == candidate.heading_key for c in chosen) >= 2 * MAX_PER_PARAGRAPH):
             continue

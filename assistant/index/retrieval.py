@@ -6,18 +6,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
-from .lexical import LexicalIndex
-from .store import StoreSnapshot
-from .types import Chunk, Context
+from assistant.index.lexical import LexicalIndex
+from assistant.index.store import StoreSnapshot
+from assistant.types import Chunk, Context
 
 RRF_K = 60
 CANDIDATES = 30
+
+
+@dataclass
+class Retrieved:
+    contexts: list[Context]
+    query_vector: np.ndarray
 
 
 class HybridSearch:
@@ -28,9 +37,7 @@ class HybridSearch:
         self.lexical = lexical
         self.reranker = reranker
 
-    def dense(self, query: str, n: int = CANDIDATES) -> list[tuple[str, float]]:
-        vector = self.embedder.embed_query(query)
-        self.last_query_vector = vector
+    def dense(self, vector: list[float], n: int = CANDIDATES) -> list[tuple[str, float]]:
         n = max(1, min(n, len(self.snapshot.chunks)))
         result = self.collection.query(query_embeddings=[vector], n_results=n, include=["distances"])
         pairs = zip(result["ids"][0], result["distances"][0])
@@ -38,23 +45,25 @@ class HybridSearch:
         return [(i, 1.0 - d) for i, d in pairs if i in self.snapshot.chunks]
 
     def search(self, query: str, k: int, lexical_query: str | None = None) -> list[Context]:
-        dense = self.dense(query)
+        return self.retrieve(query, k, lexical_query).contexts
+
+    def retrieve(self, query: str, k: int, lexical_query: str | None = None) -> Retrieved:
+        """The top-k contexts, and the query's vector (the answerer scores sentences with it)."""
+        vector = self.embedder.embed_query(query)
+        dense = self.dense(vector)
         lexical = [(i, s) for i, s in self.lexical.search(lexical_query or query, CANDIDATES) if i in self.snapshot.chunks]
         fused: dict[str, float] = {}
         for ranking in (dense, lexical):
             for rank, (chunk_id, _) in enumerate(ranking):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
-        similarity = dict(dense)
         ordered = sorted(fused, key=fused.get, reverse=True)
         if self.reranker is not None:
             ordered = self._rerank(query, ordered[: max(k * 3, 12)])
         contexts = []
         for chunk_id in ordered[:k]:
             chunk = self.snapshot.chunks[chunk_id]
-            contexts.append(Context(chunk_id, chunk.doc, chunk.page, chunk.section, chunk.text,
-                                    round(fused.get(chunk_id, 0.0), 5)))
-        self.last_similarity = similarity
-        return contexts
+            contexts.append(Context(chunk, round(fused.get(chunk_id, 0.0), 5)))
+        return Retrieved(contexts, np.asarray(vector, dtype=np.float32))
 
     def _rerank(self, query: str, ids: list[str]) -> list[str]:
         scores = self.reranker.predict([(query, self.snapshot.chunks[i].text) for i in ids])

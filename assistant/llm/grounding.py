@@ -15,15 +15,8 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Mapping, Sequence
 
-SPACES = " \u00a0\u202f\u2009"  # thousands separators: space, no-break, narrow no-break, thin
-MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;–—-]\s*\d+)*)\s*\]")
-NUMBER = re.compile(
-    rf"(?<![\w.,])(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?"  # 25,863 or 1,200.5 (English grouping)
-    rf"|\d{{1,3}}(?:[{SPACES}]\d{{3}})+(?:[.,]\d+)?"  # 25 863 or 1 200,5 (Polish grouping)
-    rf"|\d+(?:[.,]\d+)?)"  # 18, 2025, 117,7
-    rf"(?!\w|[.,]\d)")
-DATE = re.compile(r"(?<![\w.,])(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\w|[.,]\d)")
-LIST_ITEM = re.compile(r"^[ \t]*\d{1,2}[.)][ \t]+", re.MULTILINE)  # "1. ..." enumerations, not claims
+from assistant.numbers import MARKER, SPACES, find_numbers, number_values  # noqa: F401  (re-exported)
+
 SENTENCE_END = re.compile(r"[.!?…](?:[ \t]*\[[\d,;\s–—-]+\])*[ \t]+"  # end mark, markers, space
                           r"(?=[\"„“'(\[]?[A-ZĄĆĘŁŃÓŚŹŻ\[])|\n+")  # before a capital or a marker; a new line
 LEADING_MARKERS = re.compile(r"^(?:\s*\[[\d,;\s–—-]+\])+[.,;:]?[ \t]*")
@@ -34,40 +27,6 @@ INSTRUCTION = re.compile(r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instr
                          r"|\b(zignoruj|pomiń|zapomnij)\b.{0,40}\b(instrukcj\w*|polece\w*|raport\w*|zasad\w*)"
                          r"|\b(system prompt|you are now|jesteś teraz)\b", re.IGNORECASE)
 NOT_IN_REPORT = {"pl": "Raport nie podaje tej informacji.", "en": "The report does not say."}
-
-
-def number_values(token: str) -> set[str]:
-    """The readings of one number token, normalised ("25 863" -> {"25863"}, "1,500" -> {"1500", "1.5"})."""
-    token = token.translate({ord(c): None for c in SPACES})
-    readings = set()
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", token):  # English thousands commas
-        readings.add(_canonical(token.replace(",", "")))
-    separators = re.findall(r"[.,]", token)
-    if len(separators) == 1:
-        whole, fraction = re.split(r"[.,]", token)
-        readings.add(_canonical(f"{whole}.{fraction}"))
-        if len(fraction) == 3:  # "25.863" / "25,863" may be thousands
-            readings.add(_canonical(whole + fraction))
-    elif not separators:
-        readings.add(_canonical(token))
-    return readings
-
-
-def _canonical(number: str) -> str:
-    whole, _, fraction = number.partition(".")
-    whole, fraction = whole.lstrip("0") or "0", fraction.rstrip("0")
-    return f"{whole}.{fraction}" if fraction else whole
-
-
-def find_numbers(text: str) -> list[str]:
-    """Number tokens as written, markers and list enumerators excluded; dates give day, month and year."""
-    text = LIST_ITEM.sub(" ", MARKER.sub(" ", text))
-    found: list[str] = []
-    for date in DATE.finditer(text):
-        found.extend(date.groups())
-    text = DATE.sub(" ", text)
-    found.extend(m.group(0) for m in NUMBER.finditer(text))
-    return found
 
 
 def passage_numbers(text: str) -> set[str]:

@@ -20,7 +20,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from .errors import QuestionError
+from assistant.errors import QuestionError
 
 MAX_TOPIC_CHARS = 500
 SUFFIXES = (".md", ".docx")
@@ -374,17 +374,17 @@ def draft_command(args, assistant=None) -> int:
 
     Exit codes: 0 drafted, 1 refused (the report has no data on the topic; no file written),
     2 bad input, unwritable output or missing store (one line `error: ...` on stderr)."""
-    from .draft import draft_justification
-    from .llm import LLMConfigError
-    from .store import StoreError
+    from assistant.drafts.compose import draft_justification
+    from assistant.llm.answerer import LLMConfigError
+    from assistant.index.store import StoreError
 
     try:
         topic = validate_topic(args.topic, getattr(args, "lang", None) or "pl")
         if getattr(args, "out", None):
             check_output_path(args.out)
         if assistant is None:
-            from .core import Assistant
-            from .settings import Settings
+            from assistant.answer.assistant import Assistant
+            from assistant.settings import Settings
 
             assistant = Assistant.load(Settings.load(store_dir=getattr(args, "store", None)))
         draft = draft_justification(assistant, topic, getattr(args, "lang", None) or "pl",

@@ -13,8 +13,9 @@ import math
 import re
 from dataclasses import dataclass
 
-from .lexical import tokenize
-from .types import Chunk, Context
+from assistant.lemmas import shares_stem, tokenize
+from assistant.numbers import HAS_FIGURE, REPORTED_YEAR, figures_of, plain_numbers
+from assistant.types import Chunk, Context
 
 QUANTITY = re.compile(
     r"\b(ile|ilu|jaki odsetek|jaki procent|jaki udział|jaka część|o ile|jak duż|jak wysok|jaka (?:była|jest) (?:średnia|łączna|wartość|liczba)"
@@ -26,12 +27,10 @@ SOURCE_QUESTION = re.compile(r"\b(źródł|przypis|skąd|kto (?:podaje|wskazuje)
 COMPARISON = re.compile(r"\b(porówna|w porównaniu|a ile|versus|vs\.?|compare|compared|difference|różnic)", re.IGNORECASE)
 LEANS_BACK = re.compile(r"^(był[aoy]?\s+(on|ona|ono|ich)|było ich|wśród nich|z nich|dotyczy to|wynika to|jest to|to\s|"
                         r"klaster ten|ponadto|jednocześnie|dzięki (temu|platformom)|przykładem)|\b(ich|nich)\s+\d", re.IGNORECASE)
-HAS_FIGURE = re.compile(r"(?<![\d.,])(?:-?0\.\d+(?!\d|\.\d)|(?!(?:19|20)\d\d(?!\d))\d+(?:[ ,]\d+)*(?![.]\d)(?!\d))")  # 0.1374 in Tabela 1
 YEAR_QUESTION = re.compile(r"\b(in what year|what year|which year|since when|until when|w którym roku|w jakim roku|"
                            r"od którego roku|do którego roku|od kiedy|do kiedy|jakie lata|jakich latach|na jakie lata)\b",
                            re.IGNORECASE)
 YEAR_WORDS = {"rok", "lata", "lato", "latać", "year", "years", "kiedy", "when"}
-YEAR = re.compile(r"(?<![\d.,])(?:19|20)\d\d(?=\s*(?:r\.|rok|roku|[)\-–—,.:;]|$))")  # "w 2004 r.", "(2023-2026)"; not "2000 podmiotów"
 TABLE_QUESTION = re.compile(r"\b(tabel\w*|tables?)\b", re.IGNORECASE)
 RARE_DF = 8  # a term in at most this many sentences is distinctive
 SPECIFIC_DF, SPECIFIC_BONUS = 3, 0.4  # words in at most 3 sentences: their coverage adds this much (eval/questions.yaml)
@@ -93,7 +92,7 @@ class SentenceIndex:
         return 0.0 if row is None or self.vectors is None else float(self.vectors[row] @ query_vector)
 
     def is_known(self, term: str) -> bool:
-        return term in self.df or any(t[:6] == term[:6] for t in self.df if len(term) >= 6 and len(t) >= 6)
+        return shares_stem(term, self.df)
 
     def is_rare(self, term: str) -> bool:
         return self.df.get(term, 0) <= RARE_DF
@@ -171,7 +170,7 @@ def score_sentences(question: str, expanded: str, contexts: list[Context], chunk
             if wants_source and sentence.footnotes:
                 score += 0.1
             if wants_year:
-                score += 0.15 if YEAR.search(sentence.text) else -0.2
+                score += 0.15 if REPORTED_YEAR.search(sentence.text) else -0.2
             if wants_table and sentence.text.startswith(("Tabela", "Table")):
                 score += 0.3  # "w tabeli 1", "in Table 1": the reader points at the table
             if chunk.kind == "source" and not wants_source:
@@ -201,17 +200,12 @@ def prefer_sourced(scored: list[ScoredSentence]) -> list[ScoredSentence]:
     """A figure restated without a footnote (the executive summary) yields to the sourced sentence."""
     if not scored or scored[0].footnotes:
         return scored
-    figures = set(re.findall(r"\d+(?:,\d+)?", scored[0].text))
+    figures = plain_numbers(scored[0].text)
     for candidate in scored[1:6]:
         if candidate.footnotes and candidate.score >= 0.7 * scored[0].score and \
-                figures & set(re.findall(r"\d+(?:,\d+)?", candidate.text)):
+                figures & plain_numbers(candidate.text):
             return [candidate] + [s for s in scored if s is not candidate]
     return scored
-
-
-def figures_of(text: str) -> set[str]:
-    """Numbers that carry a figure: not years, not list numbering."""
-    return {m.group().replace(" ", "") for m in HAS_FIGURE.finditer(text) if len(m.group()) > 1 or "," in m.group()}
 
 
 def sourced_original(best: ScoredSentence, index: SentenceIndex, chunks: dict[str, Chunk]) -> ScoredSentence | None:

@@ -1,9 +1,9 @@
 """LLM answers: a LangChain chat model writes the answer from the extractive step's passages,
 and every sentence passes the grounding check before a reader sees it.
 
-Flow of `LLMAnswerer.stream` (and `answer_with_llm`, the entry point for the CLI, the web chat
-and the evaluation harness):
-1. `assistant.ask()` gives the extractive answer: the passages (contexts) and the fallback.
+Flow of `LLMAnswerer.stream` (called by `Assistant.answer(llm=True)`, the entry point for the CLI,
+the web chat and the evaluation harness):
+1. The extractive answer comes in: its passages (contexts) and the fallback.
    A refusal stays a refusal; the model is not called.
 2. The passages, numbered `[1]..[n]`, go to the chat model (`make_chat_model`) with the rules
    of `llm_prompt`.
@@ -19,68 +19,24 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
-import os
 import re
 import threading
 import time
-import warnings
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
-from .citations import make_citation
-from .grounding import (NOT_IN_REPORT, check_sentence, find_numbers, number_values, passage_numbers,
+from assistant.answer.citations import make_citation
+from assistant.llm.grounding import (NOT_IN_REPORT, check_sentence, find_numbers, number_values, passage_numbers,
                         rewrite_markers, split_sentences, unsupported_reason)
-from .llm_prompt import Passage, build_messages
-from .settings import Settings
-from .types import Answer, Chunk, Citation, Context, Sentence
+from assistant.llm.backends import BACKENDS, describe_failure, make_chat_model, require_gguf
+from assistant.llm.prompts import Passage, build_messages
+from assistant.errors import LLMConfigError
+from assistant.settings import Settings
+from assistant.strings import message
+from assistant.types import Answer, Chunk, Citation, Context, Grounding, Mode, SentenceRef
 
-BACKENDS = ("openai", "llamacpp")
-NOTES = {
-    "ungrounded": {"pl": "(Odpowiedź modelu nie przeszła weryfikacji źródeł; pokazano cytaty z raportu.)",
-                   "en": "(The model's answer did not pass the source check; showing quotes from the report instead.)"},
-    "unavailable": {"pl": "(Model językowy jest niedostępny; pokazano cytaty z raportu.)",
-                    "en": "(The language model is unavailable; showing quotes from the report instead.)"},
-}
 MAYBE_MARKER = re.compile(r"^[\s\[\d,;–—-]*$")  # an unfinished tail that may still become "[1]"
 _LLAMA_LOCK = threading.Lock()  # one in-process llama.cpp model serves one request at a time
-
-
-class LLMConfigError(ValueError):
-    """The LLM settings cannot work (unknown backend, missing GGUF file)."""
-
-
-def make_chat_model(settings: Settings):
-    """The LangChain chat model named by the settings (`llm_backend` "openai" or "llamacpp")."""
-    if settings.llm_backend == "openai":
-        from langchain_openai import ChatOpenAI
-
-        # self-hosted servers (llama.cpp, older Ollama) read `max_tokens`, newer APIs `max_completion_tokens`
-        extra = {"extra_body": {"max_tokens": settings.llm_max_tokens}} if settings.llm_base_url else {}
-        return ChatOpenAI(base_url=settings.llm_base_url or None, model=settings.llm_model or "default",
-                          api_key=os.environ.get(settings.llm_api_key_env) or "not-needed",
-                          timeout=settings.llm_timeout_s, max_retries=0, max_tokens=settings.llm_max_tokens,
-                          temperature=0, **extra)
-    if settings.llm_backend == "llamacpp":
-        return _llamacpp_model(str(settings.llm_gguf), settings.llm_max_tokens)
-    raise LLMConfigError(f"unknown LLM backend {settings.llm_backend!r}: set KLASTRY_LLM_BACKEND to one of "
-                         f"{', '.join(BACKENDS)}")
-
-
-@functools.lru_cache(maxsize=2)
-def _llamacpp_model(gguf: str, max_tokens: int):
-    """A `ChatLlamaCpp` over an in-process `llama_cpp.Llama`, loaded once per file."""
-    _require_gguf(gguf)
-    with warnings.catch_warnings():  # langchain-community announces its sunset on import
-        warnings.simplefilter("ignore", DeprecationWarning)
-        from langchain_community.chat_models import ChatLlamaCpp
-    return ChatLlamaCpp(model_path=gguf, n_ctx=4096, n_batch=256, verbose=False, max_tokens=max_tokens,
-                        temperature=0.0, seed=0, streaming=True)
-
-
-def _require_gguf(gguf: str) -> None:
-    if not gguf or not Path(gguf).is_file():
-        raise LLMConfigError(f"KLASTRY_LLM_GGUF must name a GGUF model file (got {gguf!r})")
 
 
 def make_passages(contexts: list[Context]) -> list[Passage]:
@@ -119,13 +75,14 @@ class _Check:
         if self.failure is None:
             self.failure = (kind, reason)
 
-    def record(self, settings: Settings, llm_ms: float) -> dict[str, Any]:
-        return {"llm_called": True, "ok": self.failure is None, "backend": settings.llm_backend,
-                "model": settings.llm_model or Path(str(settings.llm_gguf)).name,
-                "invented_markers": sorted(self.invented), "unsupported_numbers": list(dict.fromkeys(self.unsupported)),
-                "uncited_sentences": self.uncited, "cited": list(self.renumber),
-                "failure": self.failure[0] if self.failure else None,
-                "reason": self.failure[1] if self.failure else "", "llm_ms": llm_ms}
+    def record(self, settings: Settings, llm_ms: float) -> Grounding:
+        return Grounding(llm_called=True, ok=self.failure is None, backend=settings.llm_backend,
+                         model=settings.llm_model or Path(str(settings.llm_gguf)).name,
+                         invented_markers=sorted(self.invented),
+                         unsupported_numbers=list(dict.fromkeys(self.unsupported)),
+                         uncited_sentences=self.uncited, cited=list(self.renumber),
+                         failure=self.failure[0] if self.failure else None,
+                         reason=self.failure[1] if self.failure else "", llm_ms=llm_ms)
 
 
 class LLMAnswerer:
@@ -138,7 +95,7 @@ class LLMAnswerer:
             raise LLMConfigError(f"the LLM mode needs KLASTRY_LLM_BACKEND set to one of {', '.join(BACKENDS)} "
                                  f"(it is {settings.llm_backend!r})")
         if chat_model is None and settings.llm_backend == "llamacpp":
-            _require_gguf(str(settings.llm_gguf))
+            require_gguf(str(settings.llm_gguf))
         self.settings = settings
         self._chat_model = chat_model
         self.max_passages = max_passages
@@ -149,18 +106,21 @@ class LLMAnswerer:
             self._chat_model = make_chat_model(self.settings)
         return self._chat_model
 
-    def answer(self, assistant, question: str, history: list[str] | None = None) -> Answer:
-        *_, final = self.stream(assistant, question, history)
+    def answer(self, extractive: Answer, snapshot, history: list[str] | None = None) -> Answer:
+        *_, final = self.stream(extractive, snapshot, history)
         return final
 
-    def stream(self, assistant, question: str, history: list[str] | None = None) -> Iterator[str | Answer]:
+    def stream(self, extractive: Answer, snapshot, history: list[str] | None = None,
+               started: float | None = None) -> Iterator[str | Answer]:
         """Yield checked text pieces, then the final Answer (authoritative: on a fallback its text
-        replaces what was streamed; the pieces streamed before the failure were checked too)."""
-        started = time.perf_counter()
-        extractive = assistant.ask(question, history=history)
+        replaces what was streamed; the pieces streamed before the failure were checked too).
+
+        `extractive`: the extractive answer to the question, with its contexts; `snapshot`: the
+        store generation those contexts come from (for citations)."""
+        started = time.perf_counter() if started is None else started
         if extractive.refused or not extractive.contexts:
-            extractive.grounding = {"llm_called": False,
-                                    "reason": "no passage answers the question; the model was not asked"}
+            extractive.grounding = Grounding(llm_called=False, ok=False,
+                                             reason="no passage answers the question; the model was not asked")
             yield from _pieces(extractive.answer)
             yield extractive
             return
@@ -184,16 +144,17 @@ class LLMAnswerer:
         grounding = check.record(self.settings, _ms(llm_started))
         if check.failure is not None:
             kind = "ungrounded" if check.failure[0] == "ungrounded" else "unavailable"
-            fallback = dataclasses.replace(extractive, mode="extractive-fallback", grounding=grounding,
-                                           answer=f"{NOTES[kind][extractive.language]}\n{extractive.answer}",
+            note = message(f"llm_{kind}", extractive.language)
+            fallback = dataclasses.replace(extractive, mode=Mode.FALLBACK, grounding=grounding,
+                                           answer=f"{note}\n{extractive.answer}",
                                            latency_ms=_ms(started))
             if shown:
                 yield "\n\n"
             yield from _pieces(fallback.answer)
             yield fallback
             return
-        citations = self._citations(assistant, extractive.contexts, check)
-        yield dataclasses.replace(extractive, answer=text, mode="llm", citations=citations, see_also=[],
+        citations = self._citations(snapshot, extractive.contexts, check)
+        yield dataclasses.replace(extractive, answer=text, mode=Mode.LLM, citations=citations, see_also=[],
                                   grounding=grounding, latency_ms=_ms(started))
 
     def _checked_pieces(self, messages, check: _Check, deadline: float) -> Iterator[str]:
@@ -231,13 +192,12 @@ class LLMAnswerer:
                 return
             yield shown
 
-    def _citations(self, assistant, contexts: list[Context], check: _Check) -> list[Citation]:
+    def _citations(self, snapshot, contexts: list[Context], check: _Check) -> list[Citation]:
         citations = []
         for passage, marker in check.renumber.items():
-            context = contexts[passage - 1]
-            chunk = assistant.snapshot.chunks.get(context.chunk_id) or _chunk_from_context(context)
-            quote, footnotes = _quote(chunk, check.cited_numbers.get(passage, set()))
-            citations.append(make_citation(marker, chunk, quote, footnotes, assistant.snapshot))
+            chunk = contexts[passage - 1].chunk
+            quote, footnotes, refs = _quote(chunk, check.cited_numbers.get(passage, set()))
+            citations.append(make_citation(marker, chunk, quote, footnotes, snapshot, refs))
         return citations
 
 
@@ -249,37 +209,20 @@ def _finished(tail: str) -> list[str]:
     return sentences[:-1]
 
 
-def _quote(chunk: Chunk, numbers: set[str]) -> tuple[str, list[int]]:
-    """The chunk's sentences holding the cited numbers, else its first sentence; and their footnotes."""
-    picked, footnotes = [], set()
-    for sentence in chunk.sentences:
+def _quote(chunk: Chunk, numbers: set[str]) -> tuple[str, list[int], list[SentenceRef]]:
+    """The chunk's sentences holding the cited numbers, else its first sentence; their footnotes and refs."""
+    picked, footnotes, refs = [], set(), []
+    for i, sentence in enumerate(chunk.sentences):
         for part in split_sentences(sentence.text):
             if numbers and passage_numbers(part) & numbers:
                 picked.append(part.strip())
                 footnotes |= set(sentence.footnotes)
+                refs.append(SentenceRef(chunk.id, i))
     if not picked and chunk.sentences:
         first = chunk.sentences[0]
         picked, footnotes = [(split_sentences(first.text) or [first.text])[0].strip()], set(first.footnotes)
-    return " ".join(picked), sorted(footnotes)
-
-
-def _chunk_from_context(context: Context) -> Chunk:
-    return Chunk(id=context.chunk_id, doc=context.doc, title=context.doc, page=context.page, section=context.section,
-                 text=context.text, sentences=[Sentence(context.text)])
-
-
-def describe_failure(error: Exception, settings: Settings) -> tuple[str, str]:
-    """(failure kind, a message a reader understands) for an error from the model or its server."""
-    names = " ".join(cls.__name__ for cls in type(error).__mro__)
-    first_line = (str(error).strip().splitlines() or [""])[0][:300]
-    where = settings.llm_base_url or settings.llm_gguf or settings.llm_backend
-    if "Timeout" in names:
-        return "timeout", f"the model did not answer within llm_timeout_s={settings.llm_timeout_s} ({where})"
-    if "Connect" in names or isinstance(error, ConnectionError):
-        return "unreachable", f"cannot reach the LLM server at {where}: {first_line}"
-    if isinstance(error, LLMConfigError):
-        return "config", str(error)
-    return "error", f"the model's reply could not be used ({type(error).__name__}: {first_line})"
+        refs = [SentenceRef(chunk.id, 0)]
+    return " ".join(picked), sorted(footnotes), list(dict.fromkeys(refs))
 
 
 def _pieces(text: str) -> list[str]:
@@ -288,22 +231,3 @@ def _pieces(text: str) -> list[str]:
 
 def _ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 1)
-
-
-_ANSWERERS: dict[Settings, LLMAnswerer] = {}
-
-
-def answer_with_llm(assistant, question: str, history: list[str] | None = None, stream: bool = False):
-    """The LLM answer mode for `assistant` (its settings name the backend).
-
-    `stream=False`: returns the final `Answer` (mode "llm", or "extractive-fallback" with
-    `grounding["reason"]`, or the extractive refusal). `stream=True`: returns an iterator of
-    text pieces ending with that `Answer`. Raises `LLMConfigError` when `llm_backend` is "none"
-    or unknown, and `QuestionError` for an unusable question; every other failure falls back.
-    """
-    answerer = _ANSWERERS.get(assistant.settings)
-    if answerer is None:
-        answerer = _ANSWERERS[assistant.settings] = LLMAnswerer(assistant.settings)
-    if stream:
-        return answerer.stream(assistant, question, history)
-    return answerer.answer(assistant, question, history)

@@ -16,8 +16,8 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from .grounding import check_grounding
-from .llm_prompt import neutralise
+from assistant.llm.grounding import check_grounding
+from assistant.llm.prompts import neutralise
 
 RULES = {
     "pl": """Redagujesz uzasadnienie wniosku o dofinansowanie projektu: „{topic}”.
@@ -71,7 +71,7 @@ def rewrite_draft(assistant, draft, chat_model=None):
     """
     if draft.refused:
         return draft
-    from .llm import LLMAnswerer, describe_failure
+    from assistant.llm.answerer import LLMAnswerer, describe_failure
 
     model = LLMAnswerer(assistant.settings, chat_model).chat_model
     deadline = time.perf_counter() + assistant.settings.llm_timeout_s * 3

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from .grounding import NOT_IN_REPORT
+from assistant.llm.grounding import NOT_IN_REPORT
 
 RULES = {
     "pl": """Jesteś asystentem, który odpowiada na pytania o raport „Klastry przemysłowe w Polsce”.

@@ -11,12 +11,13 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .lexical import NUMBER, WORD, _lemma, normalize_number, tokenize
+from assistant.lemmas import WORD, _lemma, shares_stem, tokenize
+from assistant.numbers import NUMBER_TOKEN, edition_years, normalize_number
 
-NUMBER_TOKEN = re.compile(r"^\d")
+STARTS_WITH_DIGIT = re.compile(r"^\d")
 
 if TYPE_CHECKING:
-    from .extractive import SentenceIndex
+    from assistant.answer.scoring import SentenceIndex
 
 COUNTED = re.compile(r"(?<!\bo )(?<!\bna )\b(?:ile|ilu|how many)\s+(?:(?:jest|było|są|było|ma|mają|had|have|are|were|is|did|do|the)\s+)*([^\W\d_]+)", re.IGNORECASE)
 
@@ -49,7 +50,7 @@ EN_PHRASE_END = {"are", "is", "was", "were", "did", "do", "does", "have", "has",
 
 
 def _english_head(words: list[str]) -> str | None:
-    from .glossary import EN_TO_PL
+    from assistant.glossary import EN_TO_PL
 
     phrase = []
     for word in words[:5]:
@@ -77,7 +78,7 @@ def counts(sentence: str, noun: str) -> bool:
     """
     tokens = tokenize_with_numbers(sentence)
     for i, token in enumerate(tokens):
-        if not NUMBER_TOKEN.match(token) or (len(token) == 4 and token[:2] in ("19", "20")):
+        if not STARTS_WITH_DIGIT.match(token) or (len(token) == 4 and token[:2] in ("19", "20")):
             continue
         after = tokens[i + 1:i + 2]
         if after and (after[0] in UNITS or after[0] == "%"):
@@ -87,7 +88,7 @@ def counts(sentence: str, noun: str) -> bool:
     return False
 
 
-TOKEN = re.compile(f"{NUMBER.pattern}|{WORD.pattern}")
+TOKEN = re.compile(f"{NUMBER_TOKEN.pattern}|{WORD.pattern}")
 
 
 def tokenize_with_numbers(text: str) -> list[str]:
@@ -114,7 +115,7 @@ def hard_keys(question: str, language: str, index: "SentenceIndex") -> list[set[
     ("w województwie śląskim"): a passage about Poland does not answer a question about
     Germany, nor a 2025 figure a question about 2020. Common words never become keys.
     """
-    from .glossary import ACRONYMS, EN_NAMES, EN_TO_PL
+    from assistant.glossary import ACRONYMS, EN_NAMES, EN_TO_PL
 
     keys: list[set[str]] = []
     for sentence in re.split(r"[.?!]\s+", question):
@@ -145,7 +146,7 @@ def hard_keys(question: str, language: str, index: "SentenceIndex") -> list[set[
                 if options and not options & SCOPE_WORDS and all(index.is_rare(o) for o in options):
                     keys.append(options)
     if language == "en":  # an English term of several words must be there in Polish ("cloud computing")
-        from .glossary import EN_PHRASES
+        from assistant.glossary import EN_PHRASES
 
         lowered = question.lower()
         for phrase, polish in EN_PHRASES.items():
@@ -175,7 +176,7 @@ def phrase_keys(question: str) -> list[list[str]]:
 
 def has_phrase(phrase: list[str], text: str) -> bool:
     """The name's lemmas in a row, or an acronym the report uses for it ("UE" for "Unii Europejskiej")."""
-    from .glossary import ACRONYMS
+    from assistant.glossary import ACRONYMS
 
     tokens = tokenize(text)
     n = len(phrase)
@@ -194,30 +195,9 @@ def mostly_unknown(question: str, index: "SentenceIndex") -> bool:
 NEGATIVE_QUESTION = re.compile(r"\b(have no|has no|had no|no active|without any|none of|do not have|does not have|"
                                r"nie ma(?:ją)?|nie działa\w*|nie posiada\w*|bez żadn\w+|żadnego)\b", re.IGNORECASE)
 NEGATION = re.compile(r"\b(nie|brak\w*|bez|żadn\w+|no|not|none|without)\b", re.IGNORECASE)
-BASELINE_YEAR = re.compile(r"(?:porówna\w*\s+(?:do|z)|compared (?:to|with)|względem|than in|(?:wzrost|spadek|increase|decrease|up|down) (?:z|from) [\d,. ]+)"
-                           r"\s*(?:\w+\s+){0,2}((?:19|20)\d\d)",
-                           re.IGNORECASE)
-
-
 MONEY_QUESTION = re.compile(r"\b(?:jak\w*|what|which|how much|ile|wysokoś\w*)\s+(?:\w+\s+){0,3}"
                             r"(?:budże\w*|kwot\w*|koszt\w*|budgets?|costs?|amount)\b|how much money", re.IGNORECASE)
 MONEY = re.compile(r"(\b(mln|mld|tys|zł|euro|eur|pln|usd|million|billion)\b|[$€])", re.IGNORECASE)
-EDITION_YEAR = re.compile(r"(?:edycj\w*|edition(?: of)?)\s+((?:19|20)\d\d)|((?:19|20)\d\d)\s+edition", re.IGNORECASE)
-
-
-def edition_years(text: str) -> set[str]:
-    """Years that name an edition of a study ("edycja 2024", "the 2022 edition"), baselines excluded."""
-    return {a or b for a, b in EDITION_YEAR.findall(BASELINE_YEAR.sub(" ", text))}
-
-
-def year_terms(text: str) -> set[str]:
-    """Years a sentence reports on; a year it only compares with ("wzrost w porównaniu do 2022") does not count."""
-    years = set(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", text))
-    baseline = set(BASELINE_YEAR.findall(text))
-    other = set(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", BASELINE_YEAR.sub(" ", text)))
-    return (years - baseline) | other
-
-
 def keys_satisfied(keys: list[set[str]], terms: set[str]) -> bool:
     """Every key present, allowing Polish inflection of names (Chatterjiego ~ Chatterji)."""
     for options in keys:
@@ -225,7 +205,7 @@ def keys_satisfied(keys: list[set[str]], terms: set[str]) -> bool:
         for option in options:
             if option.startswith("&"):
                 ok = ok or all(part in terms for part in option[1:].split("&") if part)
-            elif option in terms or (len(option) >= 6 and any(t[:6] == option[:6] for t in terms if len(t) >= 6)):
+            elif shares_stem(option, terms):
                 ok = True
         if not ok:
             return False
@@ -253,7 +233,7 @@ class Needs:
 
     @classmethod
     def read(cls, question: str, query: str, language: str, index: "SentenceIndex") -> "Needs":
-        from .extractive import QUANTITY, SOURCE_QUESTION, YEAR_QUESTION
+        from assistant.answer.scoring import QUANTITY, SOURCE_QUESTION, YEAR_QUESTION
 
         keys = hard_keys(query, language, index)
         years = {next(iter(k)) for k in keys if len(k) == 1 and re.fullmatch(r"(?:19|20)\d\d", next(iter(k)))}

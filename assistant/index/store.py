@@ -16,12 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .settings import Settings
-from .types import Chunk, Source
-
-
-class StoreError(Exception):
-    """The store is missing or unusable; the message tells the user what to run."""
+from assistant.errors import StoreError
+from assistant.settings import Settings
+from assistant.types import Chunk, Source
 
 
 MANIFEST = "manifest.json"
@@ -95,3 +92,36 @@ def check_embedder(manifest: dict[str, Any], name: str) -> None:
         raise StoreError(
             f"the index was built with embedder {stored!r} but {name!r} is configured: "
             f"re-ingest with `python -m ingest --rebuild` (or set KLASTRY_EMBEDDER back)")
+
+
+def open_index(settings: Settings):
+    """The published generation, ready to query: (HybridSearch, SentenceIndex)."""
+    from assistant.answer.scoring import SentenceIndex
+    from assistant.index.embeddings import embedder_name, make_embedder
+    from assistant.index.lexical import LexicalIndex
+    from assistant.index.retrieval import HybridSearch
+    from assistant.lemmas import load_lemma_cache, warm_lemmatizer
+
+    snapshot = load_snapshot(settings)
+    check_embedder(snapshot.manifest, embedder_name(settings.embedder))
+    try:
+        collection = get_collection(chroma_client(settings), settings, snapshot.manifest["embedder"])
+    except Exception as error:  # missing collection or unreachable server
+        raise StoreError(f"cannot open the Chroma collection {settings.collection!r}: "
+                         f"{str(error).splitlines()[0]}; run `python -m ingest`") from error
+    lexical = LexicalIndex.load(snapshot.generation_dir / "lexical")
+    reranker = None
+    if settings.reranker:
+        from sentence_transformers import CrossEncoder
+
+        reranker = CrossEncoder(settings.reranker, device="cpu")
+    search = HybridSearch(snapshot, collection, make_embedder(settings.embedder), lexical, reranker)
+    load_lemma_cache(snapshot.generation_dir / "lemmas.json")
+    warm_lemmatizer()  # words outside the report's vocabulary need simplemma's dictionary
+    vectors, keys = None, None
+    if (snapshot.generation_dir / "sentence_vectors.npy").exists():
+        import numpy as np
+
+        vectors = np.load(snapshot.generation_dir / "sentence_vectors.npy")
+        keys = json.loads((snapshot.generation_dir / "sentence_keys.json").read_text("utf-8"))
+    return search, SentenceIndex(snapshot.chunks, vectors, keys)

@@ -1,4 +1,4 @@
-"""Lexical side of retrieval: Polish lemmas via simplemma, BM25 via bm25s.
+"""Polish lemmas via simplemma: the tokens lexical search, answering and drafts compare.
 
 Numbers are tokens of their own and are normalized so `25 863`, `25863` and
 `25 863` match; decimal commas and points are the same (`14,2` = `14.2`).
@@ -12,10 +12,10 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
-import bm25s
 import simplemma
 
-NUMBER = re.compile(r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?")
+from assistant.numbers import NUMBER_TOKEN, normalize_number
+
 WORD = re.compile(r"[^\W\d_]+(?:[-+][^\W\d_]+)*", re.UNICODE)
 STOPWORDS = frozenset("""
 a aby ale albo bo by być był była było były co czy dla do go i ich im in jak jaki jaka jakie jako je jego jej
@@ -24,10 +24,6 @@ tu tych tym w we według wg z za ze że który która które których którym il
 the of and or in on at to for is are was were be by with what which how many much does do did
 that this from as an it its their there according report raport
 """.split())
-
-
-def normalize_number(token: str) -> str:
-    return re.sub(r"[ \u00a0\u202f]", "", token).replace(",", ".")
 
 
 # word -> lemma for the corpus vocabulary, saved with the index: questions made of the report's
@@ -67,7 +63,7 @@ def warm_lemmatizer() -> None:
 def tokenize(text: str) -> list[str]:
     """Lemmas of content words plus normalized numbers, in text order."""
     tokens: list[str] = []
-    for match in re.finditer(f"{NUMBER.pattern}|{WORD.pattern}", text):
+    for match in re.finditer(f"{NUMBER_TOKEN.pattern}|{WORD.pattern}", text):
         token = match.group()
         if token[0].isdigit():
             tokens.append(normalize_number(token))
@@ -82,33 +78,11 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
-class LexicalIndex:
-    """bm25s over lemma tokens; ids are chunk ids in index order."""
+STEM_LETTERS = 6  # lemmas that share their first 6 letters are one word inflected (Chatterjiego ~ Chatterji)
 
-    def __init__(self, ids: list[str], retriever: bm25s.BM25) -> None:
-        self.ids = ids
-        self._retriever = retriever
 
-    @classmethod
-    def build(cls, ids: list[str], texts: list[str]) -> "LexicalIndex":
-        retriever = bm25s.BM25()
-        retriever.index([tokenize(t) or ["_"] for t in texts], show_progress=False)
-        return cls(list(ids), retriever)
-
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        tokens = tokenize(query)
-        if not tokens or not self.ids:
-            return []
-        k = min(k, len(self.ids))
-        results, scores = self._retriever.retrieve([tokens], k=k, show_progress=False)
-        return [(self.ids[int(i)], float(s)) for i, s in zip(results[0], scores[0]) if s > 0]
-
-    def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        self._retriever.save(str(folder))
-        (folder / "ids.json").write_text(json.dumps(self.ids), encoding="utf-8")
-
-    @classmethod
-    def load(cls, folder: Path) -> "LexicalIndex":
-        ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
-        return cls(ids, bm25s.BM25.load(str(folder)))
+def shares_stem(term: str, terms, letters: int = STEM_LETTERS) -> bool:
+    """`term` is in `terms`, or a long enough term there begins with the same `letters` letters."""
+    if term in terms:
+        return True
+    return len(term) >= letters and any(len(t) >= letters and t[:letters] == term[:letters] for t in terms)

@@ -1,0 +1,43 @@
+"""Every user-facing sentence of the answer path, in Polish and English, in one place.
+
+`message(key, language)` gives one language; with `language=None` both, "pl / en", for errors
+raised before the question's language is known. The web chat's labels live with the web
+layer (assistant/web/render.py); prompts live in assistant/llm/prompts.py.
+"""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "framing": {"pl": "Według raportu:", "en": "According to the report:"},
+    "framing_document": {"pl": "Według dokumentu {doc}:", "en": "According to {doc}:"},
+    "refusal": {"pl": "Raport nie podaje tej informacji.", "en": "The report does not say."},
+    "other_language": {
+        "pl": "Odpowiadam na pytania po polsku i angielsku. / I answer questions in Polish and English.",
+        "en": "I answer questions in Polish and English. / Odpowiadam na pytania po polsku i angielsku.",
+        "de": "Ich beantworte Fragen auf Polnisch und Englisch. / Odpowiadam na pytania po polsku i angielsku. "
+              "/ I answer questions in Polish and English.",
+    },
+    "question_empty": {"pl": "Puste pytanie: wpisz pytanie o raport.",
+                       "en": "The question is empty: type a question about the report."},
+    "question_too_long": {"pl": "Pytanie jest za długie ({chars} znaków, najwyżej {limit}).",
+                          "en": "The question is too long ({chars} characters, at most {limit}): "
+                                "ask about one thing at a time."},
+    "question_control_chars": {"pl": "Pytanie zawiera znaki sterujące: wklej je jako zwykły tekst.",
+                               "en": "The question contains control characters: paste it as plain text."},
+    "llm_ungrounded": {"pl": "(Odpowiedź modelu nie przeszła weryfikacji źródeł; pokazano cytaty z raportu.)",
+                       "en": "(The model's answer did not pass the source check; showing quotes from the report instead.)"},
+    "llm_unavailable": {"pl": "(Model językowy jest niedostępny; pokazano cytaty z raportu.)",
+                        "en": "(The language model is unavailable; showing quotes from the report instead.)"},
+    "sources": {"pl": "Źródła:", "en": "Sources:"},
+    "see_also": {"pl": "Zobacz też (to nie jest odpowiedź):", "en": "See also (not an answer):"},
+    "page_abbr": {"pl": "s.", "en": "p."},
+    "footnote": {"pl": "przypis", "en": "footnote"},
+}
+
+
+def message(key: str, language: str | None = None, **values: object) -> str:
+    """The message in `language` ("pl" when unknown), or both languages when `language` is None."""
+    texts = MESSAGES[key]
+    if language is None:
+        return " / ".join(texts[lang].format(**values) for lang in ("pl", "en"))
+    return texts.get(language, texts["pl"]).format(**values)
