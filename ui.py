@@ -1,9 +1,10 @@
 """Web chat for officials: `python ui.py [--host 127.0.0.1] [--port 7860] [--auth-file FILE]`.
 
-A thin Gradio layer over `assistant`: streamed answers with follow-ups, numbered source cards,
-the cited page in a side panel, copy-as-text, thumbs up/down into settings.feedback_file; a second
-tab drafts a grant justification (assistant.draft) shown as Markdown, with .md/.docx downloads.
-All HTML comes from ui_render, which escapes every piece of document text.
+The Gradio layout and launch only: streamed answers with follow-ups, numbered source cards, the
+cited page in a side panel, copy-as-text, thumbs up/down into settings.feedback_file; a second tab
+drafts a grant justification shown as Markdown, with .md/.docx downloads. What each event does is
+in assistant.web.handlers (over a typed assistant.web.session.ChatSession, no gradio); all HTML
+comes from assistant.web.render, which escapes every piece of document text.
 
 Operations: analytics off, 127.0.0.1:7860 by default, optional login (users file with
 `user:password` lines, or KLASTRY_UI_USERS="user:pass,user2:pass2"), a queue with a concurrency
@@ -16,29 +17,20 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import os
 import sys
-import threading
-import time
 from pathlib import Path
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no calls out at start
 
-import gradio as gr  # noqa: E402
+import gradio as gr
 
-from assistant.web import render  # noqa: E402
+from assistant.errors import QuestionError
+from assistant.web import handlers, render
+from assistant.web.handlers import AssistantUnavailable, Backend
+from assistant.web.session import ChatSession
 
-EXAMPLES = [
-    "Ile klastrów ma status Krajowego Klastra Kluczowego?",
-    "Ile aktywnych klastrów zidentyfikowano w Polsce?",
-    "Ilu członków ma średnio klaster?",
-    "Jaki odsetek członków klastrów stanowią przedsiębiorstwa?",
-    "Które klastry są największe pod względem liczby członków?",
-]
-FEEDBACK_FIELDS = ("language", "refused", "mode", "answer", "citations")
-STREAM_EVERY_S = 0.05  # streamed text is redrawn at most this often (each redraw resends the chat)
-SHOWN_QUESTION_CHARS = 600  # a 100 kB paste is shown shortened in the chat (the assistant still rejects it)
+EXAMPLES = render.EXAMPLES
 
 CSS = """
 .answer-block .answer { line-height: 1.5; }
@@ -92,85 +84,34 @@ COPY_JS = """
 """
 
 
-class Backend:
-    """The assistant, opened once in the background; handlers wait on `ready`."""
-
-    def __init__(self, overrides: dict) -> None:
-        self.overrides = overrides
-        self.ready = threading.Event()
-        self.assistant = None
-        self.settings = None
-        self.error: str | None = None
-        self.lock = threading.Lock()  # one question at a time through the embedder and the store
-        self.feedback_lock = threading.Lock()
-
-    def load(self) -> None:
-        try:
-            from assistant import Assistant, Settings, StoreError
-            from assistant.index.store import read_manifest
-
-            self.settings = Settings.load(**self.overrides)
-            try:
-                self.assistant = Assistant.load(self.settings)
-            except StoreError:
-                if read_manifest(self.settings.store_dir) is not None:
-                    raise  # an index exists but is unusable: the message says what to run
-                from ingest.pipeline import run_ingest
-
-                print(f"no index in {self.settings.store_dir}: building it from {self.settings.corpus_dir} "
-                      f"first (same as `python -m ingest`)...", flush=True)
-                summary = run_ingest(self.settings)
-                print(f"index built: {summary.files} files, {summary.chunks} chunks in {summary.seconds:.1f} s", flush=True)
-                self.assistant = Assistant.load(self.settings)
-            self.assistant.ask(EXAMPLES[0])  # warm-up: the first real question should not pay for cold caches
-        except Exception as error:  # shown in the chat instead of an answer
-            self.error = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            print(f"error: cannot open the assistant: {self.error}", file=sys.stderr, flush=True)
-        finally:
-            self.ready.set()
-
-
-def new_session() -> dict:
-    return {"history": [], "turns": {}, "cites": {}, "lang": "pl"}
-
-
-def user_html(message: str, lang: str) -> str:
-    if not message.strip():
-        return f'<div class="user-question"><i>{render.labels(lang)["empty"]}</i></div>'
-    shown = message if len(message) <= SHOWN_QUESTION_CHARS else (
-        message[:SHOWN_QUESTION_CHARS] + f"… (+{len(message) - SHOWN_QUESTION_CHARS})")
-    return f'<div class="user-question">{render.text_html(shown)}</div>'
-
-
 def build_app(backend: Backend, concurrency: int = 2) -> gr.Blocks:
     t = render.labels("pl")
     with gr.Blocks(title=t["title"], analytics_enabled=False) as demo:
         session = gr.State(None)
         title = gr.Markdown(f"## {t['title']}\n{t['intro']}", elem_id="title")
         with gr.Tabs(elem_id="tabs"):
-            with gr.Tab(render.DRAFT_LABELS["tab_chat"], id="chat-tab", elem_id="chat-tab"):
-                with gr.Row():
-                    with gr.Column(scale=3):
-                        chatbot = gr.Chatbot(elem_id="chat", height=620, latex_delimiters=[], buttons=[],
-                                             feedback_options=("Like", "Dislike"), show_label=False, sanitize_html=True)
-                        with gr.Row():
-                            msg = gr.Textbox(placeholder=t["placeholder"], show_label=False, scale=5, max_lines=6,
-                                             elem_id="question", autofocus=True)
-                            send = gr.Button(t["send"], variant="primary", scale=1, elem_id="send")
-                        examples = gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[msg], label=t["examples"]).dataset
-                        with gr.Row():
-                            copy_btn = gr.Button(t["copy"], elem_id="copy-answer", size="sm")
-                            clear = gr.Button(t["new_chat"], elem_id="new-chat", size="sm")
-                        with gr.Accordion(t["plain"], open=False, elem_id="plain-box") as plain_box:
-                            plain = gr.Textbox(show_label=False, lines=8, max_lines=20, interactive=False,
-                                               elem_id="plain-text", buttons=["copy"])
-                    with gr.Column(scale=2, elem_id="side-panel"):
-                        panel = gr.HTML(render.panel_html("pl"), elem_id="panel-title")
-                        pick = gr.Radio(choices=[], label=t["pick"], elem_id="pick", visible=False)
-                        page_img = gr.Image(label=t["page_image"], type="pil", interactive=False, elem_id="page-image",
-                                            buttons=["download", "fullscreen"], height=640, visible=False)
-                        page_txt = gr.HTML(elem_id="page-text")
-                        open_key = gr.Textbox(visible="hidden", elem_id="open-key")
+            with gr.Tab(render.DRAFT_LABELS["tab_chat"], id="chat-tab", elem_id="chat-tab"), gr.Row():
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(elem_id="chat", height=620, latex_delimiters=[], buttons=[],
+                                         feedback_options=("Like", "Dislike"), show_label=False, sanitize_html=True)
+                    with gr.Row():
+                        msg = gr.Textbox(placeholder=t["placeholder"], show_label=False, scale=5, max_lines=6,
+                                         elem_id="question", autofocus=True)
+                        send = gr.Button(t["send"], variant="primary", scale=1, elem_id="send")
+                    examples = gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[msg], label=t["examples"]).dataset
+                    with gr.Row():
+                        copy_btn = gr.Button(t["copy"], elem_id="copy-answer", size="sm")
+                        clear = gr.Button(t["new_chat"], elem_id="new-chat", size="sm")
+                    with gr.Accordion(t["plain"], open=False, elem_id="plain-box") as plain_box:
+                        plain = gr.Textbox(show_label=False, lines=8, max_lines=20, interactive=False,
+                                           elem_id="plain-text", buttons=["copy"])
+                with gr.Column(scale=2, elem_id="side-panel"):
+                    panel = gr.HTML(render.panel_html("pl"), elem_id="panel-title")
+                    pick = gr.Radio(choices=[], label=t["pick"], elem_id="pick", visible=False)
+                    page_img = gr.Image(label=t["page_image"], type="pil", interactive=False, elem_id="page-image",
+                                        buttons=["download", "fullscreen"], height=640, visible=False)
+                    page_txt = gr.HTML(elem_id="page-text")
+                    open_key = gr.Textbox(visible="hidden", elem_id="open-key")
             with gr.Tab(render.DRAFT_LABELS["tab"], id="draft-tab", elem_id="draft-tab"):
                 d = render.DRAFT_LABELS
                 gr.Markdown(d["intro"])
@@ -192,97 +133,34 @@ def build_app(backend: Backend, concurrency: int = 2) -> gr.Blocks:
                     panel: gr.update(value=render.panel_html(lang)), pick: gr.update(label=t["pick"]),
                     page_img: gr.update(label=t["page_image"]), examples: gr.update(label=t["examples"])}
 
-        def respond(message: str, chat: list, state: dict | None):
-            state = state or new_session()
-            chat = list(chat or [])
+        def respond(message: str, chat: list, state: ChatSession | None):
+            state = state or ChatSession()
             message = message or ""
-            lang = state["lang"]
-            chat += [{"role": "user", "content": user_html(message, lang)}, {"role": "assistant", "content": ""}]
+            chat = list(chat or []) + [{"role": "user", "content": render.user_html(message, state.language)},
+                                       {"role": "assistant", "content": ""}]
+            for reply in handlers.respond(backend, state, message, index=len(chat) - 1):
+                chat[-1] = {"role": "assistant", "content": reply.html}
+                update = {chatbot: copy.deepcopy(chat), msg: "", session: state}
+                if reply.final:  # the cards replace the streamed text; labels follow the answer's language
+                    t = render.labels(reply.language)
+                    update.update(relabel(reply.language))
+                    update[msg] = gr.update(value="", placeholder=t["placeholder"])
+                    update[pick] = gr.update(choices=reply.choices, value=None, label=t["pick"],
+                                             visible=bool(reply.choices))
+                    update[plain] = reply.plain
+                yield update
 
-            def out(content: str, **more) -> dict:
-                chat[-1] = {"role": "assistant", "content": content}
-                return {chatbot: copy.deepcopy(chat), msg: "", session: state, **more}
-
-            if not backend.ready.is_set():
-                yield out(f"<i>{render.labels(lang)['loading']}</i>")
-                backend.ready.wait()
-            if backend.assistant is None:
-                yield out(render.error_html(backend.error or "assistant unavailable", lang))
-                return
-            from assistant import QuestionError
-
-            answer, text, shown, shown_at = None, "", "", 0.0
-            try:
-                stream = backend.assistant.answer(message, history=list(state["history"]), stream=True)
-                while True:
-                    with backend.lock:  # held per step, never across a yield (a closed tab must not keep it)
-                        piece = next(stream, None)
-                    if piece is None:
-                        break
-                    if not isinstance(piece, str):
-                        answer = piece
-                        continue
-                    text += piece
-                    if time.monotonic() - shown_at >= STREAM_EVERY_S:  # first piece at once, then coalesced
-                        shown, shown_at = text, time.monotonic()
-                        yield out(render.streaming_html(text))
-                if text != shown:  # the whole text, then the cards replace it
-                    yield out(render.streaming_html(text))
-            except QuestionError as error:
-                yield out(render.error_html(str(error), lang))
-                return
-            except Exception as error:  # keep the session alive whatever happens
-                print(f"error: ask failed: {error!r}", file=sys.stderr, flush=True)
-                yield out(render.error_html(type(error).__name__, lang))
-                return
-            if answer is None:
-                return
-            turn = len(state["turns"])
-            state["history"].append(answer.question)
-            if answer.language in ("pl", "en"):
-                state["lang"] = answer.language
-            kept = {k: v for k, v in answer.to_dict().items() if k in FEEDBACK_FIELDS}  # no contexts: state stays small
-            state["turns"][str(len(chat) - 1)] = {"question": answer.question, "answer": kept}
-            for key, cite in render.cite_keys(answer, turn).items():
-                state["cites"][key] = {"doc": cite.doc, "title": cite.title, "page": cite.page, "quote": cite.quote}
-            labels = relabel(state["lang"])
-            labels[msg] = gr.update(value="", placeholder=render.labels(state["lang"])["placeholder"])
-            choices = render.pick_choices(answer, turn)
-            labels[pick] = gr.update(choices=choices, value=None, label=render.labels(state["lang"])["pick"],
-                                     visible=bool(choices))
-            yield {**out(render.answer_html(answer, turn)), plain: render.plain_text(answer), **labels}
-
-        def open_page(key: str, state: dict | None):
-            state = state or new_session()
-            t = render.labels(state["lang"])
-            cite = state["cites"].get((key or "").split("|")[0])
-            if not cite or backend.settings is None:
+        def open_page(key: str, state: ChatSession | None):
+            view = handlers.open_page(backend, state or ChatSession(), key)
+            if view is None:
                 return gr.update(), gr.update(), gr.update()
-            image, text_html = render.page_view(backend.settings.corpus_dir, cite["doc"], cite["page"], cite["quote"])
-            heading = render.panel_html(state["lang"], cite["title"] or cite["doc"], cite["page"])
-            if image is None and not text_html:
-                text_html = f"<p>{t['page_missing']}</p>"
-            return gr.update(value=image, visible=image is not None), text_html, heading
+            return gr.update(value=view.image, visible=view.image is not None), view.text_html, view.heading_html
 
-        def feedback(state: dict | None, data: gr.LikeData):
-            state = state or new_session()
+        def feedback(state: ChatSession | None, data: gr.LikeData):
+            state = state or ChatSession()
             index = data.index if isinstance(data.index, int) else data.index[0]
-            turn = state["turns"].get(str(index))
-            if turn is None or backend.settings is None:
-                return
-            answer = turn["answer"]
-            record = {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "rating": "up" if data.liked is True else (
-                      "down" if data.liked is False else str(data.liked)), "question": turn["question"],
-                      "language": answer["language"], "refused": answer["refused"], "mode": answer["mode"],
-                      "answer": answer["answer"], "citations": [
-                          {"marker": c["marker"], "doc": c["doc"], "page": c["page"], "footnotes": c["footnotes"]}
-                          for c in answer["citations"]], "history": state["history"]}
-            path = Path(backend.settings.feedback_file)
-            with backend.feedback_lock:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                with open(path, "a", encoding="utf-8") as handle:
-                    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-            gr.Info(render.labels(state["lang"])["feedback_thanks"])
+            if handlers.feedback(backend, state, index, data.liked) is not None:
+                gr.Info(render.labels(state.language)["feedback_thanks"])
 
         def reset() -> dict:
             return {**relabel("pl"), chatbot: [], msg: gr.update(value="", placeholder=render.labels("pl")["placeholder"]),
@@ -301,38 +179,16 @@ def build_app(backend: Backend, concurrency: int = 2) -> gr.Blocks:
 
         def ask_json(question: str, history: list[str] | None = None) -> dict:
             """The assistant's answer object (DESIGN.md contract) for one question: for testers and scripts."""
-            backend.ready.wait()
-            if backend.assistant is None:
-                raise gr.Error(backend.error or "assistant unavailable")
-            from assistant import QuestionError
-
             try:
-                with backend.lock:
-                    return backend.assistant.ask(question, history=list(history or [])).to_dict()
-            except QuestionError as error:
+                return handlers.answer_json(backend, question, history)
+            except (QuestionError, AssistantUnavailable) as error:
                 raise gr.Error(str(error)) from error
 
         gr.api(ask_json, api_name="answer", concurrency_limit=concurrency)
 
         def draft(topic_text: str, lang: str):
             """A cited grant-justification draft for a project topic: (safe Markdown, [.md, .docx] or None when refused)."""
-            backend.ready.wait()
-            if backend.assistant is None:
-                return render.draft_error_markdown(backend.error or "assistant unavailable"), None
-            from assistant.drafts.compose import DraftInputError, draft_justification, to_markdown, write_draft_files
-
-            markdown = None
-            try:
-                with backend.lock:  # the same lock as the chat: one assistant call at a time
-                    result = draft_justification(backend.assistant, topic_text or "", lang or "pl")  # LLM when configured
-                markdown = render.draft_markdown(to_markdown(result))
-                files = [] if result.refused else write_draft_files(result, render.draft_folder(), stem="uzasadnienie")
-            except DraftInputError as error:  # empty, too long, control characters: its one-line reason
-                return render.draft_error_markdown(str(error)), None
-            except Exception as error:  # files unwritable (the draft is still shown) or anything else: the app lives on
-                print(f"error: draft failed: {error!r}", file=sys.stderr, flush=True)
-                return markdown or render.draft_error_markdown(type(error).__name__), None
-            return markdown, [str(path) for path in files] or None
+            return handlers.draft(backend, topic_text, lang)
 
         draft_btn.click(draft, [topic, draft_lang], [draft_md, draft_files], api_name="draft", concurrency_limit=concurrency)
         topic.submit(draft, [topic, draft_lang], [draft_md, draft_files], api_visibility="private",
@@ -358,13 +214,20 @@ def load_users(auth_file: str | None, env_value: str | None) -> list[tuple[str, 
     return users
 
 
+def build_missing_store(settings, announce=None) -> bool:
+    """`ingest.ensure_store`, imported when the backend loads, after the page is already up."""
+    from ingest import ensure_store
+
+    return ensure_store(settings, announce=announce)
+
+
 def warm_up(url: str, login: tuple[str, str] | None) -> None:
     """One question through the server's own queue: Gradio's first event costs about a second extra."""
     try:
         from gradio_client import Client
 
         Client(url, auth=login, analytics_enabled=False, verbose=False).predict(EXAMPLES[0], [], api_name="/answer")
-    except Exception as error:  # only a warm-up: the app works without it
+    except Exception as error:  # noqa: BLE001 - only a warm-up: the app works without it
         print(f"warning: warm-up request failed: {error}", file=sys.stderr, flush=True)
 
 
@@ -384,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    backend = Backend({"corpus_dir": args.corpus, "store_dir": args.store})
+    backend = Backend({"corpus_dir": args.corpus, "store_dir": args.store}, prepare=build_missing_store)
     demo = build_app(backend, args.concurrency)
     demo.queue(max_size=args.max_queue, default_concurrency_limit=args.concurrency)
     _, local_url, _ = demo.launch(server_name=args.host, server_port=args.port, auth=users or None, share=False,

@@ -24,13 +24,13 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--store", help="store folder (default .store/)")
     ask.add_argument("--llm", action="store_true",
                      help="answer with the configured LLM (KLASTRY_LLM_BACKEND etc.), every figure checked against its source")
-    from assistant.drafts.export import add_draft_arguments
+    from assistant.drafts.command import add_draft_arguments
 
     draft = commands.add_parser("draft", help="draft a grant justification with cited figures")
     add_draft_arguments(draft)
     args = parser.parse_args(argv)
     if args.command == "draft":
-        from assistant.drafts.compose import draft_command
+        from assistant.drafts.command import draft_command
 
         return draft_command(args)
     try:

@@ -11,6 +11,8 @@ import re
 import tomllib
 from pathlib import Path
 
+from assistant.lemmas import tokenize
+
 DATA_FILE = Path(__file__).parent / "data" / "glossary.toml"
 STEM_LETTERS = 6  # Polish inflection changes endings: "niemieckie" and "niemiecki" share "niemie"
 TABLES = ("en_to_pl", "en_names", "en_phrases", "acronyms")
@@ -90,8 +92,9 @@ def expand_query(question: str, language: str) -> str:
     for word in re.findall(r"[\w+&-]+", question):
         lower = word.lower()
         if language == "en":
-            if lower in EN_TO_PL or lower in EN_NAMES:
-                extra.append(EN_TO_PL.get(lower) or EN_NAMES[lower])
+            polish = translations(lower) if lower not in _ENGLISH_STOP else None
+            if polish:
+                extra.append(polish)
             elif word[:1].isupper() or word[:1].isdigit():
                 kept.append(word)
         if lower in ACRONYMS and word.isupper():
@@ -99,3 +102,62 @@ def expand_query(question: str, language: str) -> str:
     if language == "en":
         return " ".join(kept + extra)
     return question if not extra else f"{question} {' '.join(extra)}"
+
+
+def english_lemma(word: str) -> str:
+    """The English dictionary form (companies -> company, organised -> organise)."""
+    from assistant.lemmas import english_lemma as lemma
+
+    return lemma(word)
+
+
+BILINGUAL_FILE = Path(__file__).parent / "data" / "bilingual.tsv"
+
+
+def load_bilingual(path: Path = BILINGUAL_FILE) -> dict[str, str]:
+    """The generated English lemma -> Polish lemmas list (`python -m eval bilingual`); duplicates rejected."""
+    table: dict[str, str] = {}
+    if not path.exists():
+        return table
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        english, _, polish = line.partition("\t")
+        if not polish.strip() or english in table:
+            raise WordTableError(f"{path}:{number}: {'duplicate' if english in table else 'empty'} entry {english!r}")
+        table[english] = polish.strip()
+    return table
+
+
+BILINGUAL: dict[str, str] = load_bilingual()
+
+
+def translations(word: str) -> str | None:
+    """Polish forms for an English word (or its lemma): the hand glossary, else the generated list."""
+    lower = word.lower()
+    forms = (lower, english_lemma(lower))
+    for form in forms:
+        found = EN_TO_PL.get(form) or EN_NAMES.get(form)
+        if found:
+            return found
+    for form in forms:
+        if form in BILINGUAL:
+            return BILINGUAL[form]
+    return None
+
+
+def translatable(word: str, index) -> bool:
+    """An English question word the Polish report can match: a glossary word, part of a glossary
+    phrase, or a word the report itself uses (names, acronyms, loanwords)."""
+    lower = word.lower()
+    if translations(lower) or lower in _PHRASE_WORDS:
+        return True
+    return any(t in index.df for t in tokenize(lower))
+
+
+_PHRASE_WORDS = {w for phrase in EN_PHRASES for w in re.findall(r"[\w&+-]+", phrase)}
+
+
+_ENGLISH_STOP = frozenset("""a an the of and or in on at to for is are was were be been by with what which how many much does do did
+that this these those from as it its their there who when where why than into about per all any some each most more can could
+would should will have has had not no""".split())

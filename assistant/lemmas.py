@@ -86,3 +86,10 @@ def shares_stem(term: str, terms, letters: int = STEM_LETTERS) -> bool:
     if term in terms:
         return True
     return len(term) >= letters and any(len(t) >= letters and t[:letters] == term[:letters] for t in terms)
+
+
+@lru_cache(maxsize=20000)
+def english_lemma(word: str) -> str:
+    """simplemma's English lemma (English only: Polish dictionaries must not reinterpret English words)."""
+    with _SIMPLEMMA_LOCK:
+        return simplemma.lemmatize(word, lang="en").lower()

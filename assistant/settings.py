@@ -25,13 +25,18 @@ NOT_SETTINGS = {"KLASTRY_CONFIG", "KLASTRY_UI_USERS"}  # read elsewhere: the con
 
 
 class AnswerSettings(BaseModel):
-    """How the extractive answerer decides between answering and refusing (the evaluation varies these)."""
+    """How the extractive answerer decides between answering and refusing (the evaluation varies these).
+
+    With a trained answerability model (the default) its own threshold decides; refuse_below and
+    answer_above apply only with `model = "off"` or before a model has been trained."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     refuse_below: float = Field(0.15, description="refuse when no chosen sentence covers this share of the question's "
                                                   "weighted lemmas (unless it passes answer_above)")
     answer_above: float = Field(1.1, description="...or answer anyway when a sentence's combined score reaches this")
+    model: str = Field("", description="answerability model (JSON from `python -m eval train`); empty: the bundled "
+                                       "assistant/data/answerability.json; `off`: the hand-set refuse_below/answer_above rule")
 
 
 class Settings(BaseSettings):

@@ -28,10 +28,20 @@ MESSAGES: dict[str, dict[str, str]] = {
                        "en": "(The model's answer did not pass the source check; showing quotes from the report instead.)"},
     "llm_unavailable": {"pl": "(Model językowy jest niedostępny; pokazano cytaty z raportu.)",
                         "en": "(The language model is unavailable; showing quotes from the report instead.)"},
+    "missing_names": {"pl": "Raport nie podaje danych dla: {names}.", "en": "The report gives no figures for: {names}."},
+    "missing_words": {"pl": "Raport nie mówi o: {words}.", "en": "The report does not cover: {words}."},
+    "missing_answer": {"pl": "Żaden fragment raportu nie odpowiada na to pytanie.",
+                       "en": "No passage of the report answers this question."},
     "sources": {"pl": "Źródła:", "en": "Sources:"},
     "see_also": {"pl": "Zobacz też (to nie jest odpowiedź):", "en": "See also (not an answer):"},
     "page_abbr": {"pl": "s.", "en": "p."},
     "footnote": {"pl": "przypis", "en": "footnote"},
+    # grant-justification drafts (assistant/drafts): what a refused draft says instead
+    "draft_refusal": {"pl": "Raport nie zawiera danych na ten temat.", "en": "The report contains no data on this topic."},
+    "draft_too_general": {"pl": "Temat jest zbyt ogólny: podaj obszar projektu (np. szkolenia, eksport, gospodarka o "
+                                "obiegu zamkniętym).",
+                          "en": "The topic is too general: name the project's area (e.g. training, exports, circular "
+                                "economy)."},
 }
 
 

@@ -228,6 +228,7 @@ class Answer:
     latency_ms: float = 0.0
     grounding: Grounding | None = None
     missing: str = ""  # for a refusal: what the report lacks, in one line (empty when answered)
+    confidence: float | None = None  # answerability of the best candidate (0-1), None without a model
 
     def to_dict(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -248,7 +249,7 @@ class Answer:
                    contexts=[Context.from_dict(c) for c in data.get("contexts") or []],
                    see_also=[Citation.from_dict(c) for c in data.get("see_also") or []],
                    latency_ms=float(data.get("latency_ms", 0.0)), grounding=Grounding.from_dict(data.get("grounding")),
-                   missing=data.get("missing", ""))
+                   missing=data.get("missing", ""), confidence=data.get("confidence"))
 
 
 class AnswerStream:

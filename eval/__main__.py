@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from assistant.index.store import StoreError
+from assistant.errors import KlastryError
 
 from .harness import DEFAULT_QUESTIONS, DEFAULT_REPORT_DIR, EvalError, EvalRun, headline, load_questions, run_eval
 
@@ -20,7 +20,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m eval", description="Evaluate the assistant on a question file.")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="ask every question in-process, score, write results and the report")
-    run.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS, help="question file (YAML list)")
+    run.add_argument("--questions", type=Path, help="question file (YAML list); default: every set side by side "
+                                                  "(dev and test parts of eval/questions.yaml, eval/dev_extra.yaml, "
+                                                  "the held-out eval/heldout/new.yaml)")
     run.add_argument("--out", type=Path, help="results JSONL, one answer per line (default: REPORT/results.jsonl)")
     run.add_argument("--report", type=Path, default=DEFAULT_REPORT_DIR, help="report folder (default: eval/out/)")
     run.add_argument("--k", type=int, help="contexts to retrieve per question (default: settings.top_k)")
@@ -28,6 +30,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print the metrics as JSON")
     run.add_argument("--llm", action="store_true",
                      help="answer in LLM mode (KLASTRY_LLM_BACKEND...); adds fallback and hallucinated-figure rates")
+    train = commands.add_parser("train", help="fit the answerability model on the dev questions only")
+    train.add_argument("--out", type=Path, default=None, help="model file (default: assistant/data/answerability.json)")
+    train.add_argument("--json", action="store_true", help="print the fitted model as JSON")
+    bilingual = commands.add_parser("bilingual", help="regenerate assistant/data/bilingual.tsv from the report's vocabulary")
+    bilingual.add_argument("--json", action="store_true")
     report = commands.add_parser("report", help="re-score saved results and write the report")
     report.add_argument("--results", type=Path, required=True, help="results JSONL written by `run`")
     report.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
@@ -39,17 +46,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.k is not None and args.k < 1:
+    if getattr(args, "k", None) is not None and args.k < 1:
         print("error: --k must be at least 1", file=sys.stderr)
         return 2
     try:
+        if args.command == "train":
+            return train_command(args)
+        if args.command == "bilingual":
+            from .bilingual import OUT, build
+
+            count = build(load_settings_quiet().store_dir)
+            print(json.dumps({"entries": count, "file": str(OUT)}) if args.json else f"{count} English lemmas -> {OUT}")
+            return 0
+        if args.command == "run" and args.questions is None:
+            return suite_command(args)
         if args.command == "run":
             load_questions(args.questions)  # fail fast on a bad file, before loading any model
             run = run_eval(args.questions, k=args.k, out=args.out, report_dir=args.report, baseline=args.baseline,
                            show_progress=not args.json or sys.stderr.isatty(), llm=args.llm)
         else:
             run = rescore(args.results, args.questions, args.report, args.k)
-    except (EvalError, StoreError) as error:  # bad question file, no index yet, bad setting: one line
+    except (EvalError, KlastryError) as error:  # bad question file, no index yet, bad setting: one line
         print(f"error: {error}", file=sys.stderr)
         return 2
     if args.json:
@@ -57,6 +74,56 @@ def main(argv: list[str] | None = None) -> int:
                          ensure_ascii=False, indent=1))
     else:
         print_summary(run)
+    return 1 if run.gate_failures() and args.command == "run" else 0
+
+
+def load_settings_quiet():
+    from .harness import load_settings
+
+    return load_settings()
+
+
+def suite_command(args) -> int:
+    from .suite import print_table, run_suite
+
+    if args.out is not None or args.baseline:
+        raise EvalError("--out and --baseline need --questions FILE (one set)")
+    runs = run_suite(DEFAULT_QUESTIONS, args.report, k=args.k, show_progress=not args.json or sys.stderr.isatty(),
+                     llm=args.llm)
+    failing = {name: run.gate_failures() for name, run in runs.items() if run.gate_failures()}
+    if args.json:
+        print(json.dumps({name: run.metrics for name, run in runs.items()}, ensure_ascii=False, indent=1, default=str))
+    else:
+        print_table(runs)
+        for name, failures in failing.items():
+            print(f"gate {name}: FAIL (" + "; ".join(failures) + ")")
+        if not failing:
+            print("gate: pass")
+        print(f"report: {args.report / 'summary.md'} (and {args.report}/<set>/report.html)")
+    return 1 if failing else 0
+
+
+def train_command(args) -> int:
+    from assistant import Assistant
+    from assistant.answer.answerability import MODEL_FILE
+
+    from .harness import load_settings
+    from .suite import tuning_questions
+    from .train import train
+
+    settings = load_settings(answer={"model": "off"})
+    from ingest import ensure_store
+
+    ensure_store(settings)
+    questions = tuning_questions(DEFAULT_QUESTIONS)
+    data = train(Assistant.load(settings), questions, args.out or MODEL_FILE, show_progress=not args.json)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=1))
+    else:
+        weights = ", ".join(f"{f}={w:+.2f}" for f, w in sorted(zip(data["features"], data["weights"]), key=lambda x: -abs(x[1])))
+        print(f"trained on {data['questions']} dev questions ({data['rows']} candidates, {data['positives']} right); "
+              f"threshold {data['threshold']:.3f}; weights: {weights}")
+        print(f"model: {args.out or MODEL_FILE}")
     return 0
 
 
@@ -77,7 +144,7 @@ def rescore(results_path: Path, questions_path: Path, report_dir: Path, k: int |
     settings = load_settings()
     try:
         source_of = load_snapshot(settings).footnote_source
-    except StoreError:
+    except KlastryError:
         source_of = {}  # footnotes then match by number only
     effective_k = k or settings.top_k
     scores, metrics = score_all(questions, results, source_of, effective_k)

@@ -71,6 +71,7 @@ def normalize_question(item: dict, qid: str) -> dict:
         "expect_footnotes": [int(n) for n in item.get("expect_footnotes") or []],
         "expect_pages": [int(p) for p in item.get("expect_pages") or []],
         "expect_refusal": bool(item.get("expect_refusal", False)),
+        "split": str(item.get("split") or ""), "category": str(item.get("category") or item.get("kind") or ""),
     }
 
 
@@ -101,6 +102,8 @@ class EvalRun:
                     if self.metrics[name] is None or self.metrics[name] < floor]
         if self.metrics["hallucinated_figures"]:
             failures.append(f"hallucinated_figures {self.metrics['hallucinated_figures']} > 0")
+        if self.metrics.get("errors"):
+            failures.append(f"errors {self.metrics['errors']} > 0 (questions that crashed)")
         return failures
 
 
@@ -134,6 +137,7 @@ def score_all(questions: list[dict], results: list[dict], source_of: dict, k: in
     metrics["by_section"] = breakdown(scores, "section")
     metrics["by_kind"] = breakdown(scores, "kind")
     metrics["by_lang"] = breakdown(scores, "lang")
+    metrics["by_category"] = breakdown(scores, "category")
     return scores, metrics
 
 
@@ -155,10 +159,10 @@ def write_results(results: list[dict], path: Path) -> None:
             handle.write(json.dumps(result, ensure_ascii=False, default=str) + "\n")
 
 
-def run_eval(questions_path: Path | str = DEFAULT_QUESTIONS, settings=None, k: int | None = None,
+def run_eval(questions_path: Path | str | list[dict] = DEFAULT_QUESTIONS, settings=None, k: int | None = None,
              out: Path | str | None = None, report_dir: Path | str | None = DEFAULT_REPORT_DIR,
              baseline: bool = False, show_progress: bool = True, assistant=None,
-             build_store: bool = True, llm: bool = False) -> EvalRun:
+             build_store: bool = True, llm: bool = False, label: str = "") -> EvalRun:
     """Ask every question, score, optionally run the baseline, write results.jsonl and the report.
 
     `assistant`: an already loaded Assistant over the same `settings` (tests share one); else one is loaded,
@@ -168,7 +172,7 @@ def run_eval(questions_path: Path | str = DEFAULT_QUESTIONS, settings=None, k: i
     from assistant.index.store import load_snapshot
 
     started = time.perf_counter()
-    questions = load_questions(questions_path)
+    questions = questions_path if isinstance(questions_path, list) else load_questions(questions_path)
     settings = settings or load_settings()
     ingested = None
     if assistant is None and build_store and not (Path(settings.store_dir) / "manifest.json").exists():
@@ -187,7 +191,7 @@ def run_eval(questions_path: Path | str = DEFAULT_QUESTIONS, settings=None, k: i
     if baseline:
         baseline_result = run_baseline_for(questions, settings, show_progress)
     meta = {
-        "questions_file": str(questions_path), "store": str(settings.store_dir), "embedder": settings.embedder,
+        "questions_file": label or str(questions_path), "store": str(settings.store_dir), "embedder": settings.embedder,
         "k": effective_k, "load_s": round(loaded - load_started, 2), "ask_s": round(asked - loaded, 2),
         "total_s": round(time.perf_counter() - started, 2), "ingest_s": ingested,
         "when": time.strftime("%Y-%m-%d %H:%M:%S"),
@@ -228,8 +232,8 @@ def run_baseline_for(questions: list[dict], settings, show_progress: bool = True
 
 def headline(run: EvalRun) -> dict[str, Any]:
     """The numbers quoted in notes and printed by the gate."""
-    keys = ("questions", "pass_rate", "figure_accuracy", "word_accuracy", "footnote_recall", "footnote_precision",
-            "page_accuracy", "refusal_precision", "refusal_recall", "retrieval_recall_at_k", "mrr_at_k",
+    keys = ("questions", "pass_rate", "figure_accuracy", "first_quote_accuracy", "word_accuracy", "footnote_recall",
+            "footnote_precision", "page_accuracy", "refusal_precision", "refusal_recall", "false_refusal_rate", "errors", "retrieval_recall_at_k", "mrr_at_k",
             "retrieval_recall_at_4", "mrr_at_4", "hallucinated_figures", "latency_p50_ms", "latency_p95_ms")
     data = {key: run.metrics.get(key) for key in keys}
     data["k"] = run.metrics.get("k")

@@ -163,7 +163,7 @@ def score_question(question: dict, answer: dict, source_of: dict | None = None, 
     source_of = source_of or {}
     error = answer.get("error")
     text = strip_markers(answer.get("answer", ""))
-    refused = bool(answer.get("refused", False)) or bool(error)
+    refused = bool(answer.get("refused", False)) and not error  # an error is an error, never a refusal
     citations = answer.get("citations") or []
     quotes = [c.get("quote", "") for c in citations]
     references = " ".join(f"{s.get('reference', '')} {s.get('url') or ''}"
@@ -182,6 +182,9 @@ def score_question(question: dict, answer: dict, source_of: dict | None = None, 
     score["forbidden_found"] = [f for f in forbidden if find_figure(text, str(f))]
     score["figures_ok"] = (not score["missing_figures"] and not score["forbidden_found"]
                            if (figures or forbidden) and not expect_refusal else None)
+    first_quote = quotes[0] if quotes else ""
+    score["first_quote_ok"] = (not missing_groups(first_quote, figures) if figures and not expect_refusal else None)
+    score["confidence"] = answer.get("confidence")
     words = question.get("expect_words") or []
     score["missing_words"] = missing_groups(f"{text}\n{references}", words, find_word)
     score["words_ok"] = not score["missing_words"] if applies(question, "expect_words") else None
@@ -293,6 +296,7 @@ def aggregate(scores: list[dict], k: int = 6) -> dict:
         "pass_rate": ratio([s["passed"] for s in scores]),
         "figure_accuracy": ratio([s["figures_ok"] for s in scores]),
         "figure_questions": sum(s["figures_ok"] is not None for s in scores),
+        "first_quote_accuracy": ratio([s.get("first_quote_ok") for s in scores]),
         "word_accuracy": ratio([s["words_ok"] for s in scores]),
         "footnote_recall": ratio([s["footnotes_ok"] for s in scores]),
         "footnote_precision": cited_hits / cited_total if cited_total else None,
@@ -300,6 +304,7 @@ def aggregate(scores: list[dict], k: int = 6) -> dict:
         "refusal_precision": len(both) / len(refused) if refused else None,
         "refusal_recall": len(both) / len(expected) if expected else None,
         "false_refusals": len(refused) - len(both),
+        "false_refusal_rate": ((len(refused) - len(both)) / answerable) if (answerable := len(scores) - len(expected)) else None,
         "k": k,
         "retrieval_recall_at_k": ratio([r["hit"] for r in retrieval]),
         "mrr_at_k": sum(r["rr"] for r in retrieval) / len(retrieval) if retrieval else None,
@@ -320,7 +325,7 @@ def aggregate(scores: list[dict], k: int = 6) -> dict:
     }
 
 
-RATIO_KEYS = {"pass_rate": "passed", "figure_accuracy": "figures_ok", "word_accuracy": "words_ok",
+RATIO_KEYS = {"pass_rate": "passed", "figure_accuracy": "figures_ok", "first_quote_accuracy": "first_quote_ok", "word_accuracy": "words_ok",
               "footnote_recall": "footnotes_ok", "page_accuracy": "pages_ok"}
 
 

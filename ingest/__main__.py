@@ -8,17 +8,18 @@ import sys
 
 from tqdm import tqdm
 
+from assistant.errors import StoreError
 from assistant.settings import Settings
-from assistant.index.store import StoreError
 
-from .pipeline import corpus_files, run_ingest
+from .pipeline import run_ingest
+from .plan import corpus_files
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ingest", description="Index corpus/ into the store.")
     parser.add_argument("--corpus", help="folder of PDF/.txt/.md files (default: corpus/)")
     parser.add_argument("--store", help="store folder (default: .store/)")
-    parser.add_argument("--rebuild", action="store_true", help="re-embed everything from scratch")
+    parser.add_argument("--rebuild", action="store_true", help="re-parse and re-embed every file from scratch")
     parser.add_argument("--strict", action="store_true", help="exit non-zero when any file is skipped")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     args = parser.parse_args(argv)
@@ -46,8 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=1))
     else:
+        embedded = (f"rebuilt: all {summary.embedded} chunks re-embedded" if summary.rebuilt
+                    else f"{summary.embedded} embedded")
         print(f"{summary.files} files, {summary.pages} pages, {summary.chunks} chunks "
-              f"({summary.embedded} embedded, {summary.deleted} removed), {summary.footnotes} footnotes, "
+              f"({embedded}, {summary.deleted} removed), {summary.footnotes} footnotes, "
               f"{summary.sources} sources in {summary.seconds:.1f} s -> {summary.store}")
     if summary.skipped and args.strict:
         return 1

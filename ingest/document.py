@@ -10,6 +10,7 @@ inside it, and a sentence without a marker takes the next marker of its paragrap
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -308,6 +309,6 @@ def chunk_sentences(doc: str, title: str, sentences: list[ParsedSentence]) -> li
 
 def _group_text(group: list[ParsedSentence]) -> str:
     text = group[0].text
-    for previous, sentence in zip(group, group[1:]):
+    for previous, sentence in itertools.pairwise(group):
         text += ("\n" if sentence.paragraph != previous.paragraph else " ") + sentence.text
     return text

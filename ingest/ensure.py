@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
-from assistant.index.store import read_manifest
+from assistant.index.layout import StoreLayout
 from assistant.settings import Settings
 
 
@@ -14,7 +14,7 @@ def ensure_store(settings: Settings, announce: Callable[[str], None] | None = No
     An index that exists but is unusable is left alone: opening it raises a StoreError that says
     what to run, which is better than silently rebuilding over it.
     """
-    if read_manifest(settings.store_dir) is not None:
+    if StoreLayout(settings.store_dir).has_index():
         return False
     from ingest.pipeline import run_ingest
 

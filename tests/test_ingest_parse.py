@@ -130,8 +130,8 @@ def test_pdf_pages_3_to_22_match_the_text_extraction():
 def test_table_rows_give_one_sentence_per_indicator(parsed_report):
     sentences = [s.text for c in parsed_report.chunks if c.text.startswith("Tabela 1.") for s in c.sentences]
     public = [s for s in sentences if "Inwestycje publiczne w B+R" in s]
-    assert public == ["Tabela 1, Otoczenie biznesowe (Business Environment) – Przykładowe wskaźniki (Wpływ): "
-                      "Inwestycje publiczne w B+R 0.1374."]
+    assert public == [("Tabela 1, Otoczenie biznesowe (Business Environment) – Przykładowe wskaźniki (Wpływ): "
+                       "Inwestycje publiczne w B+R 0.1374.")]
     assert any(s.endswith("Innowacje produktowe w MŚP -0.0313.") and "Zachowanie firm" in s for s in sentences)
     assert len([s for s in sentences if "Przykładowe wskaźniki (Wpływ):" in s]) == 13  # 13 indicators, each with its value
 

@@ -11,11 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from pypdf import PdfWriter
 
-from conftest import ROOT
-
 from assistant import Assistant, Settings, StoreError
+from assistant.index.layout import StoreLayout
 from ingest.pipeline import run_ingest
 
 
@@ -59,9 +59,16 @@ def test_changed_and_removed_files(store_copy):
     assert not any(i.startswith("notatka.md") for i in collection_ids)
 
 
-def test_killed_run_leaves_previous_index_answering(store_copy):
-    corpus, store = store_copy
-    generation = json.loads((store / "manifest.json").read_text())["generation"]
+NOTE = "# Klaster Bursztynowy\n\nKlaster Bursztynowy z Gdańska zrzesza 27 pracowni jubilerskich.\n"
+
+
+def test_killed_run_leaves_previous_index_answering(tmp_path):
+    corpus, store = tmp_path / "corpus", tmp_path / "store"
+    corpus.mkdir()
+    (corpus / "bursztyn.md").write_text(NOTE, encoding="utf-8")  # a small previous index: seconds to build
+    run_ingest(settings_for(corpus, store))
+    layout = StoreLayout(store)
+    generation = layout.read_manifest().generation
     big = "\n\n".join(f"Akapit {i}: klaster numer {i} prowadzi projekt badawczy o wartości {i * 7} tys. zł. " * 6
                       for i in range(150))
     (corpus / "duzy.md").write_text("# Duży dokument\n\n" + big, encoding="utf-8")
@@ -69,21 +76,22 @@ def test_killed_run_leaves_previous_index_answering(store_copy):
     process = subprocess.Popen([sys.executable, "-m", "ingest"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
-    chroma_files = lambda: sum(f.stat().st_size for f in (store / "chroma").rglob("*") if f.is_file())
+    chroma_files = lambda: sum(f.stat().st_size for f in layout.chroma_dir.rglob("*") if f.is_file())
     size = chroma_files()
     while time.time() < deadline and chroma_files() == size and process.poll() is None:
         time.sleep(0.2)  # wait until embedding has started writing
     assert process.poll() is None, "ingest finished before it could be killed"
     process.send_signal(signal.SIGKILL)
     process.wait()
-    assert json.loads((store / "manifest.json").read_text())["generation"] == generation
+    assert layout.read_manifest().generation == generation
     assistant = Assistant.load(settings_for(corpus, store))
-    answer = assistant.ask("Ile klastrów ma status Krajowego Klastra Kluczowego?")
-    assert not answer.refused and any(c.page == 5 and 5 in c.footnotes for c in answer.citations)
+    answer = assistant.ask("Ile pracowni jubilerskich zrzesza Klaster Bursztynowy?")
+    assert not answer.refused and "27" in answer.answer and all(c.doc == "bursztyn.md" for c in answer.citations)
     assert not any(c.doc == "duzy.md" for c in assistant.search.search("klaster numer 7 projekt badawczy", 6))
     finished = run_ingest(settings_for(corpus, store))
     assert finished.files == 2 and not finished.skipped
     assert any(c.doc == "duzy.md" for c in Assistant.load(settings_for(corpus, store)).snapshot.chunks.values())
+    assert [p.name for p in store.glob("gen-*")] == [layout.read_manifest().generation]
 
 
 def _bad_files(folder: Path) -> dict[str, str]:
@@ -110,7 +118,8 @@ def test_bad_inputs_are_skipped_with_one_line_and_nothing_is_lost(store_copy):
     expected = _bad_files(corpus)
     before = json.loads((store / "manifest.json").read_text())["chunks"]
     env = dict(os.environ, KLASTRY_CORPUS_DIR=str(corpus), KLASTRY_STORE_DIR=str(store))
-    result = subprocess.run([sys.executable, "-m", "ingest"], cwd=ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "ingest"], cwd=ROOT, env=env, capture_output=True, text=True,
+                            check=False)
     assert result.returncode == 0, result.stderr
     skipped = [line for line in result.stderr.splitlines() if line.startswith("skipped ")]
     assert len(skipped) == len(expected)
@@ -120,7 +129,7 @@ def test_bad_inputs_are_skipped_with_one_line_and_nothing_is_lost(store_copy):
     assert "Traceback" not in result.stderr
     assert json.loads((store / "manifest.json").read_text())["chunks"] == before
     strict = subprocess.run([sys.executable, "-m", "ingest", "--strict", "--json"], cwd=ROOT, env=env,
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, check=False)
     assert strict.returncode == 1 and len(json.loads(strict.stdout)["skipped"]) == len(expected)
 
 
@@ -128,7 +137,7 @@ def test_a_file_that_breaks_keeps_its_previous_chunks(store_copy):
     corpus, store = store_copy
     (corpus / "notatka.md").write_text("# Notatka\n\nKlaster zrzesza 180 firm.\n", encoding="utf-8")
     run_ingest(settings_for(corpus, store))
-    (corpus / "notatka.md").write_bytes("Klaster zrzesza 180 firm – wersja ".encode("utf-8") + b"\xff\xfe")
+    (corpus / "notatka.md").write_bytes("Klaster zrzesza 180 firm – wersja ".encode() + b"\xff\xfe")
     summary = run_ingest(settings_for(corpus, store))
     assert summary.skipped and "UTF-8" in summary.skipped[0]["reason"]
     assert any("180 firm" in c.text for c in Assistant.load(settings_for(corpus, store)).snapshot.chunks.values())

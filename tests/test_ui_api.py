@@ -4,7 +4,8 @@ The app runs as `python ui.py --port <free port>` in a subprocess over a real st
 `run_ingest` from a copy of corpus/raport-klastry.pdf plus tests/fixtures/injection.md (a corpus
 document full of <script> and onerror= payloads). The store is cached in pytest's cache folder,
 keyed by a hash of the corpus files and the ingest code, so only the first run pays for
-embedding. `ui_app` is also used by tests/test_ui_browser.py.
+embedding. `ui_app` is session-scoped and also used by tests/test_ui_browser.py: one app serves
+both files. The handlers themselves are tested without a server in tests/test_web_session.py.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import ui  # noqa: E402
-from assistant.web import render  # noqa: E402
-from assistant.types import Answer, Citation, CitedSource  # noqa: E402
+import ui
+from assistant.types import Answer, Citation, CitedSource
+from assistant.web import render
 
 REPORT = ROOT / "corpus" / "raport-klastry.pdf"
 INJECTION = ROOT / "tests" / "fixtures" / "injection.md"
@@ -37,8 +38,9 @@ KKK = "Ile klastrów ma status Krajowego Klastra Kluczowego?"
 AMBER = "Ile pracowni jubilerskich zrzesza Klaster Bursztynowy?"
 DRAFT_TOPIC = "szkolenia i staże w klastrze ICT"
 DRAFT_FIGURES = ("1 642", "460", "60%", "40%", "11%", "13,5%", "13%", "87%", "38%", "46%")  # report pp. 6-14
-STORE_INPUTS = [REPORT, INJECTION, *sorted((ROOT / "ingest").glob("*.py"))] + [
-    ROOT / "assistant" / name for name in ("types.py", "embeddings.py", "lexical.py", "store.py", "settings.py")]
+STORE_INPUTS = [REPORT, INJECTION, *sorted((ROOT / "ingest").glob("*.py")),
+                *sorted((ROOT / "assistant" / "index").glob("*.py")), ROOT / "assistant" / "types.py",
+                ROOT / "assistant" / "settings.py"]
 
 
 # ---- the real app in a subprocess ------------------------------------------------------------
@@ -93,10 +95,10 @@ def stop_ui(app: SimpleNamespace) -> None:
         app.proc.kill()
 
 
-def built_store(request, tmp_path_factory) -> tuple[Path, Path]:
+def ui_store(request, tmp_path_factory) -> tuple[Path, Path]:
     """(corpus dir, store dir) of the report plus the injection document, built with run_ingest once."""
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in STORE_INPUTS)).hexdigest()[:16]
-    cache = request.config.cache
+    cache = getattr(request.config, "cache", None)  # None under `-p no:cacheprovider`: built in a temp folder
     base = cache.mkdir(f"ui-store-{digest}") if cache is not None else tmp_path_factory.mktemp("ui-store")
     for stale in base.parent.glob("ui-store-*") if cache is not None else ():
         if stale != base:  # built from older code or corpus
@@ -116,15 +118,23 @@ def built_store(request, tmp_path_factory) -> tuple[Path, Path]:
     return corpus, store
 
 
-@pytest.fixture(scope="module")
+_RUNNING: dict[str, SimpleNamespace] = {}  # the one app of this test session, whichever file asks first
+
+
+@pytest.fixture(scope="session")
 def ui_app(request, tmp_path_factory):
-    corpus, store = built_store(request, tmp_path_factory)
-    app = start_ui(corpus, store, tmp_path_factory.mktemp("ui-run"))
-    yield app
-    stop_ui(app)
+    """The app over the report + injection store, started once per session (this file imports it too:
+    a fixture imported into another module is a second definition, so the app itself is shared here)."""
+    if "app" not in _RUNNING:
+        corpus, store = ui_store(request, tmp_path_factory)
+        _RUNNING["app"] = start_ui(corpus, store, tmp_path_factory.mktemp("ui-run"))
+    yield _RUNNING["app"]
+    app = _RUNNING.pop("app", None)
+    if app is not None:
+        stop_ui(app)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def client(ui_app):
     from gradio_client import Client
 
@@ -251,8 +261,8 @@ def sample_answer(**changes) -> Answer:
     cite = Citation(marker=1, doc="raport-klastry.pdf", title="Klastry <b>przemysłowe</b>", page=5,
                     section="3. Klastry w Polsce w liczbach", quote="Według stanu na 31 grudnia 2025 r. było ich 18.",
                     footnotes=[5, 9, 12], sources=[source, evil, doi])
-    values = dict(question=KKK, language="pl", answer="Według raportu: „było ich 18.” [1] <script>alert(1)</script>",
-                  refused=False, citations=[cite])
+    values = {"question": KKK, "language": "pl", "refused": False, "citations": [cite],
+              "answer": "Według raportu: „było ich 18.” [1] <script>alert(1)</script>"}
     values.update(changes)
     return Answer(**values)
 
@@ -291,9 +301,9 @@ def test_plain_text_has_answer_and_full_sources():
 
 
 def test_user_question_and_errors_are_escaped():
-    assert "<img" not in ui.user_html('<img src=x onerror="alert(1)">', "pl")
-    assert "pusta wiadomość" in ui.user_html("   ", "pl")
-    assert "(+" in ui.user_html("x" * 100_000, "pl") and len(ui.user_html("x" * 100_000, "pl")) < 1000
+    assert "<img" not in render.user_html('<img src=x onerror="alert(1)">', "pl")
+    assert "pusta wiadomość" in render.user_html("   ", "pl")
+    assert "(+" in render.user_html("x" * 100_000, "pl") and len(render.user_html("x" * 100_000, "pl")) < 1000
     assert "&lt;b&gt;" in render.error_html("<b>", "en") and "I cannot take" in render.error_html("x", "en")
 
 
@@ -333,6 +343,6 @@ def test_draft_markdown_is_inert_and_request_folders_are_fresh(tmp_path):
 
 
 def test_no_public_share_link_in_code():
-    for path in (ROOT / "ui.py", ROOT / "ui_render.py"):
+    for path in (ROOT / "ui.py", *sorted((ROOT / "assistant" / "web").glob("*.py"))):
         assert "share" + "=True" not in path.read_text()
     assert json.loads(json.dumps(render.labels("de"))) == render.LABELS["pl"]

@@ -1,7 +1,8 @@
 """Web chat end to end in headless Chromium (Debian's /usr/bin/chromium driven by Playwright).
 
-Same app and store as tests/test_ui_api.py (the `ui_app` fixture). Screenshots go to
-tests/output/ (git-ignored). Skipped only when /usr/bin/chromium or playwright is missing.
+Same app and store as tests/test_ui_api.py (the session-scoped `ui_app` fixture: one app for both
+files). Screenshots go to tests/output/ (git-ignored). Skipped only when /usr/bin/chromium or
+playwright is missing. Every test here is marked `browser`: `pytest -m "not browser"` leaves them out.
 """
 
 from __future__ import annotations
@@ -14,13 +15,18 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_ui_api import AMBER, DRAFT_TOPIC, KKK, ui_app  # noqa: E402,F401  (ui_app: the running app, a shared fixture)
+import test_ui_api
+from test_ui_api import AMBER, DRAFT_TOPIC, KKK
+
+ui_app = test_ui_api.ui_app  # the running app: the same one tests/test_ui_api.py uses
 
 CHROMIUM = "/usr/bin/chromium"
 OUTPUT = Path(__file__).resolve().parent / "output"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 ANSWERED = ".answer-block, .input-error"
+
+pytestmark = pytest.mark.browser
 
 if not os.path.exists(CHROMIUM):
     pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium): browser tests need it", allow_module_level=True)

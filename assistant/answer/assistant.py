@@ -11,6 +11,7 @@ import re
 import time
 from typing import TYPE_CHECKING, Iterator
 
+from assistant.answer.answerability import load_model
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.question import Question
 from assistant.index.retrieval import HybridRetriever, HybridSearch
@@ -29,7 +30,7 @@ class Assistant:
         self.search = search
         self.sentences = sentences
         self.snapshot = search.snapshot
-        self.extractive = ExtractiveAnswerer(self.snapshot, sentences, settings.answer)
+        self.extractive = ExtractiveAnswerer(self.snapshot, sentences, settings.answer, load_model(settings.answer.model))
         self._llm = None
 
     @classmethod

@@ -6,15 +6,19 @@ conditions (needs.py) and be close enough, otherwise the answer says the report 
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant.answer.citations import make_citation
-from assistant.answer.needs import MONEY, NEGATION, Needs, counts, has_phrase, keys_satisfied, mostly_unknown
-from assistant.answer.scoring import (ScoredSentence, SentenceIndex, leaning_sentence, pick_sentences, question_terms,
-                                      score_sentences, sourced_original)
+from assistant.answer.answerability import (AnswerabilityModel, candidate_features, english_content_words,
+                                            question_concepts, unknown_share)
+from assistant.answer.needs import Needs, has_phrase, keys_satisfied
+from assistant.answer.scoring import (COMPARISON, ScoredSentence, SentenceIndex, leaning_sentence, pick_sentences,
+                                      question_terms, score_sentences, sourced_original)
 from assistant.glossary import ACRONYMS
-from assistant.lemmas import tokenize
-from assistant.numbers import HAS_FIGURE, REPORTED_YEAR, edition_years, year_terms
+from assistant.lemmas import shares_stem, tokenize
+from assistant.numbers import HAS_FIGURE, REPORTED_YEAR, year_terms
 from assistant.strings import message
 from assistant.types import Answer, Citation, SentenceRef
 
@@ -24,31 +28,85 @@ if TYPE_CHECKING:
     from assistant.index.store import StoreSnapshot
     from assistant.settings import AnswerSettings
 
+CANDIDATES = 15  # the best-ranked sentences the answerability model looks at
+
+
+@dataclass
+class Candidate:
+    """A sentence that passed the hard checks, with its answerability signals and probability."""
+
+    sentence: ScoredSentence
+    features: dict[str, float]
+    probability: float = 0.0
+
+
 class ExtractiveAnswerer:
-    def __init__(self, snapshot: "StoreSnapshot", sentences: SentenceIndex, settings: "AnswerSettings") -> None:
+    def __init__(self, snapshot: "StoreSnapshot", sentences: SentenceIndex, settings: "AnswerSettings",
+                 model: AnswerabilityModel | None = None) -> None:
         self.snapshot = snapshot
         self.sentences = sentences
         self.settings = settings
+        self.model = model
+
+    def candidates(self, question: "Question", retrieved: "Retrieved") -> tuple[list[Candidate], list[ScoredSentence]]:
+        """The top-ranked sentences that pass the hard checks, with their signals; and all ranked sentences."""
+        scored = score_sentences(question.query, question.expanded, retrieved.contexts, self.snapshot.chunks,
+                                 self.sentences, question.language, retrieved.query_vector, include_all=True,
+                                 follow_up=question.follow_up)
+        if not scored:
+            return [], scored
+        top_similarity = max(s.features.get("similarity", 0.0) for s in scored)
+        unknown = unknown_share(question, self.sentences)
+        concepts = question_concepts(question, self.sentences)
+        found = []
+        for sentence in scored[:CANDIDATES]:
+            if not self.satisfies(sentence, question.needs):
+                continue
+            values = candidate_features(question, sentence, self.answer_terms(sentence), self.answer_text(sentence),
+                                        top_similarity, scored[0].score, unknown, concepts,
+                                        self.own_terms(sentence), self.sentences)
+            found.append(Candidate(sentence, values))
+        return found, scored
 
     def answer(self, question: "Question", retrieved: "Retrieved") -> Answer:
-        language, needs, contexts = question.language, question.needs, retrieved.contexts
-        scored = score_sentences(question.query, question.expanded, contexts, self.snapshot.chunks, self.sentences,
-                                 language, retrieved.query_vector, include_all=True, follow_up=question.follow_up)
-        if needs.noun:  # prefer sentences where a figure counts what was asked about
-            scored = sorted(scored, key=lambda s: -(s.score + (0.1 if counts(s.text, needs.noun) else 0.0)))
-        eligible = [s for s in scored[:15] if self.satisfies(s, needs)]
-        chosen = pick_sentences(eligible, question.text)
-        original = sourced_original(chosen[0], self.sentences, self.snapshot.chunks) if chosen else None
-        if original is not None and original.text not in [s.text for s in chosen]:
-            chosen = [chosen[0], original] + chosen[1:2]
-        answerable = any(s.coverage >= self.settings.refuse_below or s.score >= self.settings.answer_above for s in chosen)
-        if language == "pl" and mostly_unknown(question.text, self.sentences):
-            answerable = False
-        if not answerable:
+        language, contexts = question.language, retrieved.contexts
+        found, scored = self.candidates(question, retrieved)
+        chosen = self._choose(found, question)
+        confidence = round(max((c.probability for c in found), default=0.0), 4) if self.model else None
+        if not chosen:
             see_also = [self._cite(i + 1, s, s.text, list(s.footnotes), [SentenceRef(s.chunk.id, s.index)])
                         for i, s in enumerate(scored[:3])]
             return Answer(question.text, language, message("refusal", language), True, contexts=contexts,
-                          see_also=see_also)
+                          see_also=see_also, missing=self.missing(question, scored), confidence=confidence)
+        original = sourced_original(chosen[0], self.sentences, self.snapshot.chunks)
+        if original is not None and original.text not in [s.text for s in chosen]:
+            chosen = [chosen[0], original] + chosen[1:2]
+        answer = self._quote(question, chosen, contexts)
+        answer.confidence = confidence
+        return answer
+
+    def _choose(self, found: list[Candidate], question: "Question") -> list[ScoredSentence]:
+        """The best candidate, and close ones that clear the bar on their own; [] means refuse."""
+        if self.model is None:  # no trained model yet (`python -m eval train`): the hand-set rule
+            chosen = pick_sentences([c.sentence for c in found], question.text)
+            ok = any(s.coverage >= self.settings.refuse_below or s.score >= self.settings.answer_above for s in chosen)
+            return chosen if ok else []
+        for candidate in found:
+            candidate.probability = self.model.probability(candidate.features)
+        ranked = sorted(found, key=lambda c: -c.probability)
+        if not ranked or ranked[0].probability < self.model.threshold:
+            return []
+        limit = 3 if COMPARISON.search(question.text) else 2
+        chosen = [ranked[0].sentence]
+        for candidate in ranked[1:]:
+            if len(chosen) >= limit or candidate.probability < self.model.second_threshold:
+                break
+            if candidate.sentence.text not in [s.text for s in chosen]:
+                chosen.append(candidate.sentence)
+        return chosen
+
+    def _quote(self, question: "Question", chosen: list[ScoredSentence], contexts) -> Answer:
+        language = question.language
         terms = question_terms(question.expanded)
         citations: list[Citation] = []
         parts = [message("framing", language)]
@@ -68,15 +126,31 @@ class ExtractiveAnswerer:
             parts.append(f"„{quote}” [{marker}]")
         return Answer(question.text, language, " ".join(parts), False, citations=citations, contexts=contexts)
 
+    def missing(self, question: "Question", scored: list[ScoredSentence]) -> str:
+        """What the report lacks, in the question's own words: a name, region or year no passage has,
+        or the question's words the report never uses."""
+        keys = question.needs.keys
+        if keys and scored:
+            terms: set[str] = set()
+            for sentence in scored[:CANDIDATES]:
+                terms |= self.answer_terms(sentence)
+            absent = [k for k in keys if not keys_satisfied([k], terms)]
+            words = [word for word in _question_words(question.text) if any(set(tokenize(word)) & k for k in absent)]
+            if words:
+                return message("missing_names", question.language, names=", ".join(dict.fromkeys(words)))
+        unknown = [w for w in _question_words(question.text) if _unknown_word(w, question.language, self.sentences)]
+        if unknown:
+            return message("missing_words", question.language, words=", ".join(dict.fromkeys(unknown)))
+        return message("missing_answer", question.language)
+
     def _cite(self, marker: int, sentence: ScoredSentence, quote: str, footnotes: list[int],
               refs: list[SentenceRef]) -> Citation:
         return make_citation(marker, sentence.chunk, quote, footnotes, self.snapshot, refs)
 
     def satisfies(self, sentence: ScoredSentence, needs: Needs) -> bool:
-        """The hard conditions. On the passage: the question's names and years (years as reported, not
-        as a baseline; the edition it names). On the sentence and what it leans on: a figure when one is
-        asked for, one that counts what was asked about ("ile klastrów"), a year, an amount, a negation.
-        Multi-word names as written."""
+        """The generic hard checks: the question's names, numbers and years are in the passage (years as
+        reported, not as a baseline; multi-word names as written), and a figure or a year is in the sentence
+        (or what it leans on) when the question asks for one. Everything else is the answerability model's."""
         if sentence.chunk.kind != "report" and not needs.source:
             return False
         if not keys_satisfied(needs.keys, self.answer_terms(sentence)):
@@ -84,20 +158,20 @@ class ExtractiveAnswerer:
         text = self.answer_text(sentence)
         if needs.figure and not HAS_FIGURE.search(text):
             return False
-        if needs.noun and not counts(text, needs.noun):
-            return False
-        if needs.money and not MONEY.search(text):
-            return False
         if needs.year and not REPORTED_YEAR.search(text):
-            return False
-        if needs.negative and not NEGATION.search(text):
             return False
         passage = sentence.chunk.text if sentence.chunk.kind == "report" else sentence.text
         if needs.years and not needs.years <= year_terms(passage):
             return False
-        if needs.editions and not needs.editions <= edition_years(passage):
-            return False  # "the 2022 edition" is not answered from the 2024 edition
         return all(has_phrase(p, sentence.chunk.text) for p in needs.phrases)
+
+    def own_terms(self, sentence: ScoredSentence) -> set[str]:
+        """The sentence's lemmas with those of the sentence it leans on and its section title: what it says itself."""
+        terms = set(self.sentences.tokens[(sentence.chunk.id, sentence.index)])
+        lean = leaning_sentence(sentence, set(), self.sentences)
+        if lean is not None:
+            terms |= self.sentences.tokens[(lean[0].id, lean[1])]
+        return terms | set(tokenize(sentence.chunk.section))
 
     def answer_text(self, sentence: ScoredSentence) -> str:
         lean = leaning_sentence(sentence, set(), self.sentences)
@@ -124,3 +198,16 @@ class ExtractiveAnswerer:
             if acronym in terms:
                 terms |= set(tokenize(expansion))
         return terms | set(tokenize(sentence.chunk.section)) if section else terms
+
+
+def _question_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[^\W\d_][\w&+-]*", text) if len(w) > 2]
+
+
+def _unknown_word(word: str, language: str, index: SentenceIndex) -> bool:
+    if language == "en":
+        from assistant.glossary import translatable
+
+        return word.lower() in english_content_words(word) and not translatable(word, index)
+    terms = tokenize(word)
+    return bool(terms) and not any(shares_stem(t, index.df) for t in terms)

@@ -205,7 +205,7 @@ def keys_satisfied(keys: list[set[str]], terms: set[str]) -> bool:
         for option in options:
             if option.startswith("&"):
                 ok = ok or all(part in terms for part in option[1:].split("&") if part)
-            elif shares_stem(option, terms):
+            elif shares_stem(option, terms) or _names_same_place(option, terms):
                 ok = True
         if not ok:
             return False
@@ -242,3 +242,14 @@ class Needs:
                    source=bool(SOURCE_QUESTION.search(question)), year=bool(YEAR_QUESTION.search(question)),
                    money=bool(MONEY_QUESTION.search(question)), negative=bool(NEGATIVE_QUESTION.search(question)),
                    years=years, editions=set() if CHANGE_QUESTION.search(question) else edition_years(question))
+
+
+PLACE_STEM = 5  # Mazowsze ~ mazowieckie, Pomorze ~ zachodniopomorskie, Śląsk ~ dolnośląskie
+
+
+def _names_same_place(option: str, terms: set[str]) -> bool:
+    """A region or country named as a noun matches the report's adjective, also inside a compound."""
+    if len(option) < PLACE_STEM or not option.isalpha():
+        return False
+    stem = option[:PLACE_STEM]
+    return any(len(t) >= PLACE_STEM and (t.startswith(stem) or stem in t[3:]) for t in terms)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.lemmas import shares_stem, tokenize
 from assistant.numbers import HAS_FIGURE, REPORTED_YEAR, figures_of, plain_numbers
@@ -42,8 +42,9 @@ class ScoredSentence:
     index: int  # position of the sentence in its chunk
     text: str
     footnotes: tuple[int, ...]
-    score: float
+    score: float  # the hand-weighted ranking score (which candidates the answerability model looks at)
     coverage: float
+    features: dict[str, float] = field(default_factory=dict)  # the signals behind `score`, for answerability
 
 
 class SentenceIndex:
@@ -156,26 +157,38 @@ def score_sentences(question: str, expanded: str, contexts: list[Context], chunk
             if leans:
                 cover = max(cover, 0.95 * coverage(terms, joined, index, unknown))
             score = cover + 0.25 * prior + (0.15 if sentence.footnotes else 0.0)
+            rare_cover = coverage(rare, joined, index) if rare else 0.0
             if rare:  # the question's most specific words ("mikroprzedsiębiorstwa") single out the sentence
-                score += SPECIFIC_BONUS * coverage(rare, joined, index)
+                score += SPECIFIC_BONUS * rare_cover
+            new_cover = coverage(new_terms, joined, index, unknown) if new_terms else 0.0
             if new_terms:
-                score += 0.6 * coverage(new_terms, joined, index, unknown)
+                score += 0.6 * new_cover
+            similarity = 0.0
             if query_vector is not None:
                 similarity = index.similarity((chunk.id, i), query_vector)
                 if leans:  # "było ich 18" means what the sentence before it says
                     similarity = max(similarity, 0.98 * index.similarity((previous[0].id, previous[1]), query_vector))
                 score += 1.2 * min(1.0, max(0.0, (similarity - 0.78) / 0.12))
+            has_figure = bool(HAS_FIGURE.search(sentence.text))
             if wants_figure:
-                score += 0.12 if HAS_FIGURE.search(sentence.text) else -0.2
+                score += 0.12 if has_figure else -0.2
             if wants_source and sentence.footnotes:
                 score += 0.1
+            has_year = bool(REPORTED_YEAR.search(sentence.text))
             if wants_year:
-                score += 0.15 if REPORTED_YEAR.search(sentence.text) else -0.2
-            if wants_table and sentence.text.startswith(("Tabela", "Table")):
+                score += 0.15 if has_year else -0.2
+            is_table = sentence.text.startswith(("Tabela", "Table"))
+            if wants_table and is_table:
                 score += 0.3  # "w tabeli 1", "in Table 1": the reader points at the table
             if chunk.kind == "source" and not wants_source:
                 score -= 0.6
-            scored.append(ScoredSentence(chunk, i, sentence.text, sentence.footnotes, score, cover))
+            features = {"coverage": cover, "rare_coverage": rare_cover, "has_rare": float(bool(rare)),
+                        "follow_up_coverage": new_cover, "similarity": similarity, "retrieved": prior,
+                        "footnoted": float(bool(sentence.footnotes)), "leans": float(leans),
+                        "figure_fit": (1.0 if has_figure else -1.0) if wants_figure else 0.0,
+                        "year_fit": (1.0 if has_year else -1.0) if wants_year else 0.0,
+                        "table_fit": float(wants_table and is_table), "source_fit": float(wants_source and bool(sentence.footnotes))}
+            scored.append(ScoredSentence(chunk, i, sentence.text, sentence.footnotes, score, cover, features))
     return sorted(scored, key=lambda s: -s.score)
 
 

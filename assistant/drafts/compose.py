@@ -1,33 +1,38 @@
 """Grant-justification drafts: a project topic in, a cited, extractive justification out.
 
-Report sentences with figures that share lemmas with the topic (or a facet of it) are found by
-several retrieval queries, quoted verbatim with `[n]` endnotes, grouped into evidence paragraphs
-and tied to the report's recommendations; fewer than two such sentences: refused, nothing invented.
+Report sentences with figures that share lemmas with the topic (or a facet of it, see
+assistant/data/draft_facets.toml) are found by several retrieval queries, quoted verbatim with
+`[n]` endnotes, grouped into evidence paragraphs and tied to the report's recommendations; fewer
+than two such sentences: refused, nothing invented.
 
     draft = draft_justification(assistant, "szkolenia i staże w klastrze ICT", lang="pl")
-    write_draft(draft, "uzasadnienie.docx")      # or .md (draft_export)
+    write_draft(draft, "uzasadnienie.docx")      # or .md (assistant.drafts.export)
+
+The package by job: tables (the word tables), model (the draft objects), compose (this: choosing
+the quotes and paragraphs), bibliography (references and endnotes), rewrite (the LLM rewrite under
+the grounding check), export (Markdown, DOCX), command (`python -m assistant draft`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 from typing import Any
 
 from assistant.answer.citations import make_citation
-from assistant.drafts.export import (MAX_TOPIC_CHARS, WORDS, DraftInputError, DraftOutputError, add_draft_arguments, build_bibliography,
-                           compose, draft_command, to_markdown, validate_topic, write_draft, write_draft_files)
-from assistant.answer.scoring import LEANS_BACK
-from assistant.glossary import expand_query
 from assistant.answer.language import detect_language
+from assistant.answer.scoring import LEANS_BACK
+from assistant.drafts.bibliography import build_bibliography
+from assistant.drafts.export import to_markdown, write_draft_files  # re-exported: the web chat imports them from here
+from assistant.drafts.model import Draft, DraftCitation, DraftInputError, DraftParagraph, validate_topic
+from assistant.drafts.tables import FACETS, WORDS, Facet, heading
+from assistant.glossary import expand_query
 from assistant.lemmas import shares_stem, tokenize
 from assistant.numbers import figure_key, figures_in
-from assistant.types import Citation
+from assistant.strings import message
 
-__all__ = ["MAX_TOPIC_CHARS", "Draft", "DraftCitation", "DraftInputError", "DraftOutputError", "DraftParagraph", "FACETS",
-           "add_draft_arguments", "draft_command", "draft_justification", "figures_in", "to_markdown", "validate_topic", "write_draft",
-           "write_draft_files"]
+__all__ = ["Draft", "DraftCitation", "DraftInputError", "DraftParagraph", "draft_justification", "matches",
+           "quote_paragraph", "to_markdown", "write_draft_files"]
 
 MIN_FIGURE_SENTENCES = 2      # fewer relevant figure sentences than this: refuse
 MIN_COVERAGE = 0.2            # IDF-weighted share of the topic's lemmas a sentence must carry
@@ -37,99 +42,11 @@ GENERIC_SHARE = 0.1           # a lemma in more than this share of sentences ("k
 MAX_EVIDENCE = 10             # quoted figure sentences in all evidence paragraphs
 MAX_PER_PARAGRAPH = 3
 MAX_PARAGRAPHS = 6
-REFUSAL = {"pl": "Raport nie zawiera danych na ten temat.", "en": "The report contains no data on this topic."}
-TOO_GENERAL = {"pl": "Temat jest zbyt ogólny: podaj obszar projektu (np. szkolenia, eksport, gospodarka o obiegu zamkniętym).",
-               "en": "The topic is too general: name the project's area (e.g. training, exports, circular economy)."}
 RECOMMENDATIONS_SECTION = "9."
 
 DRAFT_STEM_LETTERS = 7  # topics match more strictly: 6 letters would make szkolenie ~ szkoła
 NOT_QUOTABLE = re.compile(r"^(Tabela|Wykres|Źródło:|Uwaga:|\d+[.)]\s)")
 BULLET = re.compile(r"^[•−–-]\s")
-
-
-@dataclass(frozen=True)
-class Facet:
-    """One angle of a justification: retrieval terms, the report sections it lives in, its heading (pl, en)."""
-
-    key: str
-    sections: tuple[str, ...]
-    terms: str
-    headings: tuple[str, str]
-
-    @cached_property
-    def lemmas(self) -> set[str]:
-        return set(tokenize(self.terms))
-
-
-FACETS = (
-    Facet("innovation", ("4.1",), "innowacje innowacyjność patenty B+R transfer technologii startupy komercjalizacja",
-          ("Innowacyjność", "Innovation")),
-    Facet("productivity", ("4.2",), "produktywność konkurencyjność PKB wartość dodana TFP wzrost gospodarczy sprzedaż",
-          ("Produktywność i konkurencyjność", "Productivity and competitiveness")),
-    Facet("jobs_skills", ("4.3",), "zatrudnienie szkolenia staże praktyki kompetencje umiejętności wynagrodzenia premia płacowa "
-          "edukacja wykształcenie kadry kształcenie upskilling reskilling talent",
-          ("Miejsca pracy, kompetencje i szkolenia", "Jobs, skills and training")),
-    Facet("internationalisation", ("4.4",), "internacjonalizacja eksport proeksportowe targi zagraniczne międzynarodowe "
-          "partnerzy FDI transgraniczne", ("Internacjonalizacja", "Internationalisation")),
-    Facet("digital", ("5.1",), "transformacja cyfrowa cyfryzacja automatyka robotyka IoT Internet Rzeczy sztuczna inteligencja "
-          "Big Data ICT cyberbezpieczeństwo", ("Transformacja cyfrowa", "Digital transition")),
-    Facet("green", ("5.2",), "gospodarka o obiegu zamkniętym GOZ cyrkularność recykling odpady zielona transformacja OZE "
-          "niskoemisyjne dekarbonizacja net-zero emisje wodór symbioza",
-          ("Zielona transformacja i gospodarka o obiegu zamkniętym", "Green transition and circular economy")),
-    Facet("security", ("5.3",), "bezpieczeństwo obronność obronny dual-use podwójne zastosowanie łańcuchy dostaw odporność "
-          "suwerenność wojskowe drony", ("Bezpieczeństwo i odporność", "Security and resilience")),
-)
-OTHER_HEADINGS = {"2": ("Klastry w Unii Europejskiej", "Clusters in the European Union"),  # by section, for no facet
-                  "3": ("Klastry w Polsce w liczbach", "Clusters in Poland in figures"),
-                  "4": ("Znaczenie klastrów dla gospodarki", "Clusters and economic development"),
-                  "7": ("Potencjał współpracy klastrów", "Clusters' potential for cooperation"),
-                  "8": ("Doświadczenia modelu francuskiego", "Lessons from the French model")}
-
-
-@dataclass
-class DraftCitation(Citation):
-    """One `[n]` endnote: the verbatim quote, where it is, its figures, and its bibliography entries."""
-
-    figures: list[str] = field(default_factory=list)
-    references: list[int] = field(default_factory=list)  # numbers in Draft.bibliography (1 = the report)
-
-
-@dataclass
-class DraftParagraph:
-    heading: str
-    facet: str            # a FACETS key, "recommendations", or "section-N" for sentences no facet claims
-    text: str             # framing plus „quotes” with [n] markers; framing carries no figures
-    citations: list[DraftCitation] = field(default_factory=list)
-
-    @property
-    def figures(self) -> list[str]:
-        return [f for c in self.citations for f in c.figures]
-
-
-@dataclass
-class Draft:
-    topic: str
-    language: str
-    refused: bool
-    message: str = ""
-    need: str = ""
-    paragraphs: list[DraftParagraph] = field(default_factory=list)
-    recommendations: DraftParagraph | None = None
-    bibliography: list[dict[str, Any]] = field(default_factory=list)
-    title: str = ""
-    mode: str = "extractive"  # "llm" / "llm-partial" / "extractive-fallback" when an LLM rewrote the prose
-    grounding: dict[str, Any] = field(default_factory=dict)  # per paragraph: rewritten or why not
-
-    @property
-    def citations(self) -> list[DraftCitation]:
-        parts = self.paragraphs + ([self.recommendations] if self.recommendations else [])
-        return [c for p in parts for c in p.citations]
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        for paragraph, original in zip(data["paragraphs"], self.paragraphs):
-            paragraph["figures"] = original.figures
-        return data
 
 
 @dataclass
@@ -154,7 +71,7 @@ def draft_justification(assistant, topic: str, lang: str = "pl", llm: bool | Non
     """A grant justification for `topic` from the report alone; `lang` ("pl"/"en") sets the framing, quotes stay Polish.
 
     `llm=None` follows the settings (`KLASTRY_LLM_BACKEND`): with an LLM, each paragraph's prose is
-    rewritten and kept only when it passes the grounding check (draft_llm).
+    rewritten and kept only when it passes the grounding check (assistant.drafts.rewrite).
     """
     draft = _extractive_draft(assistant, topic, lang)
     use_llm = assistant.settings.llm_backend != "none" if llm is None else llm
@@ -169,14 +86,14 @@ def _extractive_draft(assistant, topic: str, lang: str) -> Draft:
     topic = validate_topic(topic, lang)
     subject = _Topic.read(assistant, topic)
     if subject.too_general:
-        return Draft(topic, lang, True, TOO_GENERAL[lang])
+        return Draft(topic, lang, True, message("draft_too_general", lang))
     if not subject.weights:
-        return Draft(topic, lang, True, REFUSAL[lang])
+        return Draft(topic, lang, True, message("draft_refusal", lang))
     fitting = [f for f in FACETS if subject.weights.keys() & f.lemmas]
     candidates, context = _candidates(assistant, subject, fitting)
     chosen = _choose(candidates)
     if len(chosen) < MIN_FIGURE_SENTENCES:
-        return Draft(topic, lang, True, REFUSAL[lang])
+        return Draft(topic, lang, True, message("draft_refusal", lang))
     snapshot = assistant.snapshot
     # the document the evidence comes from (the corpus may hold other documents)
     titles = [c.chunk.title for c in chosen]
@@ -185,14 +102,14 @@ def _extractive_draft(assistant, topic: str, lang: str) -> Draft:
     for position, (key, group) in enumerate(_group(chosen, context)):
         citations = [_cite(marker + i, c, snapshot) for i, c in enumerate(group)]
         marker += len(group)
-        text = compose(citations, lang, "lead", "more", position)
-        paragraphs.append(DraftParagraph(_heading(key, lang), key, text, citations))
+        text = quote_paragraph(citations, WORDS[lang].lead, WORDS[lang].more, position)
+        paragraphs.append(DraftParagraph(heading(key, lang), key, text, citations))
     recommended = _recommendations(assistant, subject, fitting)
     citations = [_cite(marker + i, c, snapshot) for i, c in enumerate(recommended)]
-    recommendations = DraftParagraph(WORDS[lang]["recommendations"], "recommendations",
-                                     compose(citations, lang, "recommend", "recommend_more"), citations)
+    recommendations = DraftParagraph(WORDS[lang].recommendations, "recommendations",
+                                     quote_paragraph(citations, WORDS[lang].recommend, WORDS[lang].recommend_more), citations)
     areas = ", ".join(dict.fromkeys(p.heading.lower() for p in paragraphs))
-    need = WORDS[lang]["need_text"].format(topic=topic, title=title.split(":")[0], areas=areas)
+    need = WORDS[lang].need_text.format(topic=topic, title=title.split(":")[0], areas=areas)
     draft = Draft(topic, lang, False, "", need, paragraphs, recommendations, title=title)
     draft.bibliography = build_bibliography(draft, snapshot, lang)
     return draft
@@ -211,7 +128,7 @@ class _Topic:
     too_general: bool = False
 
     @classmethod
-    def read(cls, assistant, topic: str) -> "_Topic":
+    def read(cls, assistant, topic: str) -> _Topic:
         index = assistant.sentences
         polish = detect_language(topic) == "pl"
         in_polish = topic if polish else expand_query(topic, "en")
@@ -350,12 +267,6 @@ def _group(chosen: list[_Candidate], context: list[_Candidate]) -> list[tuple[st
     return [(key, sorted(members, key=lambda c: (c.chunk.start, c.index))) for key, members in paragraphs]
 
 
-def _heading(key: str, lang: str) -> str:
-    facet = next((f for f in FACETS if f.key == key), None)
-    pl, en = facet.headings if facet else OTHER_HEADINGS.get(key.removeprefix("section-"), ("Dane z raportu", "Evidence"))
-    return en if lang == "en" else pl
-
-
 def _recommendations(assistant, subject: _Topic, fitting: list[Facet]) -> list[_Candidate]:
     """1-2 sentences of section 9 that share lemmas with the topic or its facets; else the summary's list."""
     scored, fallback = [], None
@@ -385,3 +296,16 @@ def _recommendations(assistant, subject: _Topic, fitting: list[Facet]) -> list[_
 def _cite(marker: int, candidate: _Candidate, snapshot) -> DraftCitation:
     base = make_citation(marker, candidate.chunk, candidate.quote, list(candidate.footnotes), snapshot)
     return DraftCitation(**vars(base), figures=figures_in(candidate.quote))
+
+
+def quote_paragraph(citations: list[DraftCitation], leads: tuple[str, ...], mores: tuple[str, ...],
+                    paragraph: int = 0) -> str:
+    """Framing words (never a figure) and the verbatim quotes with their markers: the first quote after
+    a lead (cycling with the paragraph's position), the next ones after the `mores` in turn."""
+    parts = []
+    for position, citation in enumerate(citations):
+        options = leads if position == 0 else mores
+        words = options[(paragraph if position == 0 else position - 1) % len(options)]
+        end = "" if citation.quote.rstrip().endswith((".", "!", "?")) else "."
+        parts.append(f"{words} „{citation.quote}” [{citation.marker}]{end}")
+    return " ".join(parts)

@@ -12,12 +12,14 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
-from typing import Any
+from pathlib import Path
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from assistant.drafts.model import Draft, DraftGrounding, DraftParagraph, ParagraphCheck
 from assistant.llm.grounding import check_grounding
 from assistant.llm.prompts import neutralise
+from assistant.types import Grounding, Mode
 
 RULES = {
     "pl": """Redagujesz uzasadnienie wniosku o dofinansowanie projektu: „{topic}”.
@@ -42,7 +44,7 @@ Reply with the rewritten paragraph only.""",
 LABELS = {"pl": ("Cytaty:", "Akapit do przepisania:"), "en": ("Quotes:", "Paragraph to rewrite:")}
 
 
-def build_rewrite_messages(paragraph, topic: str, language: str) -> list[BaseMessage]:
+def build_rewrite_messages(paragraph: DraftParagraph, topic: str, language: str) -> list[BaseMessage]:
     language = language if language in RULES else "pl"
     quotes_label, paragraph_label = LABELS[language]
     quotes = "\n".join(f'<quote id="{c.marker}" page="{c.page}">{neutralise(c.quote)}</quote>' for c in paragraph.citations)
@@ -50,58 +52,67 @@ def build_rewrite_messages(paragraph, topic: str, language: str) -> list[BaseMes
     return [SystemMessage(RULES[language].format(topic=neutralise(topic))), HumanMessage(human)]
 
 
-def check_rewrite(text: str, paragraph) -> dict[str, Any]:
-    """The chat grounding check, plus: every marker of the paragraph is still cited."""
+def check_rewrite(text: str, paragraph: DraftParagraph) -> tuple[Grounding, str]:
+    """The chat grounding check, plus: every marker of the paragraph is still cited.
+
+    Returns the record (`failure` "ungrounded" and a one-line `reason` when it fails;
+    `dropped_markers` are the paragraph's markers the rewrite lost) and the text as checked
+    (invented markers removed)."""
     passages = {c.marker: c.quote for c in paragraph.citations}
     result = check_grounding(text, passages)
-    missing = [n for n in passages if n not in result["cited"]]
+    dropped = [n for n in passages if n not in result["cited"]]
     reasons = [result["reason"]] if result["reason"] else []
     if result["invented_markers"]:
         reasons.append("markers not in the paragraph: " + ", ".join(map(str, result["invented_markers"])))
-    if missing:
-        reasons.append("markers dropped: " + ", ".join(map(str, missing)))
-    return {**result, "ok": not reasons, "missing_markers": missing, "reason": "; ".join(reasons)}
+    if dropped:
+        reasons.append("markers dropped: " + ", ".join(map(str, dropped)))
+    grounding = Grounding(ok=not reasons, reason="; ".join(reasons), failure="ungrounded" if reasons else None,
+                          invented_markers=result["invented_markers"], unsupported_numbers=result["unsupported_numbers"],
+                          uncited_sentences=result["uncited_sentences"], dropped_markers=dropped, cited=result["cited"])
+    return grounding, result["text"]
 
 
-def rewrite_draft(assistant, draft, chat_model=None):
+def rewrite_draft(assistant, draft: Draft, chat_model=None) -> Draft:
     """The draft with each paragraph the model rewrote and the check accepted; the rest stays extractive.
 
     `chat_model`: any LangChain chat model (default: the one the settings name). `mode` becomes
-    "llm" (all rewritten), "llm-partial" or "extractive-fallback" (none); `grounding` says why.
+    LLM (all rewritten), LLM_PARTIAL or FALLBACK (none); `grounding` holds each paragraph's check.
     """
     if draft.refused:
         return draft
-    from assistant.llm.answerer import LLMAnswerer, describe_failure
+    from assistant.llm.answerer import LLMAnswerer
+    from assistant.llm.backends import describe_failure
 
-    model = LLMAnswerer(assistant.settings, chat_model).chat_model
-    deadline = time.perf_counter() + assistant.settings.llm_timeout_s * 3
-    records, rewritten = [], 0
-    parts = draft.paragraphs + ([draft.recommendations] if draft.recommendations else [])
-    new_parts = []
-    for paragraph in parts:
-        record: dict[str, Any] = {"heading": paragraph.heading}
+    settings = assistant.settings
+    model = LLMAnswerer(settings, chat_model).chat_model
+    backend, model_name = settings.llm_backend, settings.llm_model or (Path(settings.llm_gguf).name if settings.llm_gguf else "")
+    deadline = time.perf_counter() + settings.llm_timeout_s * 3
+    checks: list[ParagraphCheck] = []
+    new_parts: list[DraftParagraph] = []
+    for paragraph in draft.parts:
         started = time.perf_counter()
+        called = False
         try:
             if started > deadline:
                 raise TimeoutError("the draft's time budget for the model ran out")
+            called = True
             reply = model.invoke(build_rewrite_messages(paragraph, draft.topic, draft.language))
-            text = _clean(str(reply.content))
-            check = check_rewrite(text, paragraph)
-        except Exception as error:  # server down, timeout, model failure: this paragraph stays extractive
-            kind, reason = describe_failure(error, assistant.settings)
-            check, text = {"ok": False, "reason": reason, "failure": kind}, ""
-        record.update(ok=check["ok"], reason=check["reason"], llm_ms=round((time.perf_counter() - started) * 1000, 1),
-                      unsupported_numbers=check.get("unsupported_numbers", []))
-        if check["ok"]:
-            rewritten += 1
-            paragraph = dataclasses.replace(paragraph, text=check["text"])
-        records.append(record)
+            grounding, text = check_rewrite(_clean(str(reply.content)), paragraph)
+        except Exception as error:  # noqa: BLE001 - server down, timeout, model failure: this paragraph stays extractive
+            kind, reason = describe_failure(error, settings)
+            grounding, text = Grounding(ok=False, reason=reason, failure=kind), ""
+        grounding.llm_called, grounding.backend, grounding.model = called, backend, model_name
+        grounding.llm_ms = round((time.perf_counter() - started) * 1000, 1)
+        if grounding.ok:
+            paragraph = dataclasses.replace(paragraph, text=text)
+        checks.append(ParagraphCheck(paragraph.heading, grounding))
         new_parts.append(paragraph)
-    mode = "llm" if rewritten == len(parts) else "llm-partial" if rewritten else "extractive-fallback"
+    rewritten = sum(c.grounding.ok for c in checks)
+    mode = Mode.LLM if rewritten == len(checks) else Mode.LLM_PARTIAL if rewritten else Mode.FALLBACK
     recommendations = new_parts[-1] if draft.recommendations else None
     paragraphs = new_parts[:-1] if draft.recommendations else new_parts
     return dataclasses.replace(draft, paragraphs=paragraphs, recommendations=recommendations, mode=mode,
-                               grounding={"rewritten": rewritten, "paragraphs": len(parts), "checks": records})
+                               grounding=DraftGrounding(rewritten, len(checks), checks))
 
 
 def _clean(text: str) -> str:

@@ -1,43 +1,29 @@
-"""The on-disk store: Chroma collection, chunks, bibliography and lexical index.
+"""The store as the assistant reads it: the published generation, its Chroma collection and indexes.
 
-Layout under `store_dir`:
-  manifest.json        current generation, embedder name, per-file hashes (replaced atomically)
-  chroma/              Chroma PersistentClient (unless a Chroma server is configured)
-  gen-<n>/chunks.json  every live chunk (report text and bibliography entries)
-  gen-<n>/bibliography.json, gen-<n>/lexical/
-A crashed ingest never touches the current generation, so the previous index keeps answering.
+The layout (file names, manifest, publishing) is `assistant.index.layout`; this module opens what
+it describes. A crashed ingest never touches the published generation, so it keeps answering.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from assistant.errors import StoreError
+from assistant.index.layout import Generation, Manifest, ManifestError, StoreLayout, read_json, write_json_atomic
 from assistant.settings import Settings
 from assistant.types import Chunk, Source
 
-
-MANIFEST = "manifest.json"
-
-
-def read_manifest(store_dir: Path) -> dict[str, Any] | None:
-    path = Path(store_dir) / MANIFEST
-    if not path.exists():
-        return None
-    return json.loads(path.read_text(encoding="utf-8"))
+__all__ = ["StoreError", "StoreSnapshot", "check_embedder", "chroma_client", "get_collection", "load_snapshot",
+           "open_index", "read_manifest", "write_json_atomic"]
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, indent=1)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+def read_manifest(store_dir: Path) -> Manifest | None:
+    """The published manifest of `store_dir`, None when nothing was published yet."""
+    try:
+        return StoreLayout(store_dir).read_manifest()
+    except ManifestError as error:
+        raise StoreError(f"{error}; rebuild the index with `python -m ingest --rebuild`") from error
 
 
 def chroma_client(settings: Settings):
@@ -47,7 +33,7 @@ def chroma_client(settings: Settings):
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_host:
         return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
-    path = Path(settings.store_dir) / "chroma"
+    path = StoreLayout(settings.store_dir).chroma_dir
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
@@ -65,29 +51,37 @@ def get_collection(client, settings: Settings, embedder: str, create: bool = Fal
 class StoreSnapshot:
     """One consistent generation of the store, loaded for querying."""
 
-    manifest: dict[str, Any]
+    manifest: Manifest
     chunks: dict[str, Chunk]
     sources: dict[str, Source]
     footnote_source: dict[tuple[str, int], str]  # (doc, footnote) -> source id
     footnote_text: dict[tuple[str, int], str]
-    generation_dir: Path
+    generation: Generation
+
+    @property
+    def generation_dir(self) -> Path:
+        return self.generation.path
 
 
 def load_snapshot(settings: Settings) -> StoreSnapshot:
     manifest = read_manifest(settings.store_dir)
     if manifest is None:
         raise StoreError(f"no index found in {settings.store_dir}: build it first with `python -m ingest`")
-    generation = Path(settings.store_dir) / manifest["generation"]
-    chunks = {c["id"]: Chunk.from_dict(c) for c in json.loads((generation / "chunks.json").read_text("utf-8"))}
-    biblio = json.loads((generation / "bibliography.json").read_text("utf-8"))
+    generation = StoreLayout(settings.store_dir).generation(manifest.generation)
+    try:
+        chunks = {c["id"]: Chunk.from_dict(c) for c in read_json(generation.chunks)}
+        biblio = read_json(generation.bibliography)
+    except (OSError, ValueError) as error:
+        raise StoreError(f"the published generation {generation.path} is unreadable ({error}): "
+                         f"rebuild the index with `python -m ingest --rebuild`") from error
     sources = {s["id"]: Source(**s) for s in biblio["sources"]}
     footnote_source = {(f["doc"], f["number"]): f["source"] for f in biblio["footnotes"]}
     footnote_text = {(f["doc"], f["number"]): f["text"] for f in biblio["footnotes"]}
     return StoreSnapshot(manifest, chunks, sources, footnote_source, footnote_text, generation)
 
 
-def check_embedder(manifest: dict[str, Any], name: str) -> None:
-    stored = manifest.get("embedder")
+def check_embedder(manifest: Manifest, name: str) -> None:
+    stored = manifest.embedder
     if stored and stored != name:
         raise StoreError(
             f"the index was built with embedder {stored!r} but {name!r} is configured: "
@@ -105,23 +99,24 @@ def open_index(settings: Settings):
     snapshot = load_snapshot(settings)
     check_embedder(snapshot.manifest, embedder_name(settings.embedder))
     try:
-        collection = get_collection(chroma_client(settings), settings, snapshot.manifest["embedder"])
+        collection = get_collection(chroma_client(settings), settings, snapshot.manifest.embedder)
     except Exception as error:  # missing collection or unreachable server
         raise StoreError(f"cannot open the Chroma collection {settings.collection!r}: "
                          f"{str(error).splitlines()[0]}; run `python -m ingest`") from error
-    lexical = LexicalIndex.load(snapshot.generation_dir / "lexical")
+    generation = snapshot.generation
+    lexical = LexicalIndex.load(generation.lexical)
     reranker = None
     if settings.reranker:
         from sentence_transformers import CrossEncoder
 
         reranker = CrossEncoder(settings.reranker, device="cpu")
     search = HybridSearch(snapshot, collection, make_embedder(settings.embedder), lexical, reranker)
-    load_lemma_cache(snapshot.generation_dir / "lemmas.json")
+    load_lemma_cache(generation.lemmas)
     warm_lemmatizer()  # words outside the report's vocabulary need simplemma's dictionary
     vectors, keys = None, None
-    if (snapshot.generation_dir / "sentence_vectors.npy").exists():
+    if generation.sentence_vectors.exists():
         import numpy as np
 
-        vectors = np.load(snapshot.generation_dir / "sentence_vectors.npy")
-        keys = json.loads((snapshot.generation_dir / "sentence_keys.json").read_text("utf-8"))
+        vectors = np.load(generation.sentence_vectors)
+        keys = read_json(generation.sentence_keys)
     return search, SentenceIndex(snapshot.chunks, vectors, keys)

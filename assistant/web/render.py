@@ -1,5 +1,6 @@
-"""Pure rendering helpers for the web chat (ui.py): Answer -> HTML cards, plain text, page view,
-and the grant-draft tab's safe Markdown and per-request download folder.
+"""Pure rendering helpers for the web chat (ui.py, assistant.web.handlers): Answer -> HTML cards,
+plain text, page view, and the grant-draft tab's safe Markdown and per-request download folder.
+No gradio here.
 
 Every piece of document text (answer, quotes, titles, sections, references, page text) goes
 through `esc` (html.escape) before it is put into HTML, so a corpus file containing `<script>`
@@ -18,7 +19,19 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import quote as url_quote, urlparse
+from urllib.parse import quote as url_quote
+from urllib.parse import urlparse
+
+from assistant.types import Answer, Citation
+
+EXAMPLES = [
+    "Ile klastrów ma status Krajowego Klastra Kluczowego?",
+    "Ile aktywnych klastrów zidentyfikowano w Polsce?",
+    "Ilu członków ma średnio klaster?",
+    "Jaki odsetek członków klastrów stanowią przedsiębiorstwa?",
+    "Które klastry są największe pod względem liczby członków?",
+]
+SHOWN_QUESTION_CHARS = 600  # a 100 kB paste is shown shortened in the chat (the assistant still rejects it)
 
 LABELS = {
     "pl": {
@@ -109,6 +122,15 @@ def text_html(text: str) -> str:
     return escaped.replace("\n", "<br>")
 
 
+def user_html(message: str, lang: str) -> str:
+    """The visitor's question as shown in the chat: escaped, and shortened when it is a huge paste."""
+    if not message.strip():
+        return f'<div class="user-question"><i>{labels(lang)["empty"]}</i></div>'
+    shown = message if len(message) <= SHOWN_QUESTION_CHARS else (
+        message[:SHOWN_QUESTION_CHARS] + f"… (+{len(message) - SHOWN_QUESTION_CHARS})")
+    return f'<div class="user-question">{text_html(shown)}</div>'
+
+
 def streaming_html(text: str) -> str:
     return f'<div class="answer streaming">{text_html(text)}</div>'
 
@@ -124,7 +146,7 @@ def reference_html(reference: str, url: str | None, doi: str | None) -> str:
     return " ".join(part for part in (esc(reference), link(url, doi)) if part)
 
 
-def source_lines(citation, lang: str) -> list[str]:
+def source_lines(citation: Citation, lang: str) -> list[str]:
     t = labels(lang)
     lines = []
     for source in citation.sources:
@@ -137,7 +159,7 @@ def source_lines(citation, lang: str) -> list[str]:
     return lines
 
 
-def citation_card(citation, lang: str, key: str, label: str | None = None) -> str:
+def citation_card(citation: Citation, lang: str, key: str, label: str | None = None) -> str:
     t = labels(lang)
     head = label or f"[{int(citation.marker)}]"
     where = f"{t['page']} {int(citation.page)}" if citation.page else ""
@@ -154,7 +176,7 @@ def citation_card(citation, lang: str, key: str, label: str | None = None) -> st
     )
 
 
-def answer_html(answer, turn: int) -> str:
+def answer_html(answer: Answer, turn: int) -> str:
     """The final chat message: answer text, refusal notice, numbered source cards, see-also apart."""
     t = labels(answer.language)
     parts = [f'<div class="answer-block" lang="{esc(answer.language)}">']
@@ -184,23 +206,27 @@ def panel_html(lang: str, title: str | None = None, page: int | None = None) -> 
     return f'<h3 class="panel-heading">{t["panel"]}: {esc(title)}, {t["page"]} {int(page or 0)}</h3>'
 
 
-def cite_key(turn: int, marker) -> str:
+def cite_key(turn: int, marker: int | str) -> str:
+    """A card's key: its turn and marker (`s1`, `s2` for see-also cards, whose markers restart at 1).
+
+    Not the chunk id: two cards of one answer can quote the same chunk, and see-also cards can
+    repeat a cited chunk; the card's Citation (with its chunk_id) is what the session keeps by key."""
     return f"{turn}-{marker}"
 
 
-def cite_keys(answer, turn: int) -> dict[str, object]:
+def cite_keys(answer: Answer, turn: int) -> dict[str, Citation]:
     keys = {cite_key(turn, c.marker): c for c in answer.citations}
     keys.update({cite_key(turn, f"s{i}"): c for i, c in enumerate(answer.see_also, start=1)})
     return keys
 
 
-def pick_choices(answer, turn: int) -> list[tuple[str, str]]:
+def pick_choices(answer: Answer, turn: int) -> list[tuple[str, str]]:
     t = labels(answer.language)
     return ([(f"[{c.marker}] {t['page']} {c.page}", cite_key(turn, c.marker)) for c in answer.citations]
             + [(f"↗ {i} {t['page']} {c.page}", cite_key(turn, f"s{i}")) for i, c in enumerate(answer.see_also, 1)])
 
 
-def plain_text(answer) -> str:
+def plain_text(answer: Answer) -> str:
     """The answer with its sources, for pasting into a grant justification."""
     t = labels(answer.language)
     lines = [t["refusal"]] if answer.refused and answer.language in LABELS else []

@@ -1,0 +1,177 @@
+"""Answerability: one calibrated probability that a report sentence answers the question.
+
+A small logistic model over signals that do not depend on any one question: meaning (sentence
+vectors), lemma coverage of the question's content words (words the report never uses count as
+uncovered), the question's most specific words, names/numbers/years matched, the figure or year
+the question asks for, retrieval rank, and how much of the question is outside the report's
+vocabulary. `python -m eval train` fits it on the dev questions only and writes
+assistant/data/answerability.json (weights, feature scaling, the refusal threshold chosen on dev).
+The answerer refuses when no candidate reaches the threshold.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.answer.needs import counts, keys_satisfied
+from assistant.lemmas import shares_stem, tokenize
+
+if TYPE_CHECKING:
+    from assistant.answer.question import Question
+    from assistant.answer.scoring import ScoredSentence, SentenceIndex
+
+MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "answerability.json"
+
+FEATURES = ("coverage", "rare_coverage", "has_rare", "follow_up_coverage", "similarity", "similarity_gap",
+            "retrieved", "footnoted", "leans", "figure_fit", "year_fit", "table_fit", "source_fit",
+            "count_fit", "unknown_share", "english", "heuristic", "heuristic_gap",
+            "concept_coverage", "attribute_coverage", "uncovered_attributes", "max_uncovered")
+
+# words that frame a question rather than name what it asks about
+QUESTION_FRAME = frozenset("""
+jaki jaka jakie jakim jakiej jakich kto kogo komu czego co ile ilu który która które których którym kiedy gdzie
+podawać podać podaje wskazywać wskazuje wymieniać wymienić wynosić wynosi wynieść mieć być zostać raport raportu
+według wg polska polski polsce klaster klastrów klastry klastra klastrowy dotyczyć dotyczy
+""".split())
+SCOPE_LEMMAS = frozenset({"polska", "polski", "klaster", "klastrowy", "raport", "report", "cluster", "poland"})
+
+
+@dataclass(frozen=True)
+class AnswerabilityModel:
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float  # refuse when the best candidate's probability is below this (chosen on dev)
+    second_threshold: float  # a further quote joins only at or above this
+
+    def probability(self, values: dict[str, float]) -> float:
+        z = self.bias + sum(w * (values.get(name, 0.0) - m) / s
+                            for name, m, s, w in zip(self.features, self.mean, self.scale, self.weights))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> "AnswerabilityModel":
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls(tuple(data["features"]), tuple(data["mean"]), tuple(data["scale"]), tuple(data["weights"]),
+                   float(data["bias"]), float(data["threshold"]), float(data.get("second_threshold", data["threshold"])))
+
+
+def load_model(spec: str = "") -> AnswerabilityModel | None:
+    """The model a setting names: "" the bundled file (None until one is trained), "off" none, else a path."""
+    if spec == "off":
+        return None
+    path = Path(spec) if spec else MODEL_FILE
+    if not path.exists():
+        if spec:
+            from assistant.errors import SettingsError
+
+            raise SettingsError(f"answerability model {path} does not exist (run `python -m eval train`)")
+        return None
+    return AnswerabilityModel.load(path)
+
+
+def unknown_share(question: "Question", index: "SentenceIndex") -> float:
+    """Share of the question's content words the report never uses (in any form): a question mostly
+    about something else ("ile zarabia spawacz") cannot be answered from it."""
+    if question.language == "en":
+        from assistant.glossary import translatable
+
+        words = [w for w in english_content_words(question.text)]
+        if not words:
+            return 0.0
+        return sum(not translatable(w, index) for w in words) / len(words)
+    terms = [t for t in set(tokenize(question.text)) if not t[0].isdigit()]
+    if not terms:
+        return 0.0
+    return sum(not shares_stem(t, index.df) for t in terms) / len(terms)
+
+
+ENGLISH_FUNCTION_WORDS = frozenset("""
+a an the of and or in on at to for is are was were be been being by with what which how many much does do did that this
+these those from as it its their there according report who whom whose when where why than then into about over under
+per all any some each most more less least can could would should will shall may might must have has had not no yes
+poland polish cluster clusters say says said give gives given list name named mention mentioned tell show shows
+""".split())
+
+
+def english_content_words(text: str) -> list[str]:
+    import re
+
+    return [w for w in (m.lower() for m in re.findall(r"[A-Za-z][A-Za-z&+-]*", text))
+            if w not in ENGLISH_FUNCTION_WORDS and len(w) > 2]
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One content word of the question: the lemmas that would show it is covered, and its weight."""
+
+    word: str
+    options: frozenset[str]
+    weight: float
+    is_name: bool  # a capitalised name inside the question (checked as a hard key already)
+
+
+def question_concepts(question: "Question", index: "SentenceIndex") -> list[Concept]:
+    """The question's own content words (a follow-up's own words, not its history's). English words
+    count through their Polish translations; a word with none stays, uncovered, never ignored."""
+    import re
+
+    concepts: list[Concept] = []
+    words = re.findall(r"[^\W\d_][\w&+-]*", question.text)
+    for position, word in enumerate(words):
+        lower = word.lower()
+        is_name = position > 0 and word[:1].isupper()
+        if question.language == "en":
+            if lower not in english_content_words(lower):
+                continue
+            from assistant.glossary import translations
+
+            options = set(tokenize(translations(lower) or "")) | set(tokenize(lower))
+        else:
+            if lower in QUESTION_FRAME:
+                continue
+            options = set(tokenize(lower))
+        options -= QUESTION_FRAME
+        if not options or options & SCOPE_LEMMAS:
+            continue
+        known = [index.weight(o) for o in options if o in index.idf]
+        weight = max(known) if known else index.unknown_idf
+        concepts.append(Concept(lower, frozenset(options), weight, is_name))
+    return concepts
+
+
+def concept_features(concepts: list[Concept], terms: set[str], index: "SentenceIndex") -> dict[str, float]:
+    covered = [any(shares_stem(o, terms) for o in c.options) for c in concepts]
+    total = sum(c.weight for c in concepts)
+    attributes = [(c, ok) for c, ok in zip(concepts, covered) if not c.is_name]
+    attribute_total = sum(c.weight for c, _ in attributes)
+    missing = [c.weight for c, ok in attributes if not ok]
+    return {"concept_coverage": sum(c.weight for c, ok in zip(concepts, covered) if ok) / total if total else 1.0,
+            "attribute_coverage": sum(c.weight for c, ok in attributes if ok) / attribute_total if attribute_total else 1.0,
+            "uncovered_attributes": float(len(missing)),
+            "max_uncovered": max(missing, default=0.0) / index.unknown_idf}
+
+
+def candidate_features(question: "Question", candidate: "ScoredSentence", answer_terms: set[str], answer_text: str,
+                       top_similarity: float, top_score: float, unknown: float,
+                       concepts: list[Concept] | None = None, own_terms: set[str] | None = None,
+                       index: "SentenceIndex | None" = None) -> dict[str, float]:
+    """The candidate's signals from scoring plus those that need the whole question."""
+    values = dict(candidate.features)
+    if concepts is not None and own_terms is not None and index is not None:
+        values.update(concept_features(concepts, own_terms, index))
+    needs = question.needs
+    values["similarity_gap"] = top_similarity - values.get("similarity", 0.0)
+    values["keys_ok"] = float(keys_satisfied(needs.keys, answer_terms))
+    values["count_fit"] = (1.0 if counts(answer_text, needs.noun) else -1.0) if needs.noun else 0.0
+    values["unknown_share"] = unknown
+    values["english"] = float(question.language == "en")
+    values["heuristic"] = candidate.score
+    values["heuristic_gap"] = top_score - candidate.score
+    return values

@@ -1,0 +1,206 @@
+"""What the web chat does, without gradio: plain functions over a ChatSession and the Assistant.
+
+ui.py only lays out the page and turns what these return into component updates:
+- `respond` streams one question's reply: `ChatReply`s whose `html` is the assistant message as it
+  should look now; the last one of an answered question carries the Answer, the plain text and the
+  side panel's page list. When the final answer is not the streamed text (an LLM answer rejected
+  by the grounding check), the final reply replaces it: nothing of the rejected text stays.
+- `open_page` renders a cited page for a card key, `feedback` appends a line to the settings'
+  feedback_file, `answer_json` is the JSON API, `draft` the grant-draft tab.
+
+`Backend` opens the Assistant once in the background (building a missing store first with the
+`prepare` callable ui.py passes: `ingest.ensure_store`; this package never imports ingest).
+Every call into the assistant holds `Backend.lock`, one step at a time, never across a yield.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import QuestionError
+from assistant.types import Answer
+from assistant.web import render
+from assistant.web.session import ChatSession
+
+STREAM_EVERY_S = 0.05  # streamed text is redrawn at most this often (each redraw resends the chat)
+UNAVAILABLE = "assistant unavailable"
+
+
+class AssistantUnavailable(RuntimeError):
+    """The assistant could not be opened; the message is the one-line reason."""
+
+
+class Backend:
+    """The assistant, opened once in the background; handlers wait on `ready`."""
+
+    def __init__(self, overrides: dict | None = None,
+                 prepare: Callable[..., bool] | None = None) -> None:
+        """`overrides`: Settings.load keywords (None values ignored); `prepare(settings, announce=...)`:
+        called before the store is opened, to build it when it is missing (ui.py passes ingest.ensure_store)."""
+        self.overrides = overrides or {}
+        self.prepare = prepare
+        self.ready = threading.Event()
+        self.assistant = None
+        self.settings = None
+        self.error: str | None = None
+        self.lock = threading.Lock()  # one question at a time through the embedder and the store
+        self.feedback_lock = threading.Lock()
+
+    @classmethod
+    def of(cls, assistant, settings=None) -> Backend:
+        """A ready backend over an already open Assistant (tests, embedding the chat elsewhere)."""
+        backend = cls()
+        backend.assistant, backend.settings = assistant, settings or assistant.settings
+        backend.ready.set()
+        return backend
+
+    def load(self) -> None:
+        try:
+            from assistant import Assistant, Settings
+
+            self.settings = Settings.load(**self.overrides)
+            if self.prepare is not None:
+                self.prepare(self.settings, announce=lambda line: print(line, flush=True))
+            self.assistant = Assistant.load(self.settings)
+            self.assistant.ask(render.EXAMPLES[0])  # warm-up: the first real question should not pay for cold caches
+        except Exception as error:  # noqa: BLE001 - shown in the chat instead of an answer
+            self.error = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            print(f"error: cannot open the assistant: {self.error}", file=sys.stderr, flush=True)
+        finally:
+            self.ready.set()
+
+    def wait(self):
+        """The open Assistant, once loading has finished; AssistantUnavailable if it failed."""
+        self.ready.wait()
+        if self.assistant is None:
+            raise AssistantUnavailable(self.error or UNAVAILABLE)
+        return self.assistant
+
+
+@dataclass
+class ChatReply:
+    """One redraw of the assistant's message while a question is answered."""
+
+    html: str  # the assistant message as it should look now
+    language: str = "pl"  # the interface language after this reply
+    answer: Answer | None = None  # set on the final reply of an answered question
+    plain: str = ""  # final: the answer with its sources as plain text
+    choices: list[tuple[str, str]] = field(default_factory=list)  # final: the side panel's (label, card key) list
+    replaced: bool = False  # final: the streamed text was not the answer (it was replaced, not appended to)
+
+    @property
+    def final(self) -> bool:
+        return self.answer is not None
+
+
+def respond(backend: Backend, session: ChatSession, message: str, index: int) -> Iterator[ChatReply]:
+    """The replies to `message`, streamed; the answer is recorded in `session` at chat position `index`."""
+    lang = session.language
+    if not backend.ready.is_set():
+        yield ChatReply(f"<i>{render.labels(lang)['loading']}</i>", lang)
+    try:
+        backend.wait()
+        answer, replaced = yield from _stream(backend, session, message or "")
+    except (QuestionError, AssistantUnavailable) as error:
+        yield ChatReply(render.error_html(str(error), lang), lang)
+        return
+    except Exception as error:  # noqa: BLE001 - keep the session alive whatever happens
+        print(f"error: ask failed: {error!r}", file=sys.stderr, flush=True)
+        yield ChatReply(render.error_html(type(error).__name__, lang), lang)
+        return
+    turn = session.record(answer, index)
+    yield ChatReply(render.answer_html(answer, turn.number), session.language, answer=answer,
+                    plain=render.plain_text(answer), choices=render.pick_choices(answer, turn.number),
+                    replaced=replaced)
+
+
+def _stream(backend: Backend, session: ChatSession, message: str):
+    """Yield the growing text as streaming replies; return (final Answer, whether it replaces the text)."""
+    lang, text, shown, shown_at = session.language, "", "", 0.0
+    with backend.lock:  # held per step, never across a yield (a closed tab must not keep it)
+        stream = backend.assistant.answer(message, history=list(session.history), stream=True)
+        pieces = iter(stream)
+    while True:
+        with backend.lock:
+            piece = next(pieces, None)
+        if piece is None:
+            break
+        text += piece
+        if time.monotonic() - shown_at >= STREAM_EVERY_S:  # first piece at once, then coalesced
+            shown, shown_at = text, time.monotonic()
+            yield ChatReply(render.streaming_html(text), lang)
+    with backend.lock:
+        answer, replaced = stream.answer, stream.replaced
+    if text != shown and not replaced:  # the whole text, then the cards replace it
+        yield ChatReply(render.streaming_html(text), lang)
+    return answer, replaced
+
+
+@dataclass
+class PageView:
+    """The side panel for one cited page."""
+
+    image: Any  # PIL image of a PDF page with the quote painted, or None (text documents)
+    text_html: str  # the page's text, escaped, with the quote marked
+    heading_html: str
+
+
+def open_page(backend: Backend, session: ChatSession, key: str | None) -> PageView | None:
+    """The cited page behind a card key; None when the key names no card of this session."""
+    cite = session.citation(key)
+    if cite is None or backend.settings is None:
+        return None
+    image, text_html = render.page_view(backend.settings.corpus_dir, cite.doc, cite.page, cite.quote)
+    if image is None and not text_html:
+        text_html = f"<p>{render.labels(session.language)['page_missing']}</p>"
+    return PageView(image, text_html, render.panel_html(session.language, cite.title or cite.doc, cite.page))
+
+
+def feedback(backend: Backend, session: ChatSession, index: int, liked: object) -> dict[str, Any] | None:
+    """Append the feedback line for a thumbs click on chat message `index`; the record, or None if nothing
+    was written (no answer there, or no settings yet)."""
+    record = session.feedback_record(index, liked)
+    if record is None or backend.settings is None:
+        return None
+    path = Path(backend.settings.feedback_file)
+    with backend.feedback_lock:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return record
+
+
+def answer_json(backend: Backend, question: str, history: list[str] | None = None) -> dict:
+    """The answer object (docs/contracts.md) for one question; QuestionError / AssistantUnavailable otherwise."""
+    assistant = backend.wait()
+    with backend.lock:
+        return assistant.ask(question, history=list(history or [])).to_dict()
+
+
+def draft(backend: Backend, topic: str, lang: str) -> tuple[str, list[str] | None]:
+    """A cited grant-justification draft: (safe Markdown, [.md, .docx] paths, or None when refused or failed)."""
+    try:
+        assistant = backend.wait()
+    except AssistantUnavailable as error:
+        return render.draft_error_markdown(str(error)), None
+    from assistant.drafts.compose import DraftInputError, draft_justification, to_markdown, write_draft_files
+
+    markdown = None
+    try:
+        with backend.lock:  # the same lock as the chat: one assistant call at a time
+            result = draft_justification(assistant, topic or "", lang or "pl")  # LLM when configured
+        markdown = render.draft_markdown(to_markdown(result))
+        files = [] if result.refused else write_draft_files(result, render.draft_folder(), stem="uzasadnienie")
+    except DraftInputError as error:  # empty, too long, control characters: its one-line reason
+        return render.draft_error_markdown(str(error)), None
+    except Exception as error:  # noqa: BLE001 - files unwritable (draft still shown), anything else: app lives on
+        print(f"error: draft failed: {error!r}", file=sys.stderr, flush=True)
+        return markdown or render.draft_error_markdown(type(error).__name__), None
+    return markdown, [str(path) for path in files] or None

@@ -1,0 +1,91 @@
+"""The question sets side by side: dev (tuned on), test (never tuned on) and the held-out new set.
+
+`python -m eval run` (no --questions) asks every set with one loaded assistant and prints one
+table; each set also gets its own results.jsonl and report under eval/out/<set>/. The held-out
+files (eval/heldout/) were written from the report alone by someone who never saw the code or
+the other questions; whoever tunes reads only these aggregates and the failure categories.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .harness import EVAL_DIR, EvalRun, load_questions, run_eval
+
+DEV_EXTRA = EVAL_DIR / "dev_extra.yaml"
+HELD_OUT = EVAL_DIR / "heldout" / "new.yaml"
+COLUMNS = ("figure_accuracy", "first_quote_accuracy", "refusal_recall", "false_refusal_rate", "footnote_recall",
+           "page_accuracy", "hallucinated_figures", "errors", "latency_p50_ms")
+
+
+def question_sets(questions_path: Path) -> dict[str, list[dict]]:
+    """dev and test parts of the main file, the extra dev file, and the held-out set (when present)."""
+    main = load_questions(questions_path)
+    sets = {"dev": [q for q in main if q["split"] != "test"], "test": [q for q in main if q["split"] == "test"]}
+    if DEV_EXTRA.exists():
+        sets["dev-extra"] = load_questions(DEV_EXTRA)
+    if HELD_OUT.exists():
+        sets["new"] = load_questions(HELD_OUT)
+    return {name: items for name, items in sets.items() if items}
+
+
+def tuning_questions(questions_path: Path) -> list[dict]:
+    """What `python -m eval train` may read: the dev part and the extra dev file, never test or held-out."""
+    sets = question_sets(questions_path)
+    return sets.get("dev", []) + sets.get("dev-extra", [])
+
+
+def run_suite(questions_path: Path, report_dir: Path, settings=None, k: int | None = None, assistant=None,
+              show_progress: bool = True, llm: bool = False) -> dict[str, EvalRun]:
+    from assistant import Assistant
+
+    from .harness import load_settings
+
+    settings = settings or load_settings()
+    if assistant is None:
+        from ingest import ensure_store
+
+        ensure_store(settings)
+        assistant = Assistant.load(settings)
+    runs = {}
+    for name, questions in question_sets(questions_path).items():
+        runs[name] = run_eval(questions, settings=settings, k=k, report_dir=report_dir / name, assistant=assistant,
+                              show_progress=show_progress, llm=llm, label=name)
+    (report_dir / "summary.md").write_text(summary_markdown(runs), encoding="utf-8")
+    return runs
+
+
+def summary_rows(runs: dict[str, EvalRun]) -> list[list[str]]:
+    rows = []
+    for column in ("questions",) + COLUMNS:
+        row = [column]
+        for run in runs.values():
+            value = run.metrics.get(column)
+            row.append("–" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value))
+        rows.append(row)
+    return rows
+
+
+def summary_markdown(runs: dict[str, EvalRun]) -> str:
+    header = ["metric", *runs]
+    lines = ["# Evaluation: the question sets side by side", "",
+             "dev = tuned on; test and new = never tuned on (only these aggregates are read).", "",
+             "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in summary_rows(runs)]
+    lines += ["", "Failure causes per set:", ""]
+    for name, run in runs.items():
+        causes = ", ".join(f"{k}: {v}" for k, v in sorted(run.metrics.get("failure_causes", {}).items())) or "none"
+        lines.append(f"- {name}: {causes}")
+    lines += ["", "Pass rate by category (each set's report.md has the details):", ""]
+    for name, run in runs.items():
+        cats = ", ".join(f"{c} {v['pass_rate']:.2f} ({v['questions']})" for c, v in run.metrics.get("by_category", {}).items()
+                         if v["pass_rate"] is not None)
+        lines.append(f"- {name}: {cats}")
+    return "\n".join(lines) + "\n"
+
+
+def print_table(runs: dict[str, EvalRun]) -> None:
+    rows = [["metric", *runs]] + summary_rows(runs)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)))
