@@ -120,9 +120,12 @@ def train_command(args) -> int:
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=1))
     else:
-        weights = ", ".join(f"{f}={w:+.2f}" for f, w in sorted(zip(data["features"], data["weights"]), key=lambda x: -abs(x[1])))
+        def strongest(part: dict) -> str:
+            pairs = sorted(zip(part["features"], part["weights"]), key=lambda pair: -abs(pair[1]))[:6]
+            return ", ".join(f"{name} {weight:+.2f}" for name, weight in pairs)
+
         print(f"trained on {data['questions']} dev questions ({data['rows']} candidates, {data['positives']} right); "
-              f"threshold {data['threshold']:.3f}; weights: {weights}")
+              f"threshold {data['threshold']:.3f}\n  ranker: {strongest(data['ranker'])}\n  judge: {strongest(data['judge'])}")
         print(f"model: {args.out or MODEL_FILE}")
     return 0
 

@@ -4,9 +4,8 @@ Every dev question is asked up to the candidate step; each candidate sentence th
 checks becomes one row: its signals (assistant/answer/answerability.py) and a label, 1 when the
 sentence holds what the question expects (its figures, else its words, else its page and footnote),
 0 otherwise (always 0 for a question the report does not answer). A logistic regression
-(scikit-learn) on standardized signals gives the probability; the refusal threshold is the one
-that scores best on the dev questions themselves, with answering an unanswerable question costing
-twice a false refusal. Test and held-out questions are never read here.
+(scikit-learn) on standardized signals gives the probability; the refusal threshold is the highest
+one that keeps false refusals of answerable dev questions at 10% or less (out-of-fold). Test and held-out questions are never read here.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from pathlib import Path
 
 from .metrics import find_figure, find_word, missing_groups
 
-WRONG_ANSWER_COST, ANSWERED_UNANSWERABLE_COST, FALSE_REFUSAL_COST = 1.0, 2.0, 1.0
+MAX_FALSE_REFUSALS = 0.10  # the product's choice: refuse unanswerable questions as often as this allows
 
 
 @dataclass
@@ -70,6 +69,7 @@ def _reference(snapshot, doc: str, footnote: int) -> str:
 
 
 def fit(rows: list[Row], features: tuple[str, ...], c: float = 0.5) -> dict:
+    """A standardized logistic regression over `features` (rows with no signals are skipped)."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
@@ -78,9 +78,50 @@ def fit(rows: list[Row], features: tuple[str, ...], c: float = 0.5) -> dict:
     y = np.array([r.label for r in usable])
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
-    model = LogisticRegression(C=c, max_iter=2000).fit((x - mean) / scale, y)
+    model = LogisticRegression(C=c, max_iter=3000).fit((x - mean) / scale, y)
     return {"features": list(features), "mean": mean.round(6).tolist(), "scale": scale.round(6).tolist(),
             "weights": model.coef_[0].round(6).tolist(), "bias": round(float(model.intercept_[0]), 6)}
+
+
+def judge_rows(rows: list[Row], ranker) -> list[Row]:
+    """One row per question: its ranker-best candidate's signals, its score and lead; right or not."""
+    by_question: dict[str, list[Row]] = {}
+    for row in rows:
+        if row.features:
+            by_question.setdefault(row.question_id, []).append(row)
+    out = []
+    for question_id, candidates in by_question.items():
+        scores = sorted(((ranker.margin(r.features), r) for r in candidates), key=lambda pair: -pair[0])
+        (score, best), following = scores[0], scores[1][0] if len(scores) > 1 else None
+        lead = score - following if following is not None else 5.0
+        out.append(Row(question_id, best.features | {"rank_score": score, "rank_lead": lead}, best.label,
+                       best.answerable))
+    return out
+
+
+def fit_two_stage(rows: list[Row], folds: int = 5) -> tuple[dict, dict, list[tuple[float, bool, bool]]]:
+    """Ranker on answerable questions' candidates; judge on out-of-fold ranker choices; the judge's own
+    out-of-fold probabilities (per question) to choose the threshold honestly."""
+    from assistant.answer.answerability import FEATURES, JUDGE_FEATURES, LogisticScore
+
+    question_ids = sorted({r.question_id for r in rows})
+    fold_of = {q: i % folds for i, q in enumerate(question_ids)}
+    out_of_fold: list[Row] = []
+    for fold in range(folds):
+        train_rows = [r for r in rows if fold_of[r.question_id] != fold and r.answerable]
+        ranker = LogisticScore.from_dict(fit(train_rows, FEATURES))
+        out_of_fold += judge_rows([r for r in rows if fold_of[r.question_id] == fold], ranker)
+    outcomes = []
+    for fold in range(folds):
+        judge = LogisticScore.from_dict(fit([r for r in out_of_fold if fold_of[r.question_id] != fold], JUDGE_FEATURES))
+        outcomes += [(judge.probability(r.features), bool(r.label), r.answerable)
+                     for r in out_of_fold if fold_of[r.question_id] == fold]
+    no_candidate = {r.question_id: r.answerable for r in rows if not r.features} .items()
+    outcomes += [(0.0, False, answerable) for question_id, answerable in no_candidate
+                 if not any(r.question_id == question_id for r in out_of_fold)]
+    ranker_model = fit([r for r in rows if r.answerable], FEATURES)
+    judge_model = fit(out_of_fold, JUDGE_FEATURES)
+    return ranker_model, judge_model, outcomes
 
 
 def question_outcomes(rows: list[Row], probability) -> list[tuple[float, bool, bool]]:
@@ -93,23 +134,22 @@ def question_outcomes(rows: list[Row], probability) -> list[tuple[float, bool, b
     return list(best.values())
 
 
-def choose_threshold(outcomes: list[tuple[float, bool, bool]]) -> tuple[float, float]:
-    """The threshold with the best dev utility (ties: the higher one, i.e. more careful)."""
-    def utility(t: float) -> float:
-        total = 0.0
-        for p, right, answerable in outcomes:
-            answered = p >= t
-            if answerable and answered:
-                total += 1.0 if right else -WRONG_ANSWER_COST
-            elif answerable:
-                total -= FALSE_REFUSAL_COST
-            else:
-                total += -ANSWERED_UNANSWERABLE_COST if answered else 1.0
-        return total
+def choose_threshold(outcomes: list[tuple[float, bool, bool]], max_false_refusals: float = MAX_FALSE_REFUSALS
+                     ) -> tuple[float, dict]:
+    """The most careful threshold (the most refusals of unanswerable questions) that keeps false refusals of
+    answerable dev questions at or below `max_false_refusals`, on out-of-fold probabilities."""
+    answerable = [p for p, _, ok in outcomes if ok]
+    unanswerable = [p for p, _, ok in outcomes if not ok]
+
+    def rates(t: float) -> dict:
+        return {"threshold": t, "false_refusal_rate": sum(p < t for p in answerable) / max(1, len(answerable)),
+                "refusal_recall": sum(p < t for p in unanswerable) / max(1, len(unanswerable)),
+                "right_answered": sum(p >= t and right for p, right, ok in outcomes if ok) / max(1, len(answerable))}
 
     grid = [i / 200 for i in range(1, 200)]
-    best = max(grid, key=lambda t: (utility(t), t))
-    return best, utility(best)
+    allowed = [t for t in grid if rates(t)["false_refusal_rate"] <= max_false_refusals] or grid[:1]
+    best = max(allowed)
+    return best, rates(best)
 
 
 def reliability(outcomes: list[tuple[float, bool, bool]], bins: int = 10) -> list[dict]:
@@ -127,19 +167,14 @@ def reliability(outcomes: list[tuple[float, bool, bool]], bins: int = 10) -> lis
 def train(assistant, questions: list[dict], out: Path, show_progress: bool = True) -> dict:
     from tqdm import tqdm
 
-    from assistant.answer.answerability import FEATURES, AnswerabilityModel
-
     with tqdm(total=len(questions), desc="train", unit="q", disable=not show_progress, file=sys.stderr) as bar:
         rows = collect_rows(assistant, questions, progress=bar.update)
-    fitted = fit(rows, FEATURES)
-    model = AnswerabilityModel(tuple(fitted["features"]), tuple(fitted["mean"]), tuple(fitted["scale"]),
-                               tuple(fitted["weights"]), fitted["bias"], 0.5, 0.5)
-    outcomes = question_outcomes(rows, model.probability)
-    threshold, utility = choose_threshold(outcomes)
-    data = fitted | {"threshold": threshold, "second_threshold": threshold,
-                     "trained_on": sorted({q.get("source", "") for q in questions}), "questions": len(questions),
-                     "rows": len(rows), "positives": sum(r.label for r in rows), "dev_utility": utility,
-                     "reliability": reliability(outcomes)}
+    ranker, judge, outcomes = fit_two_stage(rows)
+    threshold, rates = choose_threshold(outcomes)
+    data = {"ranker": ranker, "judge": judge, "threshold": threshold, "second_threshold": max(threshold, 0.5),
+            "questions": len(questions), "rows": len(rows), "positives": sum(r.label for r in rows),
+            "dev_out_of_fold": rates, "reliability_out_of_fold": reliability(outcomes),
+            "trained_on": "the dev part of eval/questions.yaml and eval/dev_extra.yaml"}
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return data

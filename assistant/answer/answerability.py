@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.answer.needs import counts, keys_satisfied
+from assistant.answer.needs import MONEY, counts, keys_satisfied
 from assistant.lemmas import shares_stem, tokenize
 
 if TYPE_CHECKING:
@@ -29,7 +30,15 @@ MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "answerability.js
 FEATURES = ("coverage", "rare_coverage", "has_rare", "follow_up_coverage", "similarity", "similarity_gap",
             "retrieved", "footnoted", "leans", "figure_fit", "year_fit", "table_fit", "source_fit",
             "count_fit", "unknown_share", "english", "heuristic", "heuristic_gap",
-            "concept_coverage", "attribute_coverage", "uncovered_attributes", "max_uncovered")
+            "concept_coverage", "attribute_coverage", "uncovered_attributes", "max_uncovered",
+            "percent_fit", "money_fit")
+# the judge sees the ranker's best candidate through these, plus its ranker score and lead over the next
+JUDGE_FEATURES = ("attribute_coverage", "max_uncovered", "uncovered_attributes", "concept_coverage", "unknown_share",
+                  "similarity", "similarity_gap", "coverage", "english", "follow_up_coverage", "figure_fit",
+                  "count_fit", "percent_fit", "money_fit", "heuristic", "retrieved", "rank_score", "rank_lead")
+SHARE_QUESTION = re.compile(r"\b(odset\w*|procent\w*|udzia\w*|jaka część|jaką część|share|percent\w*|proportion|%)",
+                            re.IGNORECASE)
+PERCENT = re.compile(r"\d\s?%|\bproc\.|\bprocent")
 
 # words that frame a question rather than name what it asks about
 QUESTION_FRAME = frozenset("""
@@ -41,25 +50,52 @@ SCOPE_LEMMAS = frozenset({"polska", "polski", "klaster", "klastrowy", "raport", 
 
 
 @dataclass(frozen=True)
-class AnswerabilityModel:
+class LogisticScore:
+    """A logistic regression over named, standardized signals (weights fitted by `python -m eval train`)."""
+
     features: tuple[str, ...]
     mean: tuple[float, ...]
     scale: tuple[float, ...]
     weights: tuple[float, ...]
     bias: float
-    threshold: float  # refuse when the best candidate's probability is below this (chosen on dev)
-    second_threshold: float  # a further quote joins only at or above this
+
+    def margin(self, values: dict[str, float]) -> float:
+        return self.bias + sum(w * (values.get(name, 0.0) - m) / s
+                               for name, m, s, w in zip(self.features, self.mean, self.scale, self.weights))
 
     def probability(self, values: dict[str, float]) -> float:
-        z = self.bias + sum(w * (values.get(name, 0.0) - m) / s
-                            for name, m, s, w in zip(self.features, self.mean, self.scale, self.weights))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, self.margin(values)))))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "LogisticScore":
+        return cls(tuple(data["features"]), tuple(data["mean"]), tuple(data["scale"]), tuple(data["weights"]),
+                   float(data["bias"]))
+
+
+@dataclass(frozen=True)
+class AnswerabilityModel:
+    """Two stages: the ranker orders a question's candidates; the judge gives the calibrated probability
+    that the ranker's first choice answers the question. Below `threshold`: refuse."""
+
+    ranker: LogisticScore
+    judge: LogisticScore
+    threshold: float  # chosen on dev questions
+    second_threshold: float  # a further quote joins only when its own judged probability reaches this
+
+    def rank(self, candidates: list[dict[str, float]]) -> list[tuple[int, float]]:
+        """(position, ranker score) best first."""
+        scores = [self.ranker.margin(values) for values in candidates]
+        return sorted(enumerate(scores), key=lambda pair: -pair[1])
+
+    def judged(self, values: dict[str, float], score: float, next_score: float | None) -> float:
+        lead = score - next_score if next_score is not None else 5.0
+        return self.judge.probability(values | {"rank_score": score, "rank_lead": lead})
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> "AnswerabilityModel":
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        return cls(tuple(data["features"]), tuple(data["mean"]), tuple(data["scale"]), tuple(data["weights"]),
-                   float(data["bias"]), float(data["threshold"]), float(data.get("second_threshold", data["threshold"])))
+        return cls(LogisticScore.from_dict(data["ranker"]), LogisticScore.from_dict(data["judge"]),
+                   float(data["threshold"]), float(data.get("second_threshold", data["threshold"])))
 
 
 def load_model(spec: str = "") -> AnswerabilityModel | None:
@@ -174,4 +210,6 @@ def candidate_features(question: "Question", candidate: "ScoredSentence", answer
     values["english"] = float(question.language == "en")
     values["heuristic"] = candidate.score
     values["heuristic_gap"] = top_score - candidate.score
+    values["percent_fit"] = (1.0 if PERCENT.search(answer_text) else -1.0) if SHARE_QUESTION.search(question.text) else 0.0
+    values["money_fit"] = (1.0 if MONEY.search(answer_text) else -1.0) if needs.money else 0.0
     return values

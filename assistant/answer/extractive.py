@@ -91,17 +91,21 @@ class ExtractiveAnswerer:
             chosen = pick_sentences([c.sentence for c in found], question.text)
             ok = any(s.coverage >= self.settings.refuse_below or s.score >= self.settings.answer_above for s in chosen)
             return chosen if ok else []
-        for candidate in found:
-            candidate.probability = self.model.probability(candidate.features)
-        ranked = sorted(found, key=lambda c: -c.probability)
+        order = self.model.rank([c.features for c in found])
+        ranked = []
+        for place, (position, score) in enumerate(order):
+            following = order[place + 1][1] if place + 1 < len(order) else None
+            candidate = found[position]
+            candidate.probability = self.model.judged(candidate.features, score, following)
+            ranked.append(candidate)
         if not ranked or ranked[0].probability < self.model.threshold:
             return []
         limit = 3 if COMPARISON.search(question.text) else 2
         chosen = [ranked[0].sentence]
         for candidate in ranked[1:]:
-            if len(chosen) >= limit or candidate.probability < self.model.second_threshold:
+            if len(chosen) >= limit:
                 break
-            if candidate.sentence.text not in [s.text for s in chosen]:
+            if candidate.probability >= self.model.second_threshold and candidate.sentence.text not in [s.text for s in chosen]:
                 chosen.append(candidate.sentence)
         return chosen
 
