@@ -16,6 +16,7 @@ import json
 import re
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -159,6 +160,15 @@ def test_model_failure_falls_back_to_the_extractive_draft(assistant, extractive)
     for check in draft.grounding.checks:
         assert check.grounding.failure == "unreachable" and "connection refused" in check.grounding.reason
     assert draft.to_dict()["mode"] == "extractive-fallback"
+
+
+def test_a_spent_time_budget_leaves_the_rest_extractive_without_calling_the_model(assistant, extractive):
+    settings = assistant.settings.model_copy(update={"llm_timeout_s": 1e-9})
+    model = scripted([faithful(p) for p in extractive.parts])
+    draft = rewrite_draft(types.SimpleNamespace(settings=settings), extractive, model)
+    assert draft.mode == Mode.FALLBACK and [p.text for p in draft.parts] == [p.text for p in extractive.parts]
+    for check in draft.grounding.checks:
+        assert not check.grounding.llm_called and check.grounding.failure == "timeout", check
 
 
 def test_cli_llm_without_a_configured_model_is_a_clear_error(built_store):

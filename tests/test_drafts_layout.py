@@ -57,7 +57,7 @@ def test_the_cli_parser_does_not_load_the_drafter():
 
 
 def test_the_package_names_resolve_to_their_modules():
-    import assistant.drafts as drafts
+    from assistant import drafts
     from assistant.drafts.compose import draft_justification
     from assistant.drafts.export import write_draft
 

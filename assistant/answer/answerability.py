@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.answer.needs import MONEY, counts, keys_satisfied
+from assistant.answer.needs import MONEY, counts, keys_satisfied, names_same_place
 from assistant.lemmas import shares_stem, tokenize
 
 if TYPE_CHECKING:
@@ -183,7 +183,8 @@ def question_concepts(question: "Question", index: "SentenceIndex") -> list[Conc
 
 
 def concept_features(concepts: list[Concept], terms: set[str], index: "SentenceIndex") -> dict[str, float]:
-    covered = [any(shares_stem(o, terms) for o in c.options) for c in concepts]
+    covered = [any(shares_stem(o, terms) or (c.is_name and names_same_place(o, terms)) for o in c.options)
+               for c in concepts]
     total = sum(c.weight for c in concepts)
     attributes = [(c, ok) for c, ok in zip(concepts, covered) if not c.is_name]
     attribute_total = sum(c.weight for c, _ in attributes)

@@ -205,7 +205,7 @@ def keys_satisfied(keys: list[set[str]], terms: set[str]) -> bool:
         for option in options:
             if option.startswith("&"):
                 ok = ok or all(part in terms for part in option[1:].split("&") if part)
-            elif shares_stem(option, terms) or _names_same_place(option, terms):
+            elif shares_stem(option, terms) or names_same_place(option, terms):
                 ok = True
         if not ok:
             return False
@@ -247,7 +247,7 @@ class Needs:
 PLACE_STEM = 5  # Mazowsze ~ mazowieckie, Pomorze ~ zachodniopomorskie, Śląsk ~ dolnośląskie
 
 
-def _names_same_place(option: str, terms: set[str]) -> bool:
+def names_same_place(option: str, terms: set[str]) -> bool:
     """A region or country named as a noun matches the report's adjective, also inside a compound."""
     if len(option) < PLACE_STEM or not option.isalpha():
         return False

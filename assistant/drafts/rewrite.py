@@ -91,17 +91,15 @@ def rewrite_draft(assistant, draft: Draft, chat_model=None) -> Draft:
     new_parts: list[DraftParagraph] = []
     for paragraph in draft.parts:
         started = time.perf_counter()
-        called = False
         try:
             if started > deadline:
                 raise TimeoutError("the draft's time budget for the model ran out")
-            called = True
             reply = model.invoke(build_rewrite_messages(paragraph, draft.topic, draft.language))
             grounding, text = check_rewrite(_clean(str(reply.content)), paragraph)
         except Exception as error:  # noqa: BLE001 - server down, timeout, model failure: this paragraph stays extractive
             kind, reason = describe_failure(error, settings)
             grounding, text = Grounding(ok=False, reason=reason, failure=kind), ""
-        grounding.llm_called, grounding.backend, grounding.model = called, backend, model_name
+        grounding.llm_called, grounding.backend, grounding.model = started <= deadline, backend, model_name
         grounding.llm_ms = round((time.perf_counter() - started) * 1000, 1)
         if grounding.ok:
             paragraph = dataclasses.replace(paragraph, text=text)
