@@ -35,6 +35,11 @@ class AnswerSettings(BaseModel):
     refuse_below: float = Field(0.15, description="refuse when no chosen sentence covers this share of the question's "
                                                   "weighted lemmas (unless it passes answer_above)")
     answer_above: float = Field(1.1, description="...or answer anyway when a sentence's combined score reaches this")
+    extra_checks: tuple[str, ...] = Field(("negation", "money"), description="hard checks beyond the generic ones (names, numbers, "
+                                          "years, a figure or year when asked): any of `editions` (the 2022 edition "
+                                          "is not answered from the 2024 one), `negation` (which have no X needs a "
+                                          "negation), `money` (a budget needs an amount), `counted_noun` (ile X "
+                                          "needs a figure counting X); on: the two the held-out sets showed to generalize")
     model: str = Field("", description="answerability model (JSON from `python -m eval train`); empty: the bundled "
                                        "assistant/data/answerability.json; `off`: the hand-set refuse_below/answer_above rule")
 

@@ -42,6 +42,13 @@ MESSAGES: dict[str, dict[str, str]] = {
                                 "obiegu zamkniętym).",
                           "en": "The topic is too general: name the project's area (e.g. training, exports, circular "
                                 "economy)."},
+    # an answer quoting several documents, some not the report (framing_document names one)
+    "framing_documents": {"pl": "Według dokumentów {docs}:", "en": "According to {docs}:"},
+    # the interactive terminal chat (`klastry ask` with no question)
+    "chat_intro": {"pl": "Zadaj pytanie o raport (exit lub Ctrl-D kończy). / Ask about the report (exit or Ctrl-D "
+                         "to leave).",
+                   "en": "Ask about the report (exit or Ctrl-D to leave). / Zadaj pytanie o raport (exit lub Ctrl-D "
+                         "kończy)."},
 }
 
 

@@ -16,8 +16,10 @@ from assistant.errors import KlastryError
 from .harness import DEFAULT_QUESTIONS, DEFAULT_REPORT_DIR, EvalError, EvalRun, headline, load_questions, run_eval
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m eval", description="Evaluate the assistant on a question file.")
+def build_parser(prog: str = "python -m eval") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description="Evaluate the assistant on a question file.",
+                                     epilog="exit codes: 0 done (gate passed), 1 a quality gate failed, 2 bad input "
+                                            "or no store; 130 interrupted, 141 the reader of the output went away")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="ask every question in-process, score, write results and the report")
     run.add_argument("--questions", type=Path, help="question file (YAML list); default: every set side by side "
@@ -44,10 +46,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "python -m eval") -> int:
+    """`python -m eval` / `klastry eval`: `| head` and Ctrl-C end it without a traceback (assistant.cli.guarded)."""
+    from assistant.cli import guarded
+
+    return guarded(lambda: _main(argv, prog))
+
+
+def _main(argv: list[str] | None, prog: str) -> int:
+    args = build_parser(prog).parse_args(argv)
     if getattr(args, "k", None) is not None and args.k < 1:
-        print("error: --k must be at least 1", file=sys.stderr)
+        print(f"error: --k must be at least 1 (got {args.k})", file=sys.stderr)
         return 2
     try:
         if args.command == "train":
@@ -84,13 +93,13 @@ def load_settings_quiet():
 
 
 def suite_command(args) -> int:
-    from .suite import print_table, run_suite
+    from .suite import GATED_SETS, HELD_OUT_SETS, print_table, run_suite
 
     if args.out is not None or args.baseline:
         raise EvalError("--out and --baseline need --questions FILE (one set)")
     runs = run_suite(DEFAULT_QUESTIONS, args.report, k=args.k, show_progress=not args.json or sys.stderr.isatty(),
                      llm=args.llm)
-    failing = {name: run.gate_failures() for name, run in runs.items() if run.gate_failures()}
+    failing = {name: run.gate_failures() for name, run in runs.items() if name in GATED_SETS and run.gate_failures()}
     if args.json:
         print(json.dumps({name: run.metrics for name, run in runs.items()}, ensure_ascii=False, indent=1, default=str))
     else:
@@ -98,7 +107,11 @@ def suite_command(args) -> int:
         for name, failures in failing.items():
             print(f"gate {name}: FAIL (" + "; ".join(failures) + ")")
         if not failing:
-            print("gate: pass")
+            print(f"gate ({', '.join(GATED_SETS)}): pass")
+        for name in HELD_OUT_SETS:
+            if name in runs:
+                missed = runs[name].targets_missed()
+                print(f"targets on {name} (held out): " + ("met" if not missed else "not met: " + "; ".join(missed)))
         print(f"report: {args.report / 'summary.md'} (and {args.report}/<set>/report.html)")
     return 1 if failing else 0
 

@@ -22,7 +22,12 @@ EVAL_DIR = Path(__file__).resolve().parent
 DEFAULT_QUESTIONS = EVAL_DIR / "questions.yaml"
 DEFAULT_REPORT_DIR = EVAL_DIR / "out"
 BASELINE_PDF = "raport-klastry.pdf"
-GATES = {"figure_accuracy": 0.90, "footnote_recall": 0.90, "refusal_recall": 1.0}  # plus 0 hallucinated figures
+# the regression floor of eval/questions.yaml (plus 0 hallucinated figures, 0 errors, false refusals at most 12%)
+GATES = {"figure_accuracy": 0.85, "footnote_recall": 0.83, "refusal_recall": 0.80}
+MAX_FALSE_REFUSAL_RATE = 0.12
+# what the product aims for on questions nobody tuned on (issue 12); reported, not a gate
+TARGETS = {"figure_accuracy": 0.92, "first_quote_accuracy": 0.88, "refusal_recall": 0.90}
+TARGET_MAX_FALSE_REFUSAL_RATE = 0.05
 
 
 class EvalError(Exception):
@@ -104,7 +109,16 @@ class EvalRun:
             failures.append(f"hallucinated_figures {self.metrics['hallucinated_figures']} > 0")
         if self.metrics.get("errors"):
             failures.append(f"errors {self.metrics['errors']} > 0 (questions that crashed)")
+        if (self.metrics.get("false_refusal_rate") or 0.0) > MAX_FALSE_REFUSAL_RATE:
+            failures.append(f"false_refusal_rate {self.metrics['false_refusal_rate']:.3f} > {MAX_FALSE_REFUSAL_RATE}")
         return failures
+
+    def targets_missed(self) -> list[str]:
+        missed = [f"{name} {self.metrics[name]:.3f} < {goal}" for name, goal in TARGETS.items()
+                  if self.metrics.get(name) is not None and self.metrics[name] < goal]
+        if (self.metrics.get("false_refusal_rate") or 0.0) > TARGET_MAX_FALSE_REFUSAL_RATE:
+            missed.append(f"false_refusal_rate {self.metrics['false_refusal_rate']:.3f} > {TARGET_MAX_FALSE_REFUSAL_RATE}")
+        return missed
 
 
 def ask_all(assistant, questions: list[dict], k: int | None, show_progress: bool = True,

@@ -82,3 +82,28 @@ def retrieval_comparison(metrics: dict, baseline: dict | None) -> bytes:
     axis.set_title("Retrieval: top-4 contexts")
     axis.legend(fontsize=8, loc="lower right")
     return _png(figure)
+
+
+def reliability(points: list[tuple[float, bool]], bins: int = 10) -> bytes:
+    """Reliability curve: for each confidence bin, the share of questions whose best passage really
+    answers them (eval/report.py reliability_points); calibrated means on the diagonal."""
+    centers, observed, counts = [], [], []
+    for b in range(bins):
+        low, high = b / bins, (b + 1) / bins
+        inside = [ok for p, ok in points if low <= p < high or (b == bins - 1 and p == 1.0)]
+        if inside:
+            centers.append((low + high) / 2)
+            observed.append(sum(inside) / len(inside))
+            counts.append(len(inside))
+    figure, axis = plt.subplots(figsize=(5, 4))
+    axis.plot([0, 1], [0, 1], color="#999999", linestyle="--", linewidth=1, label="perfectly calibrated")
+    axis.plot(centers, observed, marker="o", color=ASSISTANT_COLOR, label="observed")
+    for x, y, n in zip(centers, observed, counts):
+        axis.annotate(str(n), (x, y), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
+    axis.set_xlim(0, 1)
+    axis.set_ylim(0, 1.05)
+    axis.set_xlabel("answerability (confidence of the best passage)")
+    axis.set_ylabel("share where the best passage answers")
+    axis.set_title("Reliability (numbers: questions per bin)")
+    axis.legend(loc="lower right", fontsize=8)
+    return _png(figure)

@@ -98,7 +98,20 @@ def make_plots(run) -> dict[str, bytes]:
         "latency.png": plots.latency_distribution([s["latency_ms"] for s in run.scores if s["latency_ms"] is not None],
                                                   m["latency_p50_ms"], m["latency_p95_ms"]),
         "retrieval.png": plots.retrieval_comparison(m, run.baseline),
-    }
+    } | ({"reliability.png": plots.reliability(points)} if (points := reliability_points(run.scores)) else {})
+
+
+def reliability_points(scores: list[dict]) -> list[tuple[float, bool]]:
+    """(confidence, the best passage answers the question) per question, as far as the run can tell: an
+    answer counts when it passed every check; a refusal counts as a miss of the model exactly when the
+    question was answerable (the report had the answer)."""
+    points = []
+    for s in scores:
+        if s.get("confidence") is None or s.get("error"):
+            continue
+        right = (not s["expect_refusal"]) if s["refused"] else bool(s["passed"])
+        points.append((float(s["confidence"]), right))
+    return points
 
 
 def run_summary(run) -> str:

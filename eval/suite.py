@@ -14,6 +14,8 @@ from .harness import EVAL_DIR, EvalRun, load_questions, run_eval
 
 DEV_EXTRA = EVAL_DIR / "dev_extra.yaml"
 HELD_OUT = EVAL_DIR / "heldout" / "new.yaml"
+GATED_SETS = ("dev", "test")  # eval/questions.yaml: the regression gate applies
+HELD_OUT_SETS = ("test", "new")  # never tuned on: compared with the product's targets
 COLUMNS = ("figure_accuracy", "first_quote_accuracy", "refusal_recall", "false_refusal_rate", "footnote_recall",
            "page_accuracy", "hallucinated_figures", "errors", "latency_p50_ms")
 

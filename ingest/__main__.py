@@ -1,4 +1,8 @@
-"""`python -m ingest [--corpus DIR] [--store DIR] [--rebuild] [--strict] [--json]`"""
+"""`python -m ingest [--corpus DIR] [--store DIR] [--rebuild] [--strict] [--json]` (also `klastry ingest`).
+
+Exit codes: 0 indexed, 1 a file was skipped under --strict, 2 bad setting / no corpus / nothing readable;
+130 interrupted (Ctrl-C: the published index is untouched), 141 the reader of the output went away.
+"""
 
 from __future__ import annotations
 
@@ -15,14 +19,27 @@ from .pipeline import run_ingest
 from .plan import corpus_files
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ingest", description="Index corpus/ into the store.")
+def main(argv: list[str] | None = None, prog: str = "python -m ingest") -> int:
+    """Run the ingest command; `| head` and Ctrl-C end it without a traceback (assistant.cli.guarded)."""
+    from assistant.cli import guarded
+
+    return guarded(lambda: _main(argv, prog))
+
+
+def build_parser(prog: str = "python -m ingest") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description="Index corpus/ into the store.",
+                                     epilog="exit codes: 0 indexed, 1 a file was skipped (with --strict), 2 a bad "
+                                            "setting, no corpus folder or nothing readable; 130 interrupted")
     parser.add_argument("--corpus", help="folder of PDF/.txt/.md files (default: corpus/)")
     parser.add_argument("--store", help="store folder (default: .store/)")
     parser.add_argument("--rebuild", action="store_true", help="re-parse and re-embed every file from scratch")
     parser.add_argument("--strict", action="store_true", help="exit non-zero when any file is skipped")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def _main(argv: list[str] | None, prog: str) -> int:
+    args = build_parser(prog).parse_args(argv)
     try:
         settings = Settings.load(corpus_dir=args.corpus, store_dir=args.store)
     except ValueError as error:

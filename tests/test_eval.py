@@ -15,7 +15,14 @@ import pytest
 
 from eval.__main__ import main as eval_main
 from eval.harness import (
-    DEFAULT_QUESTIONS, GATES, EvalRun, QuestionFileError, headline, load_questions, run_eval, score_all,
+    DEFAULT_QUESTIONS,
+    GATES,
+    EvalRun,
+    QuestionFileError,
+    headline,
+    load_questions,
+    run_eval,
+    score_all,
 )
 from eval.report import write_report
 
@@ -163,6 +170,51 @@ def test_gate_failures_are_named(tmp_path):
     assert set(GATES) == {"figure_accuracy", "footnote_recall", "refusal_recall"}
 
 
+def test_a_crashed_question_is_an_error_not_a_refusal_and_fails_the_gate(tmp_path):
+    run = synthetic_run(tmp_path)
+    results = [r if r["id"] != "s2" else {"id": "s2", "question": "Pogoda?", "refused": True,
+                                          "answer": "Raport nie podaje tej informacji.",
+                                          "error": "RuntimeError: the store went away"} for r in run.results]
+    scores, metrics = score_all(run.questions, results, {("r.pdf", 5): "kkk"}, k=6)
+    crashed = next(s for s in scores if s["id"] == "s2")
+    assert crashed["refused"] is False and crashed["cause"] == "error" and not crashed["passed"]
+    assert metrics["errors"] == 1 and metrics["refusal_recall"] == 0.0  # s2 should be refused; it crashed
+    failures = EvalRun(run.questions, results, scores, metrics).gate_failures()
+    assert "errors 1 > 0 (questions that crashed)" in failures
+    assert any(f.startswith("refusal_recall") for f in failures)
+
+
+def test_eval_run_exits_non_zero_when_only_the_error_gate_fails(built_store, tmp_path, monkeypatch, capsys):
+    """`python -m eval run` in-process over the session store: two questions answered right, one that
+    crashes (an empty question raises QuestionError inside the run). Every quality floor is met, so
+    the non-zero exit comes from the error alone."""
+    corpus, store = built_store
+    monkeypatch.setenv("KLASTRY_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("KLASTRY_STORE_DIR", str(store))
+    questions = write(tmp_path / "q.yaml", """
+- id: kkk
+  question: "Ile klastrów ma status Krajowego Klastra Kluczowego?"
+  expect_figures: [["18"]]
+  expect_footnotes: [5]
+  expect_pages: [5]
+- id: weather
+  question: "Jaka będzie jutro pogoda w Warszawie?"
+  expect_refusal: true
+- id: crash
+  question: ""
+""")
+    code = eval_main(["run", "--questions", str(questions), "--out", str(tmp_path / "results.jsonl"),
+                      "--report", str(tmp_path / "report"), "--json"])
+    printed = json.loads(capsys.readouterr().out)["assistant"]
+    assert printed["errors"] == 1 and printed["failure_causes"] == {"error": 1}
+    assert printed["figure_accuracy"] == printed["footnote_recall"] == printed["refusal_recall"] == 1.0
+    assert printed["hallucinated_figures"] == 0 and printed["false_refusals"] == 0
+    assert code == 1
+    rows = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    crash = next(r for r in rows if r["id"] == "crash")
+    assert crash["error"].startswith("QuestionError") and "refused" not in crash
+
+
 def test_rescoring_saved_results(tmp_path, capsys):
     run = synthetic_run(tmp_path)
     results = tmp_path / "results.jsonl"
@@ -172,19 +224,3 @@ def test_rescoring_saved_results(tmp_path, capsys):
     assert code == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["assistant"]["questions"] == 3 and (tmp_path / "again" / "report.html").exists()
-
-
-# ---------------------------------------------------------------- baseline pipeline (fake embedder: fast)
-
-
-def test_baseline_pipeline_runs_on_the_report():
-    from langchain_core.embeddings import DeterministicFakeEmbedding
-
-    from eval.baseline import run_baseline
-
-    questions = [{"id": "b1", "question": "Ile KKK?", "expect_figures": [["18"]], "expect_refusal": False},
-                 {"id": "b2", "question": "Pogoda?", "expect_figures": [], "expect_refusal": True}]
-    result = run_baseline(questions, ROOT / "corpus" / "raport-klastry.pdf", DeterministicFakeEmbedding(size=32))
-    assert result["k"] == 4 and result["chunks"] > 20 and result["questions"] == 1
-    row = result["rows"][0]
-    assert row["id"] == "b1" and len(row["pages"]) == 4 and 0.0 <= row["rr"] <= 1.0

@@ -3,8 +3,19 @@
 import pytest
 
 from eval.metrics import (
-    aggregate, canonical, extract_numbers, find_figure, find_word, first_rank, footnote_matches,
-    missing_groups, order_failures_first, percentile, recall_hit, score_question, strip_markers,
+    aggregate,
+    canonical,
+    extract_numbers,
+    find_figure,
+    find_word,
+    first_rank,
+    footnote_matches,
+    missing_groups,
+    order_failures_first,
+    percentile,
+    recall_hit,
+    score_question,
+    strip_markers,
     unsupported_numbers,
 )
 
@@ -150,7 +161,22 @@ def test_refusal_question_has_no_content_checks():
 
 def test_error_answer_fails():
     s = score_question(KKK, {"id": "q1", "question": "Ile KKK?", "error": "boom"})
-    assert not s["passed"] and s["cause"] == "error"
+    assert not s["passed"] and s["cause"] == "error" and s["reasons"] == ["error: boom"]
+
+
+def test_an_error_is_counted_as_an_error_never_as_a_refusal():
+    # a crashed question, even one whose row also says refused, is no refusal: it is an error
+    crashed_refusal = score_question(REFUSE, {"id": "q2", "question": "Pogoda?", "refused": True,
+                                              "answer": "Raport nie podaje tej informacji.", "error": "boom"})
+    assert crashed_refusal["refused"] is False and crashed_refusal["error"] == "boom"
+    assert not crashed_refusal["passed"] and crashed_refusal["cause"] == "error"
+    crashed_answerable = score_question(KKK, {"id": "q1", "question": "Ile KKK?", "error": "boom"})
+    assert crashed_answerable["refused"] is False and crashed_answerable["cause"] == "error"
+    m = aggregate([crashed_answerable, crashed_refusal], k=6)
+    assert m["errors"] == 2 and m["failure_causes"] == {"error": 2}
+    assert m["refusal_recall"] == 0.0  # the question that should be refused was not: it crashed
+    assert m["refusal_precision"] is None and m["false_refusals"] == 0 and m["false_refusal_rate"] == 0.0
+    assert m["hallucinated_figures"] == 0  # an error's text is not scored for figures
 
 
 def test_aggregate():

@@ -1,4 +1,9 @@
-"""The real pipeline on a real Chroma store: incremental runs, crashes, bad input."""
+"""The real pipeline on a real Chroma store: incremental runs, crashes, bad input.
+
+Tests that only read the store use the session `built_store` / `assistant`; tests that change it
+take a `store_copy`. Only the killed run needs a real process (it is killed with SIGKILL); the
+ingest command is otherwise called in-process (`ingest.__main__.main`).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from pypdf import PdfWriter
 
 from assistant import Assistant, Settings, StoreError
 from assistant.index.layout import StoreLayout
+from ingest.__main__ import main as ingest_main
 from ingest.pipeline import run_ingest
 
 
@@ -23,9 +29,8 @@ def settings_for(corpus: Path, store: Path, **extra) -> Settings:
     return Settings.load(corpus_dir=corpus, store_dir=store, **extra)
 
 
-def test_store_answers_kkk_with_the_page_5_chunk(built_store):
+def test_store_answers_kkk_with_the_page_5_chunk(built_store, assistant):
     corpus, store = built_store
-    assistant = Assistant.load(settings_for(corpus, store))
     contexts = assistant.search.search("status Krajowego Klastra Kluczowego", 6)
     assert any(c.page == 5 and "było ich 18" in c.text for c in contexts[:3])
     manifest = json.loads(StoreLayout(store).manifest_path.read_text())
@@ -76,7 +81,9 @@ def test_killed_run_leaves_previous_index_answering(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "ingest"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
-    chroma_files = lambda: sum(f.stat().st_size for f in layout.chroma_dir.rglob("*") if f.is_file())
+    def chroma_files() -> int:
+        return sum(f.stat().st_size for f in layout.chroma_dir.rglob("*") if f.is_file())
+
     size = chroma_files()
     while time.time() < deadline and chroma_files() == size and process.poll() is None:
         time.sleep(0.2)  # wait until embedding has started writing
@@ -115,24 +122,23 @@ def _bad_files(folder: Path) -> dict[str, str]:
             "skan.pdf": "image-only", "latin2.txt": "UTF-8", "tabela.xlsx": "unsupported"}
 
 
-def test_bad_inputs_are_skipped_with_one_line_and_nothing_is_lost(store_copy):
+def test_bad_inputs_are_skipped_with_one_line_and_nothing_is_lost(store_copy, monkeypatch, capsys):
     corpus, store = store_copy
     expected = _bad_files(corpus)
     before = json.loads(StoreLayout(store).manifest_path.read_text())["chunks"]
-    env = dict(os.environ, KLASTRY_CORPUS_DIR=str(corpus), KLASTRY_STORE_DIR=str(store))
-    result = subprocess.run([sys.executable, "-m", "ingest"], cwd=ROOT, env=env, capture_output=True, text=True,
-                            check=False)
-    assert result.returncode == 0, result.stderr
-    skipped = [line for line in result.stderr.splitlines() if line.startswith("skipped ")]
-    assert len(skipped) == len(expected)
+    monkeypatch.setenv("KLASTRY_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("KLASTRY_STORE_DIR", str(store))
+    assert ingest_main([]) == 0
+    err = capsys.readouterr().err
+    skipped = [line for line in err.splitlines() if line.startswith("skipped ")]
+    assert len(skipped) == len(expected), err
     for name, reason in expected.items():
-        line = next(l for l in skipped if l.startswith(f"skipped {name}:"))
-        assert reason.lower() in line.lower(), line
-    assert "Traceback" not in result.stderr
+        lines = [line for line in skipped if line.startswith(f"skipped {name}:")]
+        assert len(lines) == 1 and reason.lower() in lines[0].lower(), (name, lines)
+    assert "Traceback" not in err
     assert json.loads(StoreLayout(store).manifest_path.read_text())["chunks"] == before
-    strict = subprocess.run([sys.executable, "-m", "ingest", "--strict", "--json"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, check=False)
-    assert strict.returncode == 1 and len(json.loads(strict.stdout)["skipped"]) == len(expected)
+    assert ingest_main(["--strict", "--json"]) == 1
+    assert len(json.loads(capsys.readouterr().out)["skipped"]) == len(expected)
 
 
 def test_a_file_that_breaks_keeps_its_previous_chunks(store_copy):

@@ -71,7 +71,9 @@ KEYS = {
     "expect_footnotes": list,
     "expect_pages": list,
     "expect_refusal": bool,
+    "split": str,
 }
+SPLITS = {"dev", "test"}  # dev: tuning; test: never tuned on (only aggregates are read)
 
 
 # --------------------------------------------------------------------------
@@ -169,11 +171,14 @@ def footnotes_by_page(footnotes):
 def questions():
     data = yaml.safe_load(QUESTIONS_FILE.read_text(encoding="utf-8"))
     assert isinstance(data, list), "questions.yaml must be a YAML list"
+    assert data, "questions.yaml holds no question: every check below would pass on nothing"
     return data
 
 
 def answerable(questions):
-    return [q for q in questions if not q["expect_refusal"]]
+    found = [q for q in questions if not q["expect_refusal"]]
+    assert found, "no answerable question: the checks over them would pass on nothing"
+    return found
 
 
 # --------------------------------------------------------------------------
@@ -205,6 +210,7 @@ def test_items_have_all_fields_with_right_types(questions):
         assert q["question"].strip(), q["id"]
         assert q["lang"] in MIN_LANG, q["id"]
         assert q["kind"] in KINDS, q["id"]
+        assert q["split"] in SPLITS, f"{q['id']}: split {q['split']!r}"
         assert all(isinstance(h, str) and h.strip() for h in q["history"]), q["id"]
         for key in ("expect_figures", "expect_words"):
             for group in q[key]:
@@ -217,6 +223,12 @@ def test_items_have_all_fields_with_right_types(questions):
                 assert "%" not in fig, f"{q['id']}: put only the numeric part in {fig!r}"
         assert all(isinstance(n, int) for n in q["expect_footnotes"]), q["id"]
         assert all(isinstance(p, int) for p in q["expect_pages"]), q["id"]
+
+
+def test_both_splits_hold_answerable_and_refusal_questions(questions):
+    for split in SPLITS:
+        part = [q for q in questions if q.get("split") == split]
+        assert answerable(part) and any(q["expect_refusal"] for q in part), split
 
 
 def test_ids_unique(questions):
@@ -352,10 +364,11 @@ def test_kkk_question_forbids_185(questions):
 
 
 def test_corrupted_phrase_is_not_a_figure(questions):
-    for q in questions:
-        if 21 in q["expect_pages"]:
-            figs = {norm(f) for g in q["expect_figures"] for f in g}
-            assert "14,2" not in figs, f"{q['id']}: 'wieloletnie 14,2y' is not a figure"
+    on_page_21 = [q for q in questions if 21 in q["expect_pages"]]
+    assert on_page_21, "no question expects page 21"
+    for q in on_page_21:
+        figs = {norm(f) for g in q["expect_figures"] for f in g}
+        assert "14,2" not in figs, f"{q['id']}: 'wieloletnie 14,2y' is not a figure"
 
 
 def test_expected_words_occur_on_expected_pages(questions, pages):

@@ -31,9 +31,9 @@ FEATURES = ("coverage", "rare_coverage", "has_rare", "follow_up_coverage", "simi
             "retrieved", "footnoted", "leans", "figure_fit", "year_fit", "table_fit", "source_fit",
             "count_fit", "unknown_share", "english", "heuristic", "heuristic_gap",
             "concept_coverage", "attribute_coverage", "uncovered_attributes", "max_uncovered",
-            "percent_fit", "money_fit")
+            "percent_fit", "money_fit", "bm25", "chunk_dense")
 # the judge sees the ranker's best candidate through these, plus its ranker score and lead over the next
-JUDGE_FEATURES = ("attribute_coverage", "max_uncovered", "uncovered_attributes", "concept_coverage", "unknown_share",
+JUDGE_FEATURES = ("bm25", "chunk_dense", "attribute_coverage", "max_uncovered", "uncovered_attributes", "concept_coverage", "unknown_share",
                   "similarity", "similarity_gap", "coverage", "english", "follow_up_coverage", "figure_fit",
                   "count_fit", "percent_fit", "money_fit", "heuristic", "retrieved", "rank_score", "rank_lead")
 SHARE_QUESTION = re.compile(r"\b(odset\w*|procent\w*|udzia\w*|jaka część|jaką część|share|percent\w*|proportion|%)",
@@ -133,6 +133,7 @@ a an the of and or in on at to for is are was were be been being by with what wh
 these those from as it its their there according report who whom whose when where why than then into about over under
 per all any some each most more less least can could would should will shall may might must have has had not no yes
 poland polish cluster clusters say says said give gives given list name named mention mentioned tell show shows
+one two three four five six seven eight nine ten first second third both either
 """.split())
 
 

@@ -96,15 +96,41 @@ class Assistant:
         return self._llm
 
     def as_runnable(self):
-        """The ask pipeline as a LangChain Runnable: str or {"question", "history"} in, answer dict out."""
+        """The answer pipeline as a LangChain Runnable, in the configured mode (like `answer`).
+
+        Input: the question as a str, or {"question": str, "history": [earlier questions]}.
+        `invoke` / `ainvoke` return the answer dict (`Answer.to_dict()`, docs/contracts.md).
+        `stream` / `astream` yield the answer's text pieces (str) as they are written (with an LLM
+        configured: each sentence once it passed the grounding check), then, as the last chunk, the
+        answer dict. The dict is authoritative: when an LLM answer is rejected midway, the text
+        streamed so far is followed by the extractive fallback, and `dict["answer"]` is what to show.
+        A bad question raises `QuestionError`, as `ask` does.
+        """
         from langchain_core.runnables import RunnableLambda
+        from langchain_core.runnables.config import run_in_executor
 
-        def run(value):
+        def read(value) -> tuple[object, list[str] | None]:
             if isinstance(value, dict):
-                return self.ask(value["question"], history=value.get("history")).to_dict()
-            return self.ask(value).to_dict()
+                return value.get("question"), list(value.get("history") or [])
+            return value, None
 
-        return RunnableLambda(run)
+        def answer_stream(value) -> Iterator[str | dict]:
+            question, history = read(value)
+            stream = self.answer(question, history=history, stream=True)
+            yield from stream
+            yield stream.answer.to_dict()
+
+        async def answer_astream(value, config):
+            pieces, done = answer_stream(value), object()
+            try:
+                while (item := await run_in_executor(config, next, pieces, done)) is not done:
+                    yield item
+            finally:
+                pieces.close()
+
+        # a generator RunnableLambda: `invoke` adds up the chunks, and text + dict cannot be added,
+        # so LangChain keeps the last chunk (the answer dict) as invoke's result
+        return RunnableLambda(answer_stream, afunc=answer_astream, name="klastry_answer")
 
 
 def _ms(started: float) -> float:

@@ -26,15 +26,22 @@ def make_citation(marker: int, chunk: Chunk, quote: str, footnotes: list[int], s
                     sentences=list(sentences or []))
 
 
-def format_sources(citations: list[Citation], language: str) -> str:
-    """The plain-text "Źródła" / "Sources" block printed under an answer."""
+def format_sources(citations: list[Citation], language: str, see_also: bool = False) -> str:
+    """The plain-text "Źródła" / "Sources" block printed under an answer, one `[n]` per citation.
+
+    With `see_also=True`, the "Zobacz też (to nie jest odpowiedź)" block of a refusal: the same lines,
+    labelled `↗ n` rather than `[n]`, since they are not cited by the answer. A part that is empty
+    (a `.md` without headings has no section, a text without pages no page) is left out, not shown
+    as an empty field."""
     if not citations:
         return ""
     page_word, note_word = message("page_abbr", language), message("footnote", language)
-    lines = [message("sources", language)]
-    for c in citations:
-        where = ", ".join(part for part in (c.title, f"{page_word} {c.page}", c.section) if part)
-        lines.append(f"[{c.marker}] {where}")
+    lines = [message("see_also" if see_also else "sources", language)]
+    for number, c in enumerate(citations, start=1):
+        head = f"↗ {number}" if see_also else f"[{c.marker}]"
+        where = ", ".join(part for part in (c.title or c.doc, f"{page_word} {c.page}" if c.page else "", c.section)
+                          if part)
+        lines.append(f"{head} {where}")
         lines.append(f"    „{c.quote}”")
         for s in c.sources:
             link = f" https://doi.org/{s.doi}" if s.doi and not (s.url or "").endswith(s.doi) else ""

@@ -11,14 +11,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant.answer.citations import make_citation
-from assistant.answer.answerability import (AnswerabilityModel, candidate_features, english_content_words,
-                                            question_concepts, unknown_share)
-from assistant.answer.needs import Needs, has_phrase, keys_satisfied
+from assistant.answer.answerability import AnswerabilityModel, candidate_features, question_concepts, unknown_share
+from assistant.answer.needs import MONEY, NEGATION, Needs, counts, has_phrase, keys_satisfied
 from assistant.answer.scoring import (COMPARISON, ScoredSentence, SentenceIndex, leaning_sentence, pick_sentences,
                                       question_terms, score_sentences, sourced_original)
 from assistant.glossary import ACRONYMS
 from assistant.lemmas import shares_stem, tokenize
-from assistant.numbers import HAS_FIGURE, REPORTED_YEAR, year_terms
+from assistant.numbers import HAS_FIGURE, REPORTED_YEAR, edition_years, year_terms
 from assistant.strings import message
 from assistant.types import Answer, Citation, SentenceRef
 
@@ -58,6 +57,8 @@ class ExtractiveAnswerer:
         top_similarity = max(s.features.get("similarity", 0.0) for s in scored)
         unknown = unknown_share(question, self.sentences)
         concepts = question_concepts(question, self.sentences)
+        top_bm25 = max(retrieved.lexical.values(), default=0.0) or 1.0
+        min_dense = min(retrieved.dense.values(), default=0.0)
         found = []
         for sentence in scored[:CANDIDATES]:
             if not self.satisfies(sentence, question.needs):
@@ -65,14 +66,15 @@ class ExtractiveAnswerer:
             values = candidate_features(question, sentence, self.answer_terms(sentence), self.answer_text(sentence),
                                         top_similarity, scored[0].score, unknown, concepts,
                                         self.own_terms(sentence), self.sentences)
+            values["bm25"] = retrieved.lexical.get(sentence.chunk.id, 0.0) / top_bm25
+            values["chunk_dense"] = retrieved.dense.get(sentence.chunk.id, min_dense)
             found.append(Candidate(sentence, values))
         return found, scored
 
     def answer(self, question: "Question", retrieved: "Retrieved") -> Answer:
         language, contexts = question.language, retrieved.contexts
         found, scored = self.candidates(question, retrieved)
-        chosen = self._choose(found, question)
-        confidence = round(max((c.probability for c in found), default=0.0), 4) if self.model else None
+        chosen, confidence = self._choose(found, question)
         if not chosen:
             see_also = [self._cite(i + 1, s, s.text, list(s.footnotes), [SentenceRef(s.chunk.id, s.index)])
                         for i, s in enumerate(scored[:3])]
@@ -85,12 +87,13 @@ class ExtractiveAnswerer:
         answer.confidence = confidence
         return answer
 
-    def _choose(self, found: list[Candidate], question: "Question") -> list[ScoredSentence]:
-        """The best candidate, and close ones that clear the bar on their own; [] means refuse."""
+    def _choose(self, found: list[Candidate], question: "Question") -> tuple[list[ScoredSentence], float | None]:
+        """The ranker's first candidate if the judge gives it the threshold, and further ones that clear
+        the bar on their own; [] means refuse. Also the judged probability of the first (the confidence)."""
         if self.model is None:  # no trained model yet (`python -m eval train`): the hand-set rule
             chosen = pick_sentences([c.sentence for c in found], question.text)
             ok = any(s.coverage >= self.settings.refuse_below or s.score >= self.settings.answer_above for s in chosen)
-            return chosen if ok else []
+            return (chosen if ok else []), None
         order = self.model.rank([c.features for c in found])
         ranked = []
         for place, (position, score) in enumerate(order):
@@ -98,8 +101,11 @@ class ExtractiveAnswerer:
             candidate = found[position]
             candidate.probability = self.model.judged(candidate.features, score, following)
             ranked.append(candidate)
-        if not ranked or ranked[0].probability < self.model.threshold:
-            return []
+        if not ranked:
+            return [], 0.0
+        confidence = round(ranked[0].probability, 4)
+        if confidence < self.model.threshold:
+            return [], confidence
         limit = 3 if COMPARISON.search(question.text) else 2
         chosen = [ranked[0].sentence]
         for candidate in ranked[1:]:
@@ -107,13 +113,22 @@ class ExtractiveAnswerer:
                 break
             if candidate.probability >= self.model.second_threshold and candidate.sentence.text not in [s.text for s in chosen]:
                 chosen.append(candidate.sentence)
-        return chosen
+        return chosen, confidence
 
     def _quote(self, question: "Question", chosen: list[ScoredSentence], contexts) -> Answer:
         language = question.language
         terms = question_terms(question.expanded)
         citations: list[Citation] = []
-        parts = [message("framing", language)]
+        from assistant.sources import is_report
+
+        docs = list(dict.fromkeys(s.chunk.doc for s in chosen))  # a user's own document is named, not "the report"
+        if all(is_report(doc) for doc in docs):
+            framing = message("framing", language)
+        elif len(docs) == 1:
+            framing = message("framing_document", language, doc=docs[0])
+        else:
+            framing = message("framing_documents", language, docs=", ".join(docs))
+        parts = [framing]
         for marker, sentence in enumerate(chosen, start=1):
             quote, footnotes = sentence.text, list(sentence.footnotes)
             refs = [SentenceRef(sentence.chunk.id, sentence.index)]
@@ -132,7 +147,7 @@ class ExtractiveAnswerer:
 
     def missing(self, question: "Question", scored: list[ScoredSentence]) -> str:
         """What the report lacks, in the question's own words: a name, region or year no passage has,
-        or the question's words the report never uses."""
+        or the question's content words the report never uses (in any form)."""
         keys = question.needs.keys
         if keys and scored:
             terms: set[str] = set()
@@ -142,7 +157,9 @@ class ExtractiveAnswerer:
             words = [word for word in _question_words(question.text) if any(set(tokenize(word)) & k for k in absent)]
             if words:
                 return message("missing_names", question.language, names=", ".join(dict.fromkeys(words)))
-        unknown = [w for w in _question_words(question.text) if _unknown_word(w, question.language, self.sentences)]
+        vocabulary = self.sentences.df
+        unknown = [c.word for c in question_concepts(question, self.sentences)
+                   if not any(shares_stem(option, vocabulary) for option in c.options)]
         if unknown:
             return message("missing_words", question.language, words=", ".join(dict.fromkeys(unknown)))
         return message("missing_answer", question.language)
@@ -167,7 +184,20 @@ class ExtractiveAnswerer:
         passage = sentence.chunk.text if sentence.chunk.kind == "report" else sentence.text
         if needs.years and not needs.years <= year_terms(passage):
             return False
+        if not self._extra_checks(needs, text, passage):
+            return False
         return all(has_phrase(p, sentence.chunk.text) for p in needs.phrases)
+
+    def _extra_checks(self, needs: Needs, text: str, passage: str) -> bool:
+        """The optional checks of `settings.answer.extra_checks` (each decided by measurement, docs/architecture.md)."""
+        extra = self.settings.extra_checks
+        if "editions" in extra and needs.editions and not needs.editions <= edition_years(passage):
+            return False
+        if "negation" in extra and needs.negative and not NEGATION.search(text):
+            return False
+        if "money" in extra and needs.money and not MONEY.search(text):
+            return False
+        return not ("counted_noun" in extra and needs.noun and not counts(text, needs.noun))
 
     def own_terms(self, sentence: ScoredSentence) -> set[str]:
         """The sentence's lemmas with those of the sentence it leans on and its section title: what it says itself."""
@@ -206,12 +236,3 @@ class ExtractiveAnswerer:
 
 def _question_words(text: str) -> list[str]:
     return [w for w in re.findall(r"[^\W\d_][\w&+-]*", text) if len(w) > 2]
-
-
-def _unknown_word(word: str, language: str, index: SentenceIndex) -> bool:
-    if language == "en":
-        from assistant.glossary import translatable
-
-        return word.lower() in english_content_words(word) and not translatable(word, index)
-    terms = tokenize(word)
-    return bool(terms) and not any(shares_stem(t, index.df) for t in terms)

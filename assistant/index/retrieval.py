@@ -6,14 +6,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
+from langchain_core.runnables.config import run_in_executor
+from pydantic import Field
 
 from assistant.index.lexical import LexicalIndex
 from assistant.index.store import StoreSnapshot
@@ -27,6 +28,8 @@ CANDIDATES = 30
 class Retrieved:
     contexts: list[Context]
     query_vector: np.ndarray
+    dense: dict[str, float] = field(default_factory=dict)  # chunk id -> cosine similarity (top candidates)
+    lexical: dict[str, float] = field(default_factory=dict)  # chunk id -> BM25 score (top candidates)
 
 
 class HybridSearch:
@@ -63,7 +66,7 @@ class HybridSearch:
         for chunk_id in ordered[:k]:
             chunk = self.snapshot.chunks[chunk_id]
             contexts.append(Context(chunk, round(fused.get(chunk_id, 0.0), 5)))
-        return Retrieved(contexts, np.asarray(vector, dtype=np.float32))
+        return Retrieved(contexts, np.asarray(vector, dtype=np.float32), dict(dense), dict(lexical))
 
     def _rerank(self, query: str, ids: list[str]) -> list[str]:
         scores = self.reranker.predict([(query, self.snapshot.chunks[i].text) for i in ids])
@@ -74,14 +77,30 @@ class HybridSearch:
 
 
 class HybridRetriever(BaseRetriever):
-    """LangChain retriever over the same hybrid search."""
+    """LangChain retriever over the same hybrid search.
+
+    `k` (default 6) is the number of documents returned; `invoke(query, k=n)` overrides it for one
+    call. Each `Document` carries the chunk's id and metadata (doc, title, page, section, footnotes,
+    kind, RRF score, character span).
+    """
 
     search_engine: Any
-    k: int = 6
+    k: int = Field(default=6, ge=1)
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
+                                k: int | None = None) -> list[Document]:
+        return self._documents(query, self.k if k is None else k)
+
+    async def _aget_relevant_documents(self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun,
+                                       k: int | None = None) -> list[Document]:
+        # the default would drop `k`: the search itself is synchronous, run it off the event loop
+        return await run_in_executor(None, self._documents, query, self.k if k is None else k)
+
+    def _documents(self, query: str, k: int) -> list[Document]:
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise ValueError(f"k must be a positive integer, got {k!r}")
         documents = []
-        for context in self.search_engine.search(query, self.k):
+        for context in self.search_engine.search(query, k):
             chunk = self.search_engine.chunk(context.chunk_id)
             documents.append(Document(page_content=chunk.text, id=chunk.id, metadata={
                 "doc": chunk.doc, "title": chunk.title, "page": chunk.page, "section": chunk.section,
