@@ -153,6 +153,11 @@ def interactive(assistant, args) -> int:
 
     history = list(args.history)
     tty = sys.stdin.isatty()
+    if tty:
+        try:
+            import readline  # noqa: F401  (arrow keys and line editing for input())
+        except ImportError:
+            pass
     print(message("chat_intro", "pl"), file=sys.stderr, flush=True)
     while True:
         try:
@@ -243,7 +248,15 @@ def settings_toml(settings=None) -> str:
             lines.append("")
         return lines
 
-    head = EXAMPLE_HEAD if settings is None else "# the settings in effect (`klastry settings`)\n"
+    if settings is None:
+        head = EXAMPLE_HEAD
+    else:
+        from assistant.settings import config_path
+
+        path = config_path()
+        head = ("# the settings in effect (`klastry settings`): KLASTRY_* variables, then "
+                + (f"the config file {path}" if path else "no config file (no klastry.toml here, no KLASTRY_CONFIG)")
+                + ", then the defaults\n")
     lines = block(Settings, settings)
     lines += ["# " + Settings.model_fields["answer"].description, "[answer]"]
     lines += block(AnswerSettings, settings.answer if settings is not None else None)

@@ -34,8 +34,10 @@ def load_word_tables(path: Path, tables: tuple[str, ...]) -> dict[str, dict[str,
         raise WordTableError(f"{path}: {error} (a key written twice, or a syntax error)") from error
     unknown, missing = set(data) - set(tables), set(tables) - set(data)
     if unknown or missing:
-        raise WordTableError(f"{path}: tables must be exactly {', '.join(tables)} "
-                             f"(unknown: {sorted(unknown)}, missing: {sorted(missing)})")
+        raise WordTableError(
+            f"{path}: tables must be exactly {', '.join(tables)} "
+            f"(unknown: {sorted(unknown)}, missing: {sorted(missing)})"
+        )
     for name in tables:
         seen: dict[str, str] = {}
         for key, value in data[name].items():
@@ -50,13 +52,16 @@ def load_word_tables(path: Path, tables: tuple[str, ...]) -> dict[str, dict[str,
 
 def _check_translations(data: dict[str, dict[str, str]], path: Path) -> None:
     """A word in both en_to_pl and en_names must translate to the same Polish stem (first 6 letters)."""
+
     def stems(text: str) -> set[str]:
         return {w[:STEM_LETTERS] for w in text.split()}
 
     for word in set(data["en_to_pl"]) & set(data["en_names"]):
         if not stems(data["en_to_pl"][word]) & stems(data["en_names"][word]):
-            raise WordTableError(f"{path}: {word!r} translates as {data['en_to_pl'][word]!r} in [en_to_pl] "
-                                 f"but {data['en_names'][word]!r} in [en_names]")
+            raise WordTableError(
+                f"{path}: {word!r} translates as {data['en_to_pl'][word]!r} in [en_to_pl] "
+                f"but {data['en_names'][word]!r} in [en_names]"
+            )
 
 
 def load_glossary(path: Path = DATA_FILE) -> dict[str, dict[str, str]]:
@@ -74,8 +79,12 @@ ACRONYMS: dict[str, str] = _GLOSSARY["acronyms"]
 
 def glossary_texts() -> list[str]:
     """Every term of the glossary, both languages (ingest puts their lemmas in the store's cache)."""
-    return [text.replace("|", " ") for table in (EN_TO_PL, EN_NAMES, EN_PHRASES, ACRONYMS) for item in table.items()
-            for text in item]
+    return [
+        text.replace("|", " ")
+        for table in (EN_TO_PL, EN_NAMES, EN_PHRASES, ACRONYMS)
+        for item in table.items()
+        for text in item
+    ]
 
 
 def expand_query(question: str, language: str) -> str:
@@ -161,6 +170,9 @@ def translatable(word: str, index) -> bool:
 _PHRASE_WORDS = {w for phrase in EN_PHRASES for w in re.findall(r"[\w&+-]+", phrase)}
 
 
-_ENGLISH_STOP = frozenset("""a an the of and or in on at to for is are was were be been by with what which how many much does do did
-that this these those from as it its their there who when where why than into about per all any some each most more can could
-would should will have has had not no""".split())
+_ENGLISH_STOP = frozenset(
+    """a an the of and or in on at to for is are was were be been by with what which how many much does do did
+that this these those from as it its their there who when where why than into about per all any some each most more
+can could
+would should will have has had not no""".split()
+)

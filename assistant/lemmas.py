@@ -17,13 +17,15 @@ import simplemma
 from assistant.numbers import NUMBER_TOKEN, normalize_number
 
 WORD = re.compile(r"[^\W\d_]+(?:[-+][^\W\d_]+)*", re.UNICODE)
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
 a aby ale albo bo by być był była było były co czy dla do go i ich im in jak jaki jaka jakie jako je jego jej
 jest już lub ma mają może na nad nie niż o od oraz po pod przez przy się są ta tak także te tego tej ten to
 tu tych tym w we według wg z za ze że który która które których którym ile czym
 the of and or in on at to for is are was were be by with what which how many much does do did
 that this from as an it its their there according report raport
-""".split())
+""".split()
+)
 
 
 # word -> lemma for the corpus vocabulary, saved with the index: questions made of the report's

@@ -30,7 +30,9 @@ def normalize_number(token: str) -> str:
 
 # --- figures in report sentences -------------------------------------------------------------
 HAS_FIGURE = re.compile(r"(?<![\d.,])(?:-?0\.\d+(?!\d|\.\d)|(?!(?:19|20)\d\d(?!\d))\d+(?:[ ,]\d+)*(?![.]\d)(?!\d))")
-REPORTED_YEAR = re.compile(r"(?<![\d.,])(?:19|20)\d\d(?=\s*(?:r\.|rok|roku|[)\-–—,.:;]|$))")  # "w 2004 r."; not "2000 podmiotów"
+REPORTED_YEAR = re.compile(
+    r"(?<![\d.,])(?:19|20)\d\d(?=\s*(?:r\.|rok|roku|[)\-–—,.:;]|$))"
+)  # "w 2004 r."; not "2000 podmiotów"
 
 
 def figures_of(text: str) -> set[str]:
@@ -44,9 +46,12 @@ def plain_numbers(text: str) -> set[str]:
 
 
 # --- years a sentence reports on ---------------------------------------------------------------
-BASELINE_YEAR = re.compile(r"(?:porówna\w*\s+(?:do|z)|compared (?:to|with)|względem|than in|"
-                           r"(?:wzrost|spadek|increase|decrease|up|down) (?:z|from) [\d,. ]+)"
-                           r"\s*(?:\w+\s+){0,2}((?:19|20)\d\d)", re.IGNORECASE)
+BASELINE_YEAR = re.compile(
+    r"(?:porówna\w*\s+(?:do|z)|compared (?:to|with)|względem|than in|"
+    r"(?:wzrost|spadek|increase|decrease|up|down) (?:z|from) [\d,. ]+)"
+    r"\s*(?:\w+\s+){0,2}((?:19|20)\d\d)",
+    re.IGNORECASE,
+)
 EDITION_YEAR = re.compile(r"(?:edycj\w*|edition(?: of)?)\s+((?:19|20)\d\d)|((?:19|20)\d\d)\s+edition", re.IGNORECASE)
 
 
@@ -73,7 +78,8 @@ CHECKED_NUMBER = re.compile(
     rf"(?<![\w.,])(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?"  # 25,863 or 1,200.5 (English grouping)
     rf"|\d{{1,3}}(?:[{SPACES}]\d{{3}})+(?:[.,]\d+)?"  # 25 863 or 1 200,5 (Polish grouping)
     rf"|\d+(?:[.,]\d+)?)"  # 18, 2025, 117,7
-    rf"(?!\w|[.,]\d)")
+    rf"(?!\w|[.,]\d)"
+)
 DATE = re.compile(r"(?<![\w.,])(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\w|[.,]\d)")
 LIST_ITEM = re.compile(r"^[ \t]*\d{1,2}[.)][ \t]+", re.MULTILINE)  # "1. ..." enumerations, not claims
 
@@ -125,13 +131,15 @@ def figures_in(text: str) -> list[str]:
     or digits inside names (`RIS3`, `3D`, `EU13`, `Przemysł 4.0`)."""
     found = []
     for match in PRINTED_FIGURE.finditer(text):
-        value, after = match.group(), text[match.end():]
+        value, after = match.group(), text[match.end() :]
         if NOT_A_FIGURE_AFTER.match(after) or (match.start() == 0 and re.match(r"[.)]\s", after)):
             continue
-        if all(_YEAR_ONLY.fullmatch(part.strip()) for part in re.split(r"[–-]", value)) and not after.lstrip().startswith("%"):
+        if all(
+            _YEAR_ONLY.fullmatch(part.strip()) for part in re.split(r"[–-]", value)
+        ) and not after.lstrip().startswith("%"):
             if not re.match(r"\s+[a-ząćęłńóśźż]", after):  # "2000 podmiotów" is a count, "2004 r." a year
                 continue
-        if value == "4.0" and re.search(r"(Przemysł\w*|Industry)\s$", text[:match.start()]):
+        if value == "4.0" and re.search(r"(Przemysł\w*|Industry)\s$", text[: match.start()]):
             continue
         found.append(value)
     return found

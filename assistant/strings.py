@@ -15,40 +15,57 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pl": "Odpowiadam na pytania po polsku i angielsku. / I answer questions in Polish and English.",
         "en": "I answer questions in Polish and English. / Odpowiadam na pytania po polsku i angielsku.",
         "de": "Ich beantworte Fragen auf Polnisch und Englisch. / Odpowiadam na pytania po polsku i angielsku. "
-              "/ I answer questions in Polish and English.",
+        "/ I answer questions in Polish and English.",
     },
-    "question_empty": {"pl": "Puste pytanie: wpisz pytanie o raport.",
-                       "en": "The question is empty: type a question about the report."},
-    "question_too_long": {"pl": "Pytanie jest za długie ({chars} znaków, najwyżej {limit}).",
-                          "en": "The question is too long ({chars} characters, at most {limit}): "
-                                "ask about one thing at a time."},
-    "question_control_chars": {"pl": "Pytanie zawiera znaki sterujące: wklej je jako zwykły tekst.",
-                               "en": "The question contains control characters: paste it as plain text."},
-    "llm_ungrounded": {"pl": "(Odpowiedź modelu nie przeszła weryfikacji źródeł; pokazano cytaty z raportu.)",
-                       "en": "(The model's answer did not pass the source check; showing quotes from the report instead.)"},
-    "llm_unavailable": {"pl": "(Model językowy jest niedostępny; pokazano cytaty z raportu.)",
-                        "en": "(The language model is unavailable; showing quotes from the report instead.)"},
-    "missing_names": {"pl": "Raport nie podaje danych dla: {names}.", "en": "The report gives no figures for: {names}."},
+    "question_empty": {
+        "pl": "Puste pytanie: wpisz pytanie o raport.",
+        "en": "The question is empty: type a question about the report.",
+    },
+    "question_too_long": {
+        "pl": "Pytanie jest za długie ({chars} znaków, najwyżej {limit}).",
+        "en": "The question is too long ({chars} characters, at most {limit}): ask about one thing at a time.",
+    },
+    "question_control_chars": {
+        "pl": "Pytanie zawiera znaki sterujące: wklej je jako zwykły tekst.",
+        "en": "The question contains control characters: paste it as plain text.",
+    },
+    "llm_ungrounded": {
+        "pl": "(Odpowiedź modelu nie przeszła weryfikacji źródeł; pokazano cytaty z raportu.)",
+        "en": "(The model's answer did not pass the source check; showing quotes from the report instead.)",
+    },
+    "llm_unavailable": {
+        "pl": "(Model językowy jest niedostępny; pokazano cytaty z raportu.)",
+        "en": "(The language model is unavailable; showing quotes from the report instead.)",
+    },
+    "missing_names": {
+        "pl": "Raport nie podaje danych dla: {names}.",
+        "en": "The report gives no figures for: {names}.",
+    },
     "missing_words": {"pl": "Raport nie mówi o: {words}.", "en": "The report does not cover: {words}."},
-    "missing_answer": {"pl": "Żaden fragment raportu nie odpowiada na to pytanie.",
-                       "en": "No passage of the report answers this question."},
+    "missing_answer": {
+        "pl": "Żaden fragment raportu nie odpowiada na to pytanie.",
+        "en": "No passage of the report answers this question.",
+    },
     "sources": {"pl": "Źródła:", "en": "Sources:"},
     "see_also": {"pl": "Zobacz też (to nie jest odpowiedź):", "en": "See also (not an answer):"},
     "page_abbr": {"pl": "s.", "en": "p."},
     "footnote": {"pl": "przypis", "en": "footnote"},
     # grant-justification drafts (assistant/drafts): what a refused draft says instead
-    "draft_refusal": {"pl": "Raport nie zawiera danych na ten temat.", "en": "The report contains no data on this topic."},
-    "draft_too_general": {"pl": "Temat jest zbyt ogólny: podaj obszar projektu (np. szkolenia, eksport, gospodarka o "
-                                "obiegu zamkniętym).",
-                          "en": "The topic is too general: name the project's area (e.g. training, exports, circular "
-                                "economy)."},
+    "draft_refusal": {
+        "pl": "Raport nie zawiera danych na ten temat.",
+        "en": "The report contains no data on this topic.",
+    },
+    "draft_too_general": {
+        "pl": "Temat jest zbyt ogólny: podaj obszar projektu (np. szkolenia, eksport, gospodarka o obiegu zamkniętym).",
+        "en": "The topic is too general: name the project's area (e.g. training, exports, circular economy).",
+    },
     # an answer quoting several documents, some not the report (framing_document names one)
     "framing_documents": {"pl": "Według dokumentów {docs}:", "en": "According to {docs}:"},
     # the interactive terminal chat (`klastry ask` with no question)
-    "chat_intro": {"pl": "Zadaj pytanie o raport (exit lub Ctrl-D kończy). / Ask about the report (exit or Ctrl-D "
-                         "to leave).",
-                   "en": "Ask about the report (exit or Ctrl-D to leave). / Zadaj pytanie o raport (exit lub Ctrl-D "
-                         "kończy)."},
+    "chat_intro": {
+        "pl": "Zadaj pytanie o raport (exit lub Ctrl-D kończy). / Ask about the report (exit or Ctrl-D to leave).",
+        "en": "Ask about the report (exit or Ctrl-D to leave). / Zadaj pytanie o raport (exit lub Ctrl-D kończy).",
+    },
 }
 
 

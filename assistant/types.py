@@ -125,14 +125,27 @@ class Context:
         return self.chunk.text
 
     def to_dict(self) -> dict[str, Any]:
-        return {"chunk_id": self.chunk.id, "doc": self.chunk.doc, "page": self.chunk.page,
-                "section": self.chunk.section, "text": self.chunk.text, "score": self.score}
+        return {
+            "chunk_id": self.chunk.id,
+            "doc": self.chunk.doc,
+            "page": self.chunk.page,
+            "section": self.chunk.section,
+            "text": self.chunk.text,
+            "score": self.score,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Context":
         """A context read back from JSON: the chunk is rebuilt from what the JSON keeps."""
-        chunk = Chunk(id=data["chunk_id"], doc=data["doc"], title=data.get("title", data["doc"]), page=data["page"],
-                      section=data["section"], text=data["text"], sentences=[Sentence(data["text"])])
+        chunk = Chunk(
+            id=data["chunk_id"],
+            doc=data["doc"],
+            title=data.get("title", data["doc"]),
+            page=data["page"],
+            section=data["section"],
+            text=data["text"],
+            sentences=[Sentence(data["text"])],
+        )
         return cls(chunk, data.get("score", 0.0))
 
 
@@ -243,13 +256,20 @@ class Answer:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Answer":
-        return cls(question=data["question"], language=data["language"], answer=data["answer"],
-                   refused=bool(data["refused"]), mode=Mode(data.get("mode", "extractive")),
-                   citations=[Citation.from_dict(c) for c in data.get("citations") or []],
-                   contexts=[Context.from_dict(c) for c in data.get("contexts") or []],
-                   see_also=[Citation.from_dict(c) for c in data.get("see_also") or []],
-                   latency_ms=float(data.get("latency_ms", 0.0)), grounding=Grounding.from_dict(data.get("grounding")),
-                   missing=data.get("missing", ""), confidence=data.get("confidence"))
+        return cls(
+            question=data["question"],
+            language=data["language"],
+            answer=data["answer"],
+            refused=bool(data["refused"]),
+            mode=Mode(data.get("mode", "extractive")),
+            citations=[Citation.from_dict(c) for c in data.get("citations") or []],
+            contexts=[Context.from_dict(c) for c in data.get("contexts") or []],
+            see_also=[Citation.from_dict(c) for c in data.get("see_also") or []],
+            latency_ms=float(data.get("latency_ms", 0.0)),
+            grounding=Grounding.from_dict(data.get("grounding")),
+            missing=data.get("missing", ""),
+            confidence=data.get("confidence"),
+        )
 
 
 class AnswerStream:

@@ -69,14 +69,20 @@ def load_questions(path: Path | str) -> list[dict]:
 def normalize_question(item: dict, qid: str) -> dict:
     groups = lambda value: [g if isinstance(g, list) else [g] for g in (value or [])]  # noqa: E731
     return {
-        "id": qid, "question": item["question"], "lang": item.get("lang"), "kind": item.get("kind"),
-        "section": item.get("section"), "history": [str(h) for h in item.get("history") or []],
-        "expect_figures": groups(item.get("expect_figures")), "expect_words": groups(item.get("expect_words")),
+        "id": qid,
+        "question": item["question"],
+        "lang": item.get("lang"),
+        "kind": item.get("kind"),
+        "section": item.get("section"),
+        "history": [str(h) for h in item.get("history") or []],
+        "expect_figures": groups(item.get("expect_figures")),
+        "expect_words": groups(item.get("expect_words")),
         "forbid_figures": [str(f) for f in item.get("forbid_figures") or []],
         "expect_footnotes": [int(n) for n in item.get("expect_footnotes") or []],
         "expect_pages": [int(p) for p in item.get("expect_pages") or []],
         "expect_refusal": bool(item.get("expect_refusal", False)),
-        "split": str(item.get("split") or ""), "category": str(item.get("category") or item.get("kind") or ""),
+        "split": str(item.get("split") or ""),
+        "category": str(item.get("category") or item.get("kind") or ""),
     }
 
 
@@ -103,8 +109,11 @@ class EvalRun:
     report_dir: Path | None = None
 
     def gate_failures(self) -> list[str]:
-        failures = [f"{name} {self.metrics[name]} < {floor}" for name, floor in GATES.items()
-                    if self.metrics[name] is None or self.metrics[name] < floor]
+        failures = [
+            f"{name} {self.metrics[name]} < {floor}"
+            for name, floor in GATES.items()
+            if self.metrics[name] is None or self.metrics[name] < floor
+        ]
         if self.metrics["hallucinated_figures"]:
             failures.append(f"hallucinated_figures {self.metrics['hallucinated_figures']} > 0")
         if self.metrics.get("errors"):
@@ -114,15 +123,21 @@ class EvalRun:
         return failures
 
     def targets_missed(self) -> list[str]:
-        missed = [f"{name} {self.metrics[name]:.3f} < {goal}" for name, goal in TARGETS.items()
-                  if self.metrics.get(name) is not None and self.metrics[name] < goal]
+        missed = [
+            f"{name} {self.metrics[name]:.3f} < {goal}"
+            for name, goal in TARGETS.items()
+            if self.metrics.get(name) is not None and self.metrics[name] < goal
+        ]
         if (self.metrics.get("false_refusal_rate") or 0.0) > TARGET_MAX_FALSE_REFUSAL_RATE:
-            missed.append(f"false_refusal_rate {self.metrics['false_refusal_rate']:.3f} > {TARGET_MAX_FALSE_REFUSAL_RATE}")
+            missed.append(
+                f"false_refusal_rate {self.metrics['false_refusal_rate']:.3f} > {TARGET_MAX_FALSE_REFUSAL_RATE}"
+            )
         return missed
 
 
-def ask_all(assistant, questions: list[dict], k: int | None, show_progress: bool = True,
-            llm: bool = False) -> tuple[list[dict], list[float]]:
+def ask_all(
+    assistant, questions: list[dict], k: int | None, show_progress: bool = True, llm: bool = False
+) -> tuple[list[dict], list[float]]:
     """One answer dict (plus `id`) per question, and the wall-clock ms of each ask."""
     results, walls = [], []
     for question in tqdm(questions, desc="eval", unit="q", disable=not show_progress, file=sys.stderr):
@@ -139,8 +154,9 @@ def ask_all(assistant, questions: list[dict], k: int | None, show_progress: bool
     return results, walls
 
 
-def score_all(questions: list[dict], results: list[dict], source_of: dict, k: int,
-              walls: list[float] | None = None) -> tuple[list[dict], dict]:
+def score_all(
+    questions: list[dict], results: list[dict], source_of: dict, k: int, walls: list[float] | None = None
+) -> tuple[list[dict], dict]:
     by_id = {r["id"]: r for r in results}
     scores = []
     for position, question in enumerate(questions):
@@ -161,9 +177,12 @@ def llm_rates(results: list[dict]) -> dict:
     fallback = [r for r in answered if r.get("mode") == "extractive-fallback"]
     unsupported = [r for r in answered if (r.get("grounding") or {}).get("unsupported_numbers")]
     total = max(1, len(answered))
-    return {"llm_answers": len(answered), "llm_shown": len(answered) - len(fallback),
-            "llm_fallback_rate": round(len(fallback) / total, 3),
-            "llm_hallucinated_figure_rate": round(len(unsupported) / total, 3)}
+    return {
+        "llm_answers": len(answered),
+        "llm_shown": len(answered) - len(fallback),
+        "llm_fallback_rate": round(len(fallback) / total, 3),
+        "llm_hallucinated_figure_rate": round(len(unsupported) / total, 3),
+    }
 
 
 def write_results(results: list[dict], path: Path) -> None:
@@ -173,10 +192,19 @@ def write_results(results: list[dict], path: Path) -> None:
             handle.write(json.dumps(result, ensure_ascii=False, default=str) + "\n")
 
 
-def run_eval(questions_path: Path | str | list[dict] = DEFAULT_QUESTIONS, settings=None, k: int | None = None,
-             out: Path | str | None = None, report_dir: Path | str | None = DEFAULT_REPORT_DIR,
-             baseline: bool = False, show_progress: bool = True, assistant=None,
-             build_store: bool = True, llm: bool = False, label: str = "") -> EvalRun:
+def run_eval(
+    questions_path: Path | str | list[dict] = DEFAULT_QUESTIONS,
+    settings=None,
+    k: int | None = None,
+    out: Path | str | None = None,
+    report_dir: Path | str | None = DEFAULT_REPORT_DIR,
+    baseline: bool = False,
+    show_progress: bool = True,
+    assistant=None,
+    build_store: bool = True,
+    llm: bool = False,
+    label: str = "",
+) -> EvalRun:
     """Ask every question, score, optionally run the baseline, write results.jsonl and the report.
 
     `assistant`: an already loaded Assistant over the same `settings` (tests share one); else one is loaded,
@@ -206,9 +234,14 @@ def run_eval(questions_path: Path | str | list[dict] = DEFAULT_QUESTIONS, settin
     if baseline:
         baseline_result = run_baseline_for(questions, settings, show_progress)
     meta = {
-        "questions_file": label or str(questions_path), "store": str(settings.store_dir), "embedder": settings.embedder,
-        "k": effective_k, "load_s": round(loaded - load_started, 2), "ask_s": round(asked - loaded, 2),
-        "total_s": round(time.perf_counter() - started, 2), "ingest_s": ingested,
+        "questions_file": label or str(questions_path),
+        "store": str(settings.store_dir),
+        "embedder": settings.embedder,
+        "k": effective_k,
+        "load_s": round(loaded - load_started, 2),
+        "ask_s": round(asked - loaded, 2),
+        "total_s": round(time.perf_counter() - started, 2),
+        "ingest_s": ingested,
         "when": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
     run = EvalRun(questions, results, scores, metrics, baseline_result, meta)
@@ -247,9 +280,27 @@ def run_baseline_for(questions: list[dict], settings, show_progress: bool = True
 
 def headline(run: EvalRun) -> dict[str, Any]:
     """The numbers quoted in notes and printed by the gate."""
-    keys = ("questions", "pass_rate", "figure_accuracy", "first_quote_accuracy", "word_accuracy", "footnote_recall",
-            "footnote_precision", "page_accuracy", "refusal_precision", "refusal_recall", "false_refusal_rate", "errors", "retrieval_recall_at_k", "mrr_at_k",
-            "retrieval_recall_at_4", "mrr_at_4", "hallucinated_figures", "latency_p50_ms", "latency_p95_ms")
+    keys = (
+        "questions",
+        "pass_rate",
+        "figure_accuracy",
+        "first_quote_accuracy",
+        "word_accuracy",
+        "footnote_recall",
+        "footnote_precision",
+        "page_accuracy",
+        "refusal_precision",
+        "refusal_recall",
+        "false_refusal_rate",
+        "errors",
+        "retrieval_recall_at_k",
+        "mrr_at_k",
+        "retrieval_recall_at_4",
+        "mrr_at_4",
+        "hallucinated_figures",
+        "latency_p50_ms",
+        "latency_p95_ms",
+    )
     data = {key: run.metrics.get(key) for key in keys}
     data["k"] = run.metrics.get("k")
     if run.baseline:

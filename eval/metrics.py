@@ -30,21 +30,21 @@ NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)*(?![\d])")  # 31.12.2025 is one tok
 
 METRIC_DEFINITIONS = {
     "figure_accuracy": "share of questions with expect_figures (or forbid_figures) whose answer text contains "
-                       "every expected group (any spelling) and no forbidden figure",
+    "every expected group (any spelling) and no forbidden figure",
     "word_accuracy": "share of questions with expect_words whose answer text or cited sources' references "
-                     "contain every group (case-insensitive)",
+    "contain every group (case-insensitive)",
     "footnote_recall": "share of questions with expect_footnotes that cite at least one matching footnote "
-                       "(same number, or a footnote of the same source in the bibliography)",
+    "(same number, or a footnote of the same source in the bibliography)",
     "footnote_precision": "over those questions, matching cited footnotes / all cited footnotes (pooled)",
     "page_accuracy": "share of answerable questions with expect_pages where a cited page is an expected page",
     "refusal_precision": "refused and expected to refuse / refused",
     "refusal_recall": "refused and expected to refuse / expected to refuse",
     "retrieval_recall": "share of answerable questions with expect_figures whose top-k contexts, together, "
-                        "contain every expected figure group",
+    "contain every expected figure group",
     "mrr": "mean of 1/rank of the first context that alone contains every expected figure group "
-           "(0 when none of the top k does)",
+    "(0 when none of the top k does)",
     "hallucinated_figures": "numbers in answer texts (citation markers excluded) that none of the answer's "
-                            "cited quotes contains; must be 0",
+    "cited quotes contains; must be 0",
     "latency": "wall-clock time of Assistant.ask measured by the harness, in ms",
     "pass_rate": "share of questions passing every check that applies to them",
 }
@@ -101,8 +101,11 @@ def extract_numbers(text: str) -> list[str]:
 def unsupported_numbers(answer_text: str, quotes: list[str]) -> list[str]:
     """Numbers of the answer that no quote contains: hallucinated figures."""
     quotes = [canonical(q) for q in quotes]
-    return [n for n in dict.fromkeys(extract_numbers(answer_text))
-            if not any(find_figure(q, n, is_canonical=True) for q in quotes)]
+    return [
+        n
+        for n in dict.fromkeys(extract_numbers(answer_text))
+        if not any(find_figure(q, n, is_canonical=True) for q in quotes)
+    ]
 
 
 # ---------------------------------------------------------------- retrieval
@@ -157,8 +160,9 @@ def applies(question: dict, key: str) -> bool:
     return bool(question.get(key)) and not question.get("expect_refusal", False)
 
 
-def score_question(question: dict, answer: dict, source_of: dict | None = None, k: int = 6,
-                   wall_ms: float | None = None) -> dict:
+def score_question(
+    question: dict, answer: dict, source_of: dict | None = None, k: int = 6, wall_ms: float | None = None
+) -> dict:
     """Every check for one question; a check that does not apply is None."""
     source_of = source_of or {}
     error = answer.get("error")
@@ -166,24 +170,34 @@ def score_question(question: dict, answer: dict, source_of: dict | None = None, 
     refused = bool(answer.get("refused", False)) and not error  # an error is an error, never a refusal
     citations = answer.get("citations") or []
     quotes = [c.get("quote", "") for c in citations]
-    references = " ".join(f"{s.get('reference', '')} {s.get('url') or ''}"
-                          for c in citations for s in c.get("sources") or [])
+    references = " ".join(
+        f"{s.get('reference', '')} {s.get('url') or ''}" for c in citations for s in c.get("sources") or []
+    )
     contexts = [c.get("text", "") for c in answer.get("contexts") or []]
     expect_refusal = bool(question.get("expect_refusal", False))
     score: dict = {
-        "id": question["id"], "question": question["question"], "kind": question.get("kind") or "",
-        "lang": question.get("lang") or answer.get("language") or "", "section": question.get("section") or "",
-        "expect_refusal": expect_refusal, "refused": refused, "error": error,
-        "answer": answer.get("answer", ""), "refusal_ok": refused == expect_refusal,
+        "id": question["id"],
+        "question": question["question"],
+        "kind": question.get("kind") or "",
+        "lang": question.get("lang") or answer.get("language") or "",
+        "section": question.get("section") or "",
+        "expect_refusal": expect_refusal,
+        "refused": refused,
+        "error": error,
+        "answer": answer.get("answer", ""),
+        "refusal_ok": refused == expect_refusal,
         "latency_ms": wall_ms if wall_ms is not None else float(answer.get("latency_ms") or 0.0),
     }
     figures, forbidden = question.get("expect_figures") or [], question.get("forbid_figures") or []
     score["missing_figures"] = missing_groups(text, figures)
     score["forbidden_found"] = [f for f in forbidden if find_figure(text, str(f))]
-    score["figures_ok"] = (not score["missing_figures"] and not score["forbidden_found"]
-                           if (figures or forbidden) and not expect_refusal else None)
+    score["figures_ok"] = (
+        not score["missing_figures"] and not score["forbidden_found"]
+        if (figures or forbidden) and not expect_refusal
+        else None
+    )
     first_quote = quotes[0] if quotes else ""
-    score["first_quote_ok"] = (not missing_groups(first_quote, figures) if figures and not expect_refusal else None)
+    score["first_quote_ok"] = not missing_groups(first_quote, figures) if figures and not expect_refusal else None
     score["confidence"] = answer.get("confidence")
     words = question.get("expect_words") or []
     score["missing_words"] = missing_groups(f"{text}\n{references}", words, find_word)
@@ -204,8 +218,9 @@ def score_question(question: dict, answer: dict, source_of: dict | None = None, 
     score["hallucinated"] = unsupported_numbers(text, quotes) if not error else []
     score["retrieval"] = retrieval_scores(contexts, figures, k) if applies(question, "expect_figures") else None
     score["retrieval_at_4"] = retrieval_scores(contexts, figures, 4) if applies(question, "expect_figures") else None
-    score["words_in_contexts"] = (not missing_groups("\n".join(contexts[:k]), words, find_word)
-                                  if applies(question, "expect_words") else None)
+    score["words_in_contexts"] = (
+        not missing_groups("\n".join(contexts[:k]), words, find_word) if applies(question, "expect_words") else None
+    )
     score["reasons"] = failure_reasons(score)
     score["passed"] = not score["reasons"]
     score["cause"] = failure_cause(score)
@@ -234,8 +249,15 @@ def failure_reasons(score: dict) -> list[str]:
     return reasons
 
 
-CAUSES = ("error", "refusal error", "retrieval miss", "wrong sentence picked", "footnote mismatch",
-          "page mismatch", "hallucinated figure")
+CAUSES = (
+    "error",
+    "refusal error",
+    "retrieval miss",
+    "wrong sentence picked",
+    "footnote mismatch",
+    "page mismatch",
+    "hallucinated figure",
+)
 
 
 def failure_cause(score: dict) -> str | None:
@@ -304,7 +326,9 @@ def aggregate(scores: list[dict], k: int = 6) -> dict:
         "refusal_precision": len(both) / len(refused) if refused else None,
         "refusal_recall": len(both) / len(expected) if expected else None,
         "false_refusals": len(refused) - len(both),
-        "false_refusal_rate": ((len(refused) - len(both)) / answerable) if (answerable := len(scores) - len(expected)) else None,
+        "false_refusal_rate": ((len(refused) - len(both)) / answerable)
+        if (answerable := len(scores) - len(expected))
+        else None,
         "k": k,
         "retrieval_recall_at_k": ratio([r["hit"] for r in retrieval]),
         "mrr_at_k": sum(r["rr"] for r in retrieval) / len(retrieval) if retrieval else None,
@@ -318,15 +342,24 @@ def aggregate(scores: list[dict], k: int = 6) -> dict:
         "latency_p95_ms": percentile(latencies, 95),
         "failure_causes": causes,
         "counts": {name: count([s[key] for s in scores]) for name, key in RATIO_KEYS.items()}
-        | {"footnote_precision": [cited_hits, cited_total], "refusal_precision": [len(both), len(refused)],
-           "refusal_recall": [len(both), len(expected)],
-           "retrieval_recall_at_k": count([r["hit"] for r in retrieval]),
-           "retrieval_recall_at_4": count([r["hit"] for r in at4])},
+        | {
+            "footnote_precision": [cited_hits, cited_total],
+            "refusal_precision": [len(both), len(refused)],
+            "refusal_recall": [len(both), len(expected)],
+            "retrieval_recall_at_k": count([r["hit"] for r in retrieval]),
+            "retrieval_recall_at_4": count([r["hit"] for r in at4]),
+        },
     }
 
 
-RATIO_KEYS = {"pass_rate": "passed", "figure_accuracy": "figures_ok", "first_quote_accuracy": "first_quote_ok", "word_accuracy": "words_ok",
-              "footnote_recall": "footnotes_ok", "page_accuracy": "pages_ok"}
+RATIO_KEYS = {
+    "pass_rate": "passed",
+    "figure_accuracy": "figures_ok",
+    "first_quote_accuracy": "first_quote_ok",
+    "word_accuracy": "words_ok",
+    "footnote_recall": "footnotes_ok",
+    "page_accuracy": "pages_ok",
+}
 
 
 def count(values: list) -> list[int]:
@@ -340,9 +373,14 @@ def breakdown(scores: list[dict], key: str) -> dict[str, dict]:
     groups: dict[str, list[dict]] = {}
     for s in scores:
         groups.setdefault(s.get(key) or "(none)", []).append(s)
-    return {name: {"questions": len(items), "pass_rate": ratio([s["passed"] for s in items]),
-                   "figure_accuracy": ratio([s["figures_ok"] for s in items])}
-            for name, items in sorted(groups.items())}
+    return {
+        name: {
+            "questions": len(items),
+            "pass_rate": ratio([s["passed"] for s in items]),
+            "figure_accuracy": ratio([s["figures_ok"] for s in items]),
+        }
+        for name, items in sorted(groups.items())
+    }
 
 
 def order_failures_first(scores: list[dict]) -> list[dict]:

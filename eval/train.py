@@ -5,7 +5,8 @@ checks becomes one row: its signals (assistant/answer/answerability.py) and a la
 sentence holds what the question expects (its figures, else its words, else its page and footnote),
 0 otherwise (always 0 for a question the report does not answer). A logistic regression
 (scikit-learn) on standardized signals gives the probability; the refusal threshold is the highest
-one that keeps false refusals of answerable dev questions at 10% or less (out-of-fold). Test and held-out questions are never read here.
+one that keeps false refusals of answerable dev questions at 10% or less (out-of-fold). Test and
+held-out questions are never read here.
 """
 
 from __future__ import annotations
@@ -79,8 +80,13 @@ def fit(rows: list[Row], features: tuple[str, ...], c: float = 0.5) -> dict:
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
     model = LogisticRegression(C=c, max_iter=3000).fit((x - mean) / scale, y)
-    return {"features": list(features), "mean": mean.round(6).tolist(), "scale": scale.round(6).tolist(),
-            "weights": model.coef_[0].round(6).tolist(), "bias": round(float(model.intercept_[0]), 6)}
+    return {
+        "features": list(features),
+        "mean": mean.round(6).tolist(),
+        "scale": scale.round(6).tolist(),
+        "weights": model.coef_[0].round(6).tolist(),
+        "bias": round(float(model.intercept_[0]), 6),
+    }
 
 
 def judge_rows(rows: list[Row], ranker) -> list[Row]:
@@ -94,8 +100,9 @@ def judge_rows(rows: list[Row], ranker) -> list[Row]:
         scores = sorted(((ranker.margin(r.features), r) for r in candidates), key=lambda pair: -pair[0])
         (score, best), following = scores[0], scores[1][0] if len(scores) > 1 else None
         lead = score - following if following is not None else 5.0
-        out.append(Row(question_id, best.features | {"rank_score": score, "rank_lead": lead}, best.label,
-                       best.answerable))
+        out.append(
+            Row(question_id, best.features | {"rank_score": score, "rank_lead": lead}, best.label, best.answerable)
+        )
     return out
 
 
@@ -114,11 +121,17 @@ def fit_two_stage(rows: list[Row], folds: int = 5) -> tuple[dict, dict, list[tup
     outcomes = []
     for fold in range(folds):
         judge = LogisticScore.from_dict(fit([r for r in out_of_fold if fold_of[r.question_id] != fold], JUDGE_FEATURES))
-        outcomes += [(judge.probability(r.features), bool(r.label), r.answerable)
-                     for r in out_of_fold if fold_of[r.question_id] == fold]
-    no_candidate = {r.question_id: r.answerable for r in rows if not r.features} .items()
-    outcomes += [(0.0, False, answerable) for question_id, answerable in no_candidate
-                 if not any(r.question_id == question_id for r in out_of_fold)]
+        outcomes += [
+            (judge.probability(r.features), bool(r.label), r.answerable)
+            for r in out_of_fold
+            if fold_of[r.question_id] == fold
+        ]
+    no_candidate = {r.question_id: r.answerable for r in rows if not r.features}.items()
+    outcomes += [
+        (0.0, False, answerable)
+        for question_id, answerable in no_candidate
+        if not any(r.question_id == question_id for r in out_of_fold)
+    ]
     ranker_model = fit([r for r in rows if r.answerable], FEATURES)
     judge_model = fit(out_of_fold, JUDGE_FEATURES)
     return ranker_model, judge_model, outcomes
@@ -134,17 +147,21 @@ def question_outcomes(rows: list[Row], probability) -> list[tuple[float, bool, b
     return list(best.values())
 
 
-def choose_threshold(outcomes: list[tuple[float, bool, bool]], max_false_refusals: float = MAX_FALSE_REFUSALS
-                     ) -> tuple[float, dict]:
+def choose_threshold(
+    outcomes: list[tuple[float, bool, bool]], max_false_refusals: float = MAX_FALSE_REFUSALS
+) -> tuple[float, dict]:
     """The most careful threshold (the most refusals of unanswerable questions) that keeps false refusals of
     answerable dev questions at or below `max_false_refusals`, on out-of-fold probabilities."""
     answerable = [p for p, _, ok in outcomes if ok]
     unanswerable = [p for p, _, ok in outcomes if not ok]
 
     def rates(t: float) -> dict:
-        return {"threshold": t, "false_refusal_rate": sum(p < t for p in answerable) / max(1, len(answerable)),
-                "refusal_recall": sum(p < t for p in unanswerable) / max(1, len(unanswerable)),
-                "right_answered": sum(p >= t and right for p, right, ok in outcomes if ok) / max(1, len(answerable))}
+        return {
+            "threshold": t,
+            "false_refusal_rate": sum(p < t for p in answerable) / max(1, len(answerable)),
+            "refusal_recall": sum(p < t for p in unanswerable) / max(1, len(unanswerable)),
+            "right_answered": sum(p >= t and right for p, right, ok in outcomes if ok) / max(1, len(answerable)),
+        }
 
     grid = [i / 200 for i in range(1, 200)]
     allowed = [t for t in grid if rates(t)["false_refusal_rate"] <= max_false_refusals] or grid[:1]
@@ -159,8 +176,15 @@ def reliability(outcomes: list[tuple[float, bool, bool]], bins: int = 10) -> lis
         low, high = b / bins, (b + 1) / bins
         inside = [right for p, right, _ in outcomes if low <= p < high or (b == bins - 1 and p == 1.0)]
         if inside:
-            table.append({"low": low, "high": high, "n": len(inside), "right": sum(inside) / len(inside),
-                          "mean_p": sum(p for p, _, _ in outcomes if low <= p < high) / len(inside)})
+            table.append(
+                {
+                    "low": low,
+                    "high": high,
+                    "n": len(inside),
+                    "right": sum(inside) / len(inside),
+                    "mean_p": sum(p for p, _, _ in outcomes if low <= p < high) / len(inside),
+                }
+            )
     return table
 
 
@@ -171,10 +195,18 @@ def train(assistant, questions: list[dict], out: Path, show_progress: bool = Tru
         rows = collect_rows(assistant, questions, progress=bar.update)
     ranker, judge, outcomes = fit_two_stage(rows)
     threshold, rates = choose_threshold(outcomes)
-    data = {"ranker": ranker, "judge": judge, "threshold": threshold, "second_threshold": max(threshold, 0.5),
-            "questions": len(questions), "rows": len(rows), "positives": sum(r.label for r in rows),
-            "dev_out_of_fold": rates, "reliability_out_of_fold": reliability(outcomes),
-            "trained_on": "the dev part of eval/questions.yaml and eval/dev_extra.yaml"}
+    data = {
+        "ranker": ranker,
+        "judge": judge,
+        "threshold": threshold,
+        "second_threshold": max(threshold, 0.5),
+        "questions": len(questions),
+        "rows": len(rows),
+        "positives": sum(r.label for r in rows),
+        "dev_out_of_fold": rates,
+        "reliability_out_of_fold": reliability(outcomes),
+        "trained_on": "the dev part of eval/questions.yaml and eval/dev_extra.yaml",
+    }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return data

@@ -13,13 +13,22 @@ import sys
 CITATION_KEYS = ("marker", "doc", "page", "section", "quote", "footnotes")
 
 
+def _citations(items: list | None) -> list[dict]:
+    return [{k: c.get(k) for k in CITATION_KEYS} | {"sources": [s.get("id") for s in c.get("sources", [])]}
+            for c in items or []]
+
+
 def comparable(answer: dict) -> dict:
-    cite = lambda items: [{k: c.get(k) for k in CITATION_KEYS} | {"sources": [s.get("id") for s in c.get("sources", [])]}  # noqa: E731
-                          for c in items or []]
-    return {"answer": answer.get("answer"), "refused": answer.get("refused"), "error": answer.get("error"),
-            "mode": answer.get("mode"), "citations": cite(answer.get("citations")),
-            "see_also": cite(answer.get("see_also")),
-            "contexts": [(c.get("chunk_id"), c.get("score")) for c in answer.get("contexts") or []]}
+    cite = _citations
+    return {
+        "answer": answer.get("answer"),
+        "refused": answer.get("refused"),
+        "error": answer.get("error"),
+        "mode": answer.get("mode"),
+        "citations": cite(answer.get("citations")),
+        "see_also": cite(answer.get("see_also")),
+        "contexts": [(c.get("chunk_id"), c.get("score")) for c in answer.get("contexts") or []],
+    }
 
 
 def load(path: str) -> dict[str, dict]:

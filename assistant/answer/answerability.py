@@ -27,26 +27,73 @@ if TYPE_CHECKING:
 
 MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "answerability.json"
 
-FEATURES = ("coverage", "rare_coverage", "has_rare", "follow_up_coverage", "similarity", "similarity_gap",
-            "retrieved", "footnoted", "leans", "figure_fit", "year_fit", "table_fit", "source_fit",
-            "count_fit", "unknown_share", "english", "heuristic", "heuristic_gap",
-            "concept_coverage", "attribute_coverage", "uncovered_attributes", "max_uncovered",
-            "percent_fit", "money_fit", "bm25", "chunk_dense")
+FEATURES = (
+    "coverage",
+    "rare_coverage",
+    "has_rare",
+    "follow_up_coverage",
+    "similarity",
+    "similarity_gap",
+    "retrieved",
+    "footnoted",
+    "leans",
+    "figure_fit",
+    "year_fit",
+    "table_fit",
+    "source_fit",
+    "count_fit",
+    "unknown_share",
+    "english",
+    "heuristic",
+    "heuristic_gap",
+    "concept_coverage",
+    "attribute_coverage",
+    "uncovered_attributes",
+    "max_uncovered",
+    "percent_fit",
+    "money_fit",
+    "bm25",
+    "chunk_dense",
+)
 # the judge sees the ranker's best candidate through these, plus its ranker score and lead over the next
-JUDGE_FEATURES = ("bm25", "chunk_dense", "attribute_coverage", "max_uncovered", "uncovered_attributes", "concept_coverage", "unknown_share",
-                  "similarity", "similarity_gap", "coverage", "english", "follow_up_coverage", "figure_fit",
-                  "count_fit", "percent_fit", "money_fit", "table_fit", "year_fit", "source_fit", "heuristic", "retrieved",
-                  "rank_score", "rank_lead")
-SHARE_QUESTION = re.compile(r"\b(odset\w*|procent\w*|udzia\w*|jaka część|jaką część|share|percent\w*|proportion|%)",
-                            re.IGNORECASE)
+JUDGE_FEATURES = (
+    "bm25",
+    "chunk_dense",
+    "attribute_coverage",
+    "max_uncovered",
+    "uncovered_attributes",
+    "concept_coverage",
+    "unknown_share",
+    "similarity",
+    "similarity_gap",
+    "coverage",
+    "english",
+    "follow_up_coverage",
+    "figure_fit",
+    "count_fit",
+    "percent_fit",
+    "money_fit",
+    "table_fit",
+    "year_fit",
+    "source_fit",
+    "heuristic",
+    "retrieved",
+    "rank_score",
+    "rank_lead",
+)
+SHARE_QUESTION = re.compile(
+    r"\b(odset\w*|procent\w*|udzia\w*|jaka część|jaką część|share|percent\w*|proportion|%)", re.IGNORECASE
+)
 PERCENT = re.compile(r"\d\s?%|\bproc\.|\bprocent")
 
 # words that frame a question rather than name what it asks about
-QUESTION_FRAME = frozenset("""
+QUESTION_FRAME = frozenset(
+    """
 jaki jaka jakie jakim jakiej jakich kto kogo komu czego co ile ilu który która które których którym kiedy gdzie
 podawać podać podaje wskazywać wskazuje wymieniać wymienić wynosić wynosi wynieść mieć być zostać raport raportu
 według wg polska polski polsce klaster klastrów klastry klastra klastrowy dotyczyć dotyczy
-""".split())
+""".split()
+)
 SCOPE_LEMMAS = frozenset({"polska", "polski", "klaster", "klastrowy", "raport", "report", "cluster", "poland"})
 
 
@@ -61,16 +108,23 @@ class LogisticScore:
     bias: float
 
     def margin(self, values: dict[str, float]) -> float:
-        return self.bias + sum(w * (values.get(name, 0.0) - m) / s
-                               for name, m, s, w in zip(self.features, self.mean, self.scale, self.weights))
+        return self.bias + sum(
+            w * (values.get(name, 0.0) - m) / s
+            for name, m, s, w in zip(self.features, self.mean, self.scale, self.weights)
+        )
 
     def probability(self, values: dict[str, float]) -> float:
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, self.margin(values)))))
 
     @classmethod
     def from_dict(cls, data: dict) -> "LogisticScore":
-        return cls(tuple(data["features"]), tuple(data["mean"]), tuple(data["scale"]), tuple(data["weights"]),
-                   float(data["bias"]))
+        return cls(
+            tuple(data["features"]),
+            tuple(data["mean"]),
+            tuple(data["scale"]),
+            tuple(data["weights"]),
+            float(data["bias"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -95,8 +149,12 @@ class AnswerabilityModel:
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> "AnswerabilityModel":
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        return cls(LogisticScore.from_dict(data["ranker"]), LogisticScore.from_dict(data["judge"]),
-                   float(data["threshold"]), float(data.get("second_threshold", data["threshold"])))
+        return cls(
+            LogisticScore.from_dict(data["ranker"]),
+            LogisticScore.from_dict(data["judge"]),
+            float(data["threshold"]),
+            float(data.get("second_threshold", data["threshold"])),
+        )
 
 
 def load_model(spec: str = "") -> AnswerabilityModel | None:
@@ -129,20 +187,25 @@ def unknown_share(question: "Question", index: "SentenceIndex") -> float:
     return sum(not shares_stem(t, index.df) for t in terms) / len(terms)
 
 
-ENGLISH_FUNCTION_WORDS = frozenset("""
+ENGLISH_FUNCTION_WORDS = frozenset(
+    """
 a an the of and or in on at to for is are was were be been being by with what which how many much does do did that this
 these those from as it its their there according report who whom whose when where why than then into about over under
 per all any some each most more less least can could would should will shall may might must have has had not no yes
 poland polish cluster clusters say says said give gives given list name named mention mentioned tell show shows
 one two three four five six seven eight nine ten first second third both either
-""".split())
+""".split()
+)
 
 
 def english_content_words(text: str) -> list[str]:
     import re
 
-    return [w for w in (m.lower() for m in re.findall(r"[A-Za-z][A-Za-z&+-]*", text))
-            if w not in ENGLISH_FUNCTION_WORDS and len(w) > 2]
+    return [
+        w
+        for w in (m.lower() for m in re.findall(r"[A-Za-z][A-Za-z&+-]*", text))
+        if w not in ENGLISH_FUNCTION_WORDS and len(w) > 2
+    ]
 
 
 @dataclass(frozen=True)
@@ -185,22 +248,33 @@ def question_concepts(question: "Question", index: "SentenceIndex") -> list[Conc
 
 
 def concept_features(concepts: list[Concept], terms: set[str], index: "SentenceIndex") -> dict[str, float]:
-    covered = [any(shares_stem(o, terms) or (c.is_name and names_same_place(o, terms)) for o in c.options)
-               for c in concepts]
+    covered = [
+        any(shares_stem(o, terms) or (c.is_name and names_same_place(o, terms)) for o in c.options) for c in concepts
+    ]
     total = sum(c.weight for c in concepts)
     attributes = [(c, ok) for c, ok in zip(concepts, covered) if not c.is_name]
     attribute_total = sum(c.weight for c, _ in attributes)
     missing = [c.weight for c, ok in attributes if not ok]
-    return {"concept_coverage": sum(c.weight for c, ok in zip(concepts, covered) if ok) / total if total else 1.0,
-            "attribute_coverage": sum(c.weight for c, ok in attributes if ok) / attribute_total if attribute_total else 1.0,
-            "uncovered_attributes": float(len(missing)),
-            "max_uncovered": max(missing, default=0.0) / index.unknown_idf}
+    return {
+        "concept_coverage": sum(c.weight for c, ok in zip(concepts, covered) if ok) / total if total else 1.0,
+        "attribute_coverage": sum(c.weight for c, ok in attributes if ok) / attribute_total if attribute_total else 1.0,
+        "uncovered_attributes": float(len(missing)),
+        "max_uncovered": max(missing, default=0.0) / index.unknown_idf,
+    }
 
 
-def candidate_features(question: "Question", candidate: "ScoredSentence", answer_terms: set[str], answer_text: str,
-                       top_similarity: float, top_score: float, unknown: float,
-                       concepts: list[Concept] | None = None, own_terms: set[str] | None = None,
-                       index: "SentenceIndex | None" = None) -> dict[str, float]:
+def candidate_features(
+    question: "Question",
+    candidate: "ScoredSentence",
+    answer_terms: set[str],
+    answer_text: str,
+    top_similarity: float,
+    top_score: float,
+    unknown: float,
+    concepts: list[Concept] | None = None,
+    own_terms: set[str] | None = None,
+    index: "SentenceIndex | None" = None,
+) -> dict[str, float]:
     """The candidate's signals from scoring plus those that need the whole question."""
     values = dict(candidate.features)
     if concepts is not None and own_terms is not None and index is not None:
@@ -213,6 +287,8 @@ def candidate_features(question: "Question", candidate: "ScoredSentence", answer
     values["english"] = float(question.language == "en")
     values["heuristic"] = candidate.score
     values["heuristic_gap"] = top_score - candidate.score
-    values["percent_fit"] = (1.0 if PERCENT.search(answer_text) else -1.0) if SHARE_QUESTION.search(question.text) else 0.0
+    values["percent_fit"] = (
+        (1.0 if PERCENT.search(answer_text) else -1.0) if SHARE_QUESTION.search(question.text) else 0.0
+    )
     values["money_fit"] = (1.0 if MONEY.search(answer_text) else -1.0) if needs.money else 0.0
     return values

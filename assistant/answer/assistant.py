@@ -30,7 +30,9 @@ class Assistant:
         self.search = search
         self.sentences = sentences
         self.snapshot = search.snapshot
-        self.extractive = ExtractiveAnswerer(self.snapshot, sentences, settings.answer, load_model(settings.answer.model))
+        self.extractive = ExtractiveAnswerer(
+            self.snapshot, sentences, settings.answer, load_model(settings.answer.model)
+        )
         self._llm = None
 
     @classmethod
@@ -57,8 +59,9 @@ class Assistant:
         started = time.perf_counter()
         read = self.read_question(question, history)
         if read.language not in ("pl", "en"):
-            return Answer(read.text, read.language, message("other_language", read.language), True,
-                          latency_ms=_ms(started))
+            return Answer(
+                read.text, read.language, message("other_language", read.language), True, latency_ms=_ms(started)
+            )
         retrieved = self.search.retrieve(read.query, k or self.settings.top_k, lexical_query=read.expanded)
         answer = self.extractive.answer(read, retrieved)
         answer.latency_ms = _ms(started)
@@ -66,6 +69,7 @@ class Assistant:
 
     def ask_stream(self, question: str, history: list[str] | None = None, k: int | None = None) -> AnswerStream:
         """The extractive answer as a stream of text pieces; `.answer` is the Answer."""
+
         def pieces() -> Iterator[str | Answer]:
             answer = self.ask(question, history=history, k=k)
             yield from re.findall(r"\S+\s*", answer.answer)
@@ -73,15 +77,23 @@ class Assistant:
 
         return AnswerStream(pieces())
 
-    def answer(self, question: str, history: list[str] | None = None, k: int | None = None,
-               stream: bool = False, llm: bool | None = None):
+    def answer(
+        self,
+        question: str,
+        history: list[str] | None = None,
+        k: int | None = None,
+        stream: bool = False,
+        llm: bool | None = None,
+    ):
         """`ask` in the configured mode: extractive, or an LLM answer that must pass the grounding check.
 
         `llm=None` follows settings (`KLASTRY_LLM_BACKEND`); `stream=True` returns an AnswerStream.
         """
         use_llm = self.settings.llm_backend != "none" if llm is None else llm
         if not use_llm:
-            return self.ask_stream(question, history=history, k=k) if stream else self.ask(question, history=history, k=k)
+            return (
+                self.ask_stream(question, history=history, k=k) if stream else self.ask(question, history=history, k=k)
+            )
         answerer = self.llm_answerer()
         started = time.perf_counter()
         extractive = self.ask(question, history=history, k=k)

@@ -19,7 +19,11 @@ STARTS_WITH_DIGIT = re.compile(r"^\d")
 if TYPE_CHECKING:
     from assistant.answer.scoring import SentenceIndex
 
-COUNTED = re.compile(r"(?<!\bo )(?<!\bna )\b(?:ile|ilu|how many)\s+(?:(?:jest|było|są|było|ma|mają|had|have|are|were|is|did|do|the)\s+)*([^\W\d_]+)", re.IGNORECASE)
+COUNTED = re.compile(
+    r"(?<!\bo )(?<!\bna )\b(?:ile|ilu|how many)\s+"
+    r"(?:(?:jest|było|są|było|ma|mają|had|have|are|were|is|did|do|the)\s+)*([^\W\d_]+)",
+    re.IGNORECASE,
+)
 
 
 def counted_noun(question: str, language: str) -> str | None:
@@ -31,7 +35,7 @@ def counted_noun(question: str, language: str) -> str | None:
     match = COUNTED.search(question)
     if not match:
         return None
-    following = re.findall(r"[^\W\d_]+", question[match.start(1):])
+    following = re.findall(r"[^\W\d_]+", question[match.start(1) :])
     if language == "en":
         return _english_head(following)
     for word in following[:3]:  # skip "Polish" in "ile polskich klastrów": the report's scope, not the noun
@@ -44,9 +48,44 @@ def counted_noun(question: str, language: str) -> str | None:
     return None
 
 
-EN_PHRASE_END = {"are", "is", "was", "were", "did", "do", "does", "have", "has", "had", "in", "of", "on", "at", "by",
-                 "for", "with", "from", "does", "that", "which", "and", "or", "to", "there", "took", "can", "will",
-                 "would", "according", "per", "out", "across", "among", "between", "during"}
+EN_PHRASE_END = {
+    "are",
+    "is",
+    "was",
+    "were",
+    "did",
+    "do",
+    "does",
+    "have",
+    "has",
+    "had",
+    "in",
+    "of",
+    "on",
+    "at",
+    "by",
+    "for",
+    "with",
+    "from",
+    "does",
+    "that",
+    "which",
+    "and",
+    "or",
+    "to",
+    "there",
+    "took",
+    "can",
+    "will",
+    "would",
+    "according",
+    "per",
+    "out",
+    "across",
+    "among",
+    "between",
+    "during",
+}
 
 
 def _english_head(words: list[str]) -> str | None:
@@ -80,10 +119,10 @@ def counts(sentence: str, noun: str) -> bool:
     for i, token in enumerate(tokens):
         if not STARTS_WITH_DIGIT.match(token) or (len(token) == 4 and token[:2] in ("19", "20")):
             continue
-        after = tokens[i + 1:i + 2]
+        after = tokens[i + 1 : i + 2]
         if after and (after[0] in UNITS or after[0] == "%"):
             continue
-        if noun in tokens[i + 1:i + 4] or noun in tokens[max(0, i - 7):i] or (i > 0 and tokens[i - 1] in PRONOUNS):
+        if noun in tokens[i + 1 : i + 4] or noun in tokens[max(0, i - 7) : i] or (i > 0 and tokens[i - 1] in PRONOUNS):
             return True
     return False
 
@@ -97,12 +136,14 @@ def tokenize_with_numbers(text: str) -> list[str]:
     for match in TOKEN.finditer(text):
         token = match.group()
         out.append(normalize_number(token) if token[0].isdigit() else _lemma(token.lower()).lower())
-        if token[0].isdigit() and text[match.end():match.end() + 1] == "%":
+        if token[0].isdigit() and text[match.end() : match.end() + 1] == "%":
             out.append("%")
     return out
 
 
-REGION_ADJECTIVE = re.compile(r"\b(?:województw\w*|regionie|w)\s+([a-ząćęłńóśźż]+(?:skim|ckim|skiego|ckiego|skie|ckie))\b")
+REGION_ADJECTIVE = re.compile(
+    r"\b(?:województw\w*|regionie|w)\s+([a-ząćęłńóśźż]+(?:skim|ckim|skiego|ckiego|skie|ckie))\b"
+)
 
 
 SCOPE_WORDS = {"polska", "polski", "polsce", "poland", "polish", "raport", "report", "klaster", "cluster"}
@@ -180,7 +221,7 @@ def has_phrase(phrase: list[str], text: str) -> bool:
 
     tokens = tokenize(text)
     n = len(phrase)
-    if any(tokens[i:i + n] == phrase for i in range(len(tokens) - n + 1)):
+    if any(tokens[i : i + n] == phrase for i in range(len(tokens) - n + 1)):
         return True
     return any(tokenize(ACRONYMS[t])[:n] == phrase for t in set(tokens) if t in ACRONYMS)
 
@@ -192,12 +233,20 @@ def mostly_unknown(question: str, index: "SentenceIndex") -> bool:
     return len(terms) >= 2 and len(unknown) * 2 >= len(terms)
 
 
-NEGATIVE_QUESTION = re.compile(r"\b(have no|has no|had no|no active|without any|none of|do not have|does not have|"
-                               r"nie ma(?:ją)?|nie działa\w*|nie posiada\w*|bez żadn\w+|żadnego)\b", re.IGNORECASE)
+NEGATIVE_QUESTION = re.compile(
+    r"\b(have no|has no|had no|no active|without any|none of|do not have|does not have|"
+    r"nie ma(?:ją)?|nie działa\w*|nie posiada\w*|bez żadn\w+|żadnego)\b",
+    re.IGNORECASE,
+)
 NEGATION = re.compile(r"\b(nie|brak\w*|bez|żadn\w+|no|not|none|without)\b", re.IGNORECASE)
-MONEY_QUESTION = re.compile(r"\b(?:jak\w*|what|which|how much|ile|wysokoś\w*)\s+(?:\w+\s+){0,3}"
-                            r"(?:budże\w*|kwot\w*|koszt\w*|budgets?|costs?|amount)\b|how much money", re.IGNORECASE)
+MONEY_QUESTION = re.compile(
+    r"\b(?:jak\w*|what|which|how much|ile|wysokoś\w*)\s+(?:\w+\s+){0,3}"
+    r"(?:budże\w*|kwot\w*|koszt\w*|budgets?|costs?|amount)\b|how much money",
+    re.IGNORECASE,
+)
 MONEY = re.compile(r"(\b(mln|mld|tys|zł|euro|eur|pln|usd|million|billion)\b|[$€])", re.IGNORECASE)
+
+
 def keys_satisfied(keys: list[set[str]], terms: set[str]) -> bool:
     """Every key present, allowing Polish inflection of names (Chatterjiego ~ Chatterji)."""
     for options in keys:
@@ -212,24 +261,27 @@ def keys_satisfied(keys: list[set[str]], terms: set[str]) -> bool:
     return True
 
 
-CHANGE_QUESTION = re.compile(r"\b(między|pomiędzy|between|zmieni\w*|changed?|compared?|porówn\w*|wzr[oó]s\w*|spad\w*|growth|"
-                             r"increase\w*)\b", re.IGNORECASE)  # a question about a change may use its baseline year
+CHANGE_QUESTION = re.compile(
+    r"\b(między|pomiędzy|between|zmieni\w*|changed?|compared?|porówn\w*|wzr[oó]s\w*|spad\w*|growth|"
+    r"increase\w*)\b",
+    re.IGNORECASE,
+)  # a question about a change may use its baseline year
 
 
 @dataclass
 class Needs:
     """What a question requires of its answer, read once per question."""
 
-    keys: list[set[str]] = field(default_factory=list)    # names, acronyms, regions, years (any option per key)
+    keys: list[set[str]] = field(default_factory=list)  # names, acronyms, regions, years (any option per key)
     phrases: list[list[str]] = field(default_factory=list)  # multi-word names, lemmas in a row
-    noun: str | None = None                                # "ile klastrów": a figure must count klaster
-    figure: bool = False                                   # how many / what share / what correlation
-    source: bool = False                                   # "which source": bibliography entries may answer
-    year: bool = False                                     # "w którym roku": a year must be there
-    money: bool = False                                    # a budget, amount or cost
-    negative: bool = False                                 # "which have no X": the answer must negate
-    years: set[str] = field(default_factory=set)           # years to find as reported, not as a baseline
-    editions: set[str] = field(default_factory=set)        # "the 2022 edition", unless the question is about a change
+    noun: str | None = None  # "ile klastrów": a figure must count klaster
+    figure: bool = False  # how many / what share / what correlation
+    source: bool = False  # "which source": bibliography entries may answer
+    year: bool = False  # "w którym roku": a year must be there
+    money: bool = False  # a budget, amount or cost
+    negative: bool = False  # "which have no X": the answer must negate
+    years: set[str] = field(default_factory=set)  # years to find as reported, not as a baseline
+    editions: set[str] = field(default_factory=set)  # "the 2022 edition", unless the question is about a change
 
     @classmethod
     def read(cls, question: str, query: str, language: str, index: "SentenceIndex") -> "Needs":
@@ -237,11 +289,18 @@ class Needs:
 
         keys = hard_keys(query, language, index)
         years = {next(iter(k)) for k in keys if len(k) == 1 and re.fullmatch(r"(?:19|20)\d\d", next(iter(k)))}
-        return cls(keys=keys, phrases=phrase_keys(question) if language == "pl" else [],
-                   noun=counted_noun(question, language), figure=bool(QUANTITY.search(question)),
-                   source=bool(SOURCE_QUESTION.search(question)), year=bool(YEAR_QUESTION.search(question)),
-                   money=bool(MONEY_QUESTION.search(question)), negative=bool(NEGATIVE_QUESTION.search(question)),
-                   years=years, editions=set() if CHANGE_QUESTION.search(question) else edition_years(question))
+        return cls(
+            keys=keys,
+            phrases=phrase_keys(question) if language == "pl" else [],
+            noun=counted_noun(question, language),
+            figure=bool(QUANTITY.search(question)),
+            source=bool(SOURCE_QUESTION.search(question)),
+            year=bool(YEAR_QUESTION.search(question)),
+            money=bool(MONEY_QUESTION.search(question)),
+            negative=bool(NEGATIVE_QUESTION.search(question)),
+            years=years,
+            editions=set() if CHANGE_QUESTION.search(question) else edition_years(question),
+        )
 
 
 PLACE_STEM = 5  # Mazowsze ~ mazowieckie, Pomorze ~ zachodniopomorskie, Śląsk ~ dolnośląskie

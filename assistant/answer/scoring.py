@@ -18,22 +18,38 @@ from assistant.numbers import HAS_FIGURE, REPORTED_YEAR, figures_of, plain_numbe
 from assistant.types import Chunk, Context
 
 QUANTITY = re.compile(
-    r"\b(ile|ilu|jaki odsetek|jaki procent|jaki udział|jaka część|o ile|jak duż|jak wysok|jaka (?:była|jest) (?:średnia|łączna|wartość|liczba)"
+    r"\b(ile|ilu|jaki odsetek|jaki procent|jaki udział|jaka część|o ile|jak duż|jak wysok"
+    r"|jaka (?:była|jest) (?:średnia|łączna|wartość|liczba)"
     r"|jaką wartość|jaki budżet|jaki wzrost|how many|how much|what share|what percentage|what percent|by how much"
     r"|what (?:was|is) the (?:average|median|total|number|value|budget|share|growth)|how large|how high"
-    r"|what (?:was|is) the (?:\w+ )?(?:correlation|coefficient)|jak\w* (?:jest |był\w* )?(?:korelacj\w*|współczynnik\w*))\b",
-    re.IGNORECASE)
-SOURCE_QUESTION = re.compile(r"\b(źródł|przypis|skąd|kto (?:podaje|wskazuje)|which source|what source|cited|cites|cite|footnote|reference)", re.IGNORECASE)
-COMPARISON = re.compile(r"\b(porówna|w porównaniu|a ile|versus|vs\.?|compare|compared|difference|różnic)", re.IGNORECASE)
-LEANS_BACK = re.compile(r"^(był[aoy]?\s+(on|ona|ono|ich)|było ich|wśród nich|z nich|dotyczy to|wynika to|jest to|to\s|"
-                        r"klaster ten|ponadto|jednocześnie|dzięki (temu|platformom)|przykładem)|\b(ich|nich)\s+\d", re.IGNORECASE)
-YEAR_QUESTION = re.compile(r"\b(in what year|what year|which year|since when|until when|w którym roku|w jakim roku|"
-                           r"od którego roku|do którego roku|od kiedy|do kiedy|jakie lata|jakich latach|na jakie lata)\b",
-                           re.IGNORECASE)
+    r"|what (?:was|is) the (?:\w+ )?(?:correlation|coefficient)"
+    r"|jak\w* (?:jest |był\w* )?(?:korelacj\w*|współczynnik\w*))\b",
+    re.IGNORECASE,
+)
+SOURCE_QUESTION = re.compile(
+    r"\b(źródł|przypis|skąd|kto (?:podaje|wskazuje)|which source|what source|cited|cites|cite|footnote|reference)",
+    re.IGNORECASE,
+)
+COMPARISON = re.compile(
+    r"\b(porówna|w porównaniu|a ile|versus|vs\.?|compare|compared|difference|różnic)", re.IGNORECASE
+)
+LEANS_BACK = re.compile(
+    r"^(był[aoy]?\s+(on|ona|ono|ich)|było ich|wśród nich|z nich|dotyczy to|wynika to|jest to|to\s|"
+    r"klaster ten|ponadto|jednocześnie|dzięki (temu|platformom)|przykładem)|\b(ich|nich)\s+\d",
+    re.IGNORECASE,
+)
+YEAR_QUESTION = re.compile(
+    r"\b(in what year|what year|which year|since when|until when|w którym roku|w jakim roku|"
+    r"od którego roku|do którego roku|od kiedy|do kiedy|jakie lata|jakich latach|na jakie lata)\b",
+    re.IGNORECASE,
+)
 YEAR_WORDS = {"rok", "lata", "lato", "latać", "year", "years", "kiedy", "when"}
 TABLE_QUESTION = re.compile(r"\b(tabel\w*|tables?)\b", re.IGNORECASE)
 RARE_DF = 8  # a term in at most this many sentences is distinctive
-SPECIFIC_DF, SPECIFIC_BONUS = 3, 0.4  # words in at most 3 sentences: their coverage adds this much (eval/questions.yaml)
+SPECIFIC_DF, SPECIFIC_BONUS = (
+    3,
+    0.4,
+)  # words in at most 3 sentences: their coverage adds this much (eval/questions.yaml)
 
 
 @dataclass
@@ -125,9 +141,17 @@ def coverage(terms: set[str], sentence_terms: set[str], index: SentenceIndex, un
     return sum(index.weight(t) for t in terms & sentence_terms) / total
 
 
-def score_sentences(question: str, expanded: str, contexts: list[Context], chunks: dict[str, Chunk],
-                    index: SentenceIndex, language: str = "pl", query_vector=None,
-                    include_all: bool = False, follow_up: str | None = None) -> list[ScoredSentence]:
+def score_sentences(
+    question: str,
+    expanded: str,
+    contexts: list[Context],
+    chunks: dict[str, Chunk],
+    index: SentenceIndex,
+    language: str = "pl",
+    query_vector=None,
+    include_all: bool = False,
+    follow_up: str | None = None,
+) -> list[ScoredSentence]:
     """Every candidate sentence scored: term coverage, meaning, retrieval rank, footnotes, and cues of
     the question (a figure, a year, a source, a table). `follow_up`: the short question that continues
     the conversation in `question`; what it adds ("A firmy średnie i duże?") decides between sentences."""
@@ -150,7 +174,9 @@ def score_sentences(question: str, expanded: str, contexts: list[Context], chunk
     for chunk, prior in ranked:
         for i, sentence in enumerate(chunk.sentences):
             sentence_terms = index.tokens[(chunk.id, i)]
-            cover = max(coverage(terms, sentence_terms, index, unknown), coverage(own_terms, sentence_terms, index, unknown))
+            cover = max(
+                coverage(terms, sentence_terms, index, unknown), coverage(own_terms, sentence_terms, index, unknown)
+            )
             previous = index.context_of((chunk.id, i))
             leans = previous is not None and (bool(LEANS_BACK.search(sentence.text)) or (chunk.id, i) in index.lead_in)
             joined = sentence_terms | index.tokens[(previous[0].id, previous[1])] if leans else sentence_terms
@@ -182,12 +208,20 @@ def score_sentences(question: str, expanded: str, contexts: list[Context], chunk
                 score += 0.3  # "w tabeli 1", "in Table 1": the reader points at the table
             if chunk.kind == "source" and not wants_source:
                 score -= 0.6
-            features = {"coverage": cover, "rare_coverage": rare_cover, "has_rare": float(bool(rare)),
-                        "follow_up_coverage": new_cover, "similarity": similarity, "retrieved": prior,
-                        "footnoted": float(bool(sentence.footnotes)), "leans": float(leans),
-                        "figure_fit": (1.0 if has_figure else -1.0) if wants_figure else 0.0,
-                        "year_fit": (1.0 if has_year else -1.0) if wants_year else 0.0,
-                        "table_fit": float(wants_table and is_table), "source_fit": float(wants_source and bool(sentence.footnotes))}
+            features = {
+                "coverage": cover,
+                "rare_coverage": rare_cover,
+                "has_rare": float(bool(rare)),
+                "follow_up_coverage": new_cover,
+                "similarity": similarity,
+                "retrieved": prior,
+                "footnoted": float(bool(sentence.footnotes)),
+                "leans": float(leans),
+                "figure_fit": (1.0 if has_figure else -1.0) if wants_figure else 0.0,
+                "year_fit": (1.0 if has_year else -1.0) if wants_year else 0.0,
+                "table_fit": float(wants_table and is_table),
+                "source_fit": float(wants_source and bool(sentence.footnotes)),
+            }
             scored.append(ScoredSentence(chunk, i, sentence.text, sentence.footnotes, score, cover, features))
     return sorted(scored, key=lambda s: -s.score)
 
@@ -215,8 +249,7 @@ def prefer_sourced(scored: list[ScoredSentence]) -> list[ScoredSentence]:
         return scored
     figures = plain_numbers(scored[0].text)
     for candidate in scored[1:6]:
-        if candidate.footnotes and candidate.score >= 0.7 * scored[0].score and \
-                figures & plain_numbers(candidate.text):
+        if candidate.footnotes and candidate.score >= 0.7 * scored[0].score and figures & plain_numbers(candidate.text):
             return [candidate] + [s for s in scored if s is not candidate]
     return scored
 
@@ -244,7 +277,10 @@ def sourced_original(best: ScoredSentence, index: SentenceIndex, chunks: dict[st
             terms = terms | index.tokens[(previous[0].id, previous[1])]
         overlap = coverage(own, terms, index)
         if overlap > found_overlap:
-            found, found_overlap = ScoredSentence(chunk, i, sentence.text, sentence.footnotes, best.score, best.coverage), overlap
+            found, found_overlap = (
+                ScoredSentence(chunk, i, sentence.text, sentence.footnotes, best.score, best.coverage),
+                overlap,
+            )
     return found
 
 
