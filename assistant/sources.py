@@ -1,6 +1,6 @@
 """What the store holds: the indexed documents and the bibliography (`klastry sources`).
 
-Reads the published generation only (manifest, chunks.json, bibliography.json): no Chroma, no
+Reads the published generation only (its manifest, chunks and bibliography): no Chroma, no
 embedder, so it answers in well under a second. `REPORT_DOC` names the report itself; every other
 document in corpus/ is a user's own document (answers quoting it name it instead of "the report").
 """

@@ -185,15 +185,17 @@ def test_unwritable_output_gives_a_clear_error(drafts, tmp_path):
         assert str(error.value).startswith("cannot write") and "\n" not in str(error.value)
 
 
-def test_command_prints_markdown_json_and_errors(assistant, tmp_path, capsys):
+def test_command_prints_markdown_or_saved_to_json_and_errors(assistant, tmp_path, capsys):
     def run(*argv, **extra):
         args = argparse.Namespace(topic=argv[0], lang=extra.get("lang", "pl"), out=extra.get("out"),
                                   json=extra.get("json", False), store=None)
         code = draft_command(args, assistant=assistant)
         return code, capsys.readouterr()
 
-    code, output = run(TOPICS[1], out=str(tmp_path / "d.docx"))
-    assert code == 0 and output.out.startswith("# Uzasadnienie projektu") and (tmp_path / "d.docx").exists()
+    code, output = run(TOPICS[1], out=str(tmp_path / "d.docx"))  # --out: one line saying where, not the Markdown
+    assert code == 0 and output.out == f"saved to {tmp_path / 'd.docx'}\n" and (tmp_path / "d.docx").exists()
+    code, output = run(TOPICS[1])
+    assert code == 0 and output.out.startswith("# Uzasadnienie projektu")
     code, output = run(TOPICS[1], json=True, lang="en")
     data = json.loads(output.out)
     assert code == 0 and data["language"] == "en" and not data["refused"] and data["bibliography"][0]["kind"] == "report"

@@ -1,7 +1,17 @@
 """The numbers module: figures, years, ranges and thousands as the report prints them (no store needed)."""
 
-from assistant.numbers import (HAS_FIGURE, REPORTED_YEAR, edition_years, figure_key, figures_in, figures_of,
-                               find_numbers, normalize_number, number_values, year_terms)
+from assistant.numbers import (
+    HAS_FIGURE,
+    REPORTED_YEAR,
+    edition_years,
+    figure_key,
+    figures_in,
+    figures_of,
+    find_numbers,
+    normalize_number,
+    number_values,
+    year_terms,
+)
 
 
 def test_thousands_and_decimal_commas_normalise_to_one_spelling():

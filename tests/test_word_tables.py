@@ -2,8 +2,15 @@
 
 import pytest
 
-from assistant.glossary import (BILINGUAL, EN_TO_PL, WordTableError, load_bilingual, load_glossary, translatable,
-                                translations)
+from assistant.glossary import (
+    BILINGUAL,
+    EN_TO_PL,
+    WordTableError,
+    load_bilingual,
+    load_glossary,
+    translatable,
+    translations,
+)
 
 GOOD = """
 [en_to_pl]

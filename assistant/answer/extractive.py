@@ -10,11 +10,19 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from assistant.answer.citations import make_citation
 from assistant.answer.answerability import AnswerabilityModel, candidate_features, question_concepts, unknown_share
+from assistant.answer.citations import make_citation
 from assistant.answer.needs import MONEY, NEGATION, Needs, counts, has_phrase, keys_satisfied
-from assistant.answer.scoring import (COMPARISON, ScoredSentence, SentenceIndex, leaning_sentence, pick_sentences,
-                                      question_terms, score_sentences, sourced_original)
+from assistant.answer.scoring import (
+    COMPARISON,
+    ScoredSentence,
+    SentenceIndex,
+    leaning_sentence,
+    pick_sentences,
+    question_terms,
+    score_sentences,
+    sourced_original,
+)
 from assistant.glossary import ACRONYMS
 from assistant.lemmas import shares_stem, tokenize
 from assistant.numbers import HAS_FIGURE, REPORTED_YEAR, edition_years, year_terms

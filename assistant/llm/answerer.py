@@ -26,11 +26,19 @@ from pathlib import Path
 from typing import Iterator
 
 from assistant.answer.citations import make_citation
-from assistant.llm.grounding import (NOT_IN_REPORT, check_sentence, find_numbers, number_values, passage_numbers,
-                        rewrite_markers, split_sentences, unsupported_reason)
-from assistant.llm.backends import BACKENDS, describe_failure, make_chat_model, require_gguf
-from assistant.llm.prompts import Passage, build_messages
 from assistant.errors import LLMConfigError
+from assistant.llm.backends import BACKENDS, describe_failure, make_chat_model, require_gguf
+from assistant.llm.grounding import (
+    NOT_IN_REPORT,
+    check_sentence,
+    find_numbers,
+    number_values,
+    passage_numbers,
+    rewrite_markers,
+    split_sentences,
+    unsupported_reason,
+)
+from assistant.llm.prompts import Passage, build_messages
 from assistant.settings import Settings
 from assistant.strings import message
 from assistant.types import Answer, Chunk, Citation, Context, Grounding, Mode, SentenceRef

@@ -164,12 +164,15 @@ def citation_card(citation: Citation, lang: str, key: str, label: str | None = N
     head = label or f"[{int(citation.marker)}]"
     where = f"{t['page']} {int(citation.page)}" if citation.page else ""
     sources = source_lines(citation, lang)
+    document = esc(citation.title or citation.doc)
+    # a document without headings (a .md with none) has no section: no empty "Rozdział:" line then
+    section = f'<div class="card-section">{t["section"]}: {esc(citation.section)}</div>' if citation.section else ""
     return (
         '<div class="source-card">'
         f'<div class="card-head"><span class="card-num">{esc(head)}</span> '
-        f'<span class="card-page">{esc(where)}</span> · <span class="card-doc">{esc(citation.title or citation.doc)}</span> '
+        f'<span class="card-page">{esc(where)}</span> · <span class="card-doc">{document}</span> '
         f'<a class="open-page" href="#{PAGE_LINK}{esc(key)}" role="button">{t["show_page"]}</a></div>'
-        f'<div class="card-section">{t["section"]}: {esc(citation.section)}</div>'
+        f"{section}"
         f'<blockquote class="card-quote"><mark>{esc(citation.quote)}</mark></blockquote>'
         + (f'<ul class="card-sources">{"".join(sources)}</ul>' if sources else "")
         + "</div>"
@@ -237,7 +240,8 @@ def plain_text(answer: Answer) -> str:
         lines += ["", f"{title}:"]
         for i, c in enumerate(citations, start=1):
             head = f"[{c.marker}]" if numbered else f"{i}."
-            lines.append(f"{head} {c.title or c.doc}, {t['page']} {c.page}, {c.section}")
+            where = [c.title or c.doc, f"{t['page']} {c.page}" if c.page else "", c.section]
+            lines.append(f"{head} " + ", ".join(part for part in where if part))  # no empty parts, no trailing comma
             lines.append(f"    „{c.quote}”")
             for s in c.sources:
                 href = safe_href(s.url, s.doi)
