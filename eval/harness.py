@@ -258,12 +258,11 @@ def run_eval(
 
 def ingest_first(settings, show_progress: bool) -> float:
     """Build a missing store (a fresh clone) so one command is enough; returns the seconds it took."""
-    from ingest.pipeline import run_ingest
+    from ingest import ensure_store
 
-    if show_progress:
-        print(f"no index in {settings.store_dir}: building it first (python -m ingest)", file=sys.stderr)
-    summary = run_ingest(settings)
-    return summary.seconds
+    started = time.perf_counter()
+    ensure_store(settings, announce=(lambda line: print(line, file=sys.stderr)) if show_progress else None)
+    return round(time.perf_counter() - started, 2)
 
 
 def run_baseline_for(questions: list[dict], settings, show_progress: bool = True) -> dict:

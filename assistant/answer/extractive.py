@@ -119,7 +119,8 @@ class ExtractiveAnswerer:
         for candidate in ranked[1:]:
             if len(chosen) >= limit:
                 break
-            if candidate.probability >= self.model.second_threshold and candidate.sentence.text not in [s.text for s in chosen]:
+            if (candidate.probability >= self.model.second_threshold
+                    and candidate.sentence.text not in [s.text for s in chosen]):
                 chosen.append(candidate.sentence)
         return chosen, confidence
 

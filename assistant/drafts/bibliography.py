@@ -136,7 +136,8 @@ def _title_container(rest: str, comma_style: bool) -> tuple[str, str | None]:
     depth = 0
     for i, ch in enumerate(rest):
         depth += (ch == "(") - (ch == ")")
-        if ch == "." and depth == 0 and rest[i + 1:i + 2] == " " and not re.search(r"(\b\w{1,2}|Sp|vol|No|np)$", rest[:i]):
+        if (ch == "." and depth == 0 and rest[i + 1:i + 2] == " "
+                and not re.search(r"(\b\w{1,2}|Sp|vol|No|np)$", rest[:i])):
             return rest[:i], _clean_container(rest[i + 1:])
     return rest, None
 
@@ -159,7 +160,8 @@ def format_entry(entry: dict[str, Any], lang: str) -> str:
     words = WORDS[lang]
     year = entry.get("year") or words.no_year
     title = (entry.get("title") or "").rstrip(".")
-    head = f"{entry['authors']} ({year})." + (f" {title}." if title else "") if entry.get("authors") else f"{title} ({year})."
+    head = (f"{entry['authors']} ({year})." + (f" {title}." if title else "") if entry.get("authors")
+            else f"{title} ({year}).")
     container = entry.get("container")
     parts = [head]
     if container:
@@ -191,7 +193,8 @@ def endnote(citation: DraftCitation, draft: Draft) -> str:
     sources = [by_number[n] for n in citation.references if n != 1 and n in by_number]
     if sources:
         shown = "; ".join(f"{_short(e, words)} ({words.footnote} "
-                          f"{', '.join(str(s.footnote) for s in citation.sources if s.id == e['id'])})" for e in sources)
+                          f"{', '.join(str(s.footnote) for s in citation.sources if s.id == e['id'])})"
+                          for e in sources)
         text += f"; {words.via}: {shown}"
     return f"{text}. {words.in_bib} {', '.join(map(str, citation.references))}."
 

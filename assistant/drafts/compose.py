@@ -107,7 +107,8 @@ def _extractive_draft(assistant, topic: str, lang: str) -> Draft:
     recommended = _recommendations(assistant, subject, fitting)
     citations = [_cite(marker + i, c, snapshot) for i, c in enumerate(recommended)]
     recommendations = DraftParagraph(WORDS[lang].recommendations, "recommendations",
-                                     quote_paragraph(citations, WORDS[lang].recommend, WORDS[lang].recommend_more), citations)
+                                     quote_paragraph(citations, WORDS[lang].recommend, WORDS[lang].recommend_more),
+                                     citations)
     areas = ", ".join(dict.fromkeys(p.heading.lower() for p in paragraphs))
     need = WORDS[lang].need_text.format(topic=topic, title=title.split(":")[0], areas=areas)
     draft = Draft(topic, lang, False, "", need, paragraphs, recommendations, title=title)
@@ -154,7 +155,8 @@ class _Topic:
 
 def _queries(assistant, subject: _Topic, fitting: list[Facet]) -> dict[str, float]:
     """Retrieved report chunks with their best rank prior, over the topic and topic-plus-facet queries."""
-    queries = [subject.query, " ".join(subject.weights)] + [f"{subject.polish} {facet.terms}" for facet in (fitting or FACETS)]
+    queries = [subject.query, " ".join(subject.weights)] + [f"{subject.polish} {facet.terms}"
+                                                            for facet in (fitting or FACETS)]
     prior: dict[str, float] = {}
     for query in queries:
         for rank, context in enumerate(assistant.search.search(query, 10)):
@@ -186,8 +188,8 @@ def _candidates(assistant, subject: _Topic, fitting: list[Facet]):
             in_facet = facet is not None and (chunk.section.startswith(facet.sections) or overlap >= 2)
             if not (on_topic or in_facet):
                 continue
-            candidate.score = (candidate.coverage + 0.1 * min(overlap, 3) + 0.15 * prior + 0.1 * bool(candidate.footnotes)
-                               - 0.1 * bool(BULLET.match(sentence.text)))
+            candidate.score = (candidate.coverage + 0.1 * min(overlap, 3) + 0.15 * prior
+                               + 0.1 * bool(candidate.footnotes) - 0.1 * bool(BULLET.match(sentence.text)))
             found.append(candidate)
     return sorted(found, key=lambda c: -c.score), sorted(context, key=lambda c: -c.score)
 
@@ -219,7 +221,8 @@ def _quotable(assistant, chunk, i: int) -> _Candidate | None:
 def _facet(candidate: _Candidate, fitting: list[Facet]) -> tuple[Facet | None, str]:
     """The fitting facet the sentence shares most lemmas with (its section's facet wins ties), and its heading key:
     that facet, else the facet of its section, else its section number."""
-    scored = [(len({t for t in candidate.terms if matches(t, f.lemmas)}), candidate.chunk.section.startswith(f.sections), f)
+    scored = [(len({t for t in candidate.terms if matches(t, f.lemmas)}),
+               candidate.chunk.section.startswith(f.sections), f)
               for f in fitting]
     best = max((s for s in scored if s[0]), key=lambda s: s[:2], default=(0, False, None))[2]
     section = next((f for f in FACETS if candidate.chunk.section.startswith(f.sections)), None)
@@ -232,7 +235,8 @@ def _choose(candidates: list[_Candidate]) -> list[_Candidate]:
     used: set[str] = set()
     for candidate in candidates:
         figures = {figure_key(f) for f in candidate.figures}
-        if (len(chosen) >= MAX_EVIDENCE or figures <= used or any(c.quote in candidate.quote or candidate.quote in c.quote for c in chosen)
+        if (len(chosen) >= MAX_EVIDENCE or figures <= used
+                or any(c.quote in candidate.quote or candidate.quote in c.quote for c in chosen)
                 or sum(c.heading_key == candidate.heading_key for c in chosen) >= 2 * MAX_PER_PARAGRAPH):
             continue
         chosen.append(candidate)

@@ -67,8 +67,10 @@ def to_docx(draft: Draft, path: str | Path) -> None:
 
 def _parts(draft: Draft) -> list[tuple[str | None, DraftParagraph]]:
     """(heading or None when it repeats the previous one, paragraph) in reading order."""
-    paragraphs = draft.paragraphs + ([draft.recommendations] if draft.recommendations and draft.recommendations.citations else [])
-    return [(p.heading if i == 0 or p.heading != paragraphs[i - 1].heading else None, p) for i, p in enumerate(paragraphs)]
+    paragraphs = draft.paragraphs + (
+        [draft.recommendations] if draft.recommendations and draft.recommendations.citations else [])
+    return [(p.heading if i == 0 or p.heading != paragraphs[i - 1].heading else None, p)
+            for i, p in enumerate(paragraphs)]
 
 
 def check_output_path(path: str | Path) -> Path:

@@ -81,7 +81,8 @@ class DraftGrounding:
     checks: list[ParagraphCheck] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rewritten": self.rewritten, "paragraphs": self.paragraphs, "checks": [c.to_dict() for c in self.checks]}
+        return {"rewritten": self.rewritten, "paragraphs": self.paragraphs,
+                "checks": [c.to_dict() for c in self.checks]}
 
 
 @dataclass
