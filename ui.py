@@ -43,10 +43,10 @@ CSS = """
 .card-quote mark, .page-text mark { background: #fde68a; color: inherit; }
 .card-sources { margin: 4px 0 0 16px; font-size: 0.9em; }
 .card-sources a { word-break: break-all; }
-.open-page { white-space: nowrap; margin-left: 8px; padding: 1px 8px; border: 1px solid #1d4ed8; border-radius: 6px; color: #1d4ed8;
-  background: white; cursor: pointer; font-size: 0.85em; }
-.refusal-notice { background: #fef3c7; border: 1px solid #f59e0b; border-radius: 8px; padding: 6px 10px; margin-bottom: 6px;
-  font-weight: 600; color: #78350f; }
+.open-page { white-space: nowrap; margin-left: 8px; padding: 1px 8px; border: 1px solid #1d4ed8; border-radius: 6px;
+  color: #1d4ed8; background: white; cursor: pointer; font-size: 0.85em; }
+.refusal-notice { background: #fef3c7; border: 1px solid #f59e0b; border-radius: 8px; padding: 6px 10px;
+  margin-bottom: 6px; font-weight: 600; color: #78350f; }
 .see-also { margin-top: 12px; padding: 8px; border: 2px dashed #94a3b8; border-radius: 8px; background: #f1f5f9; }
 .see-also .card-quote { border-left-color: #94a3b8; }
 .see-also .card-quote mark { background: #e2e8f0; }
@@ -127,7 +127,8 @@ def build_app(backend: Backend, concurrency: int = 2) -> gr.Blocks:
         def relabel(lang: str) -> dict:
             """Interface labels in the language of the last answered question."""
             t = render.labels(lang)
-            return {title: gr.update(value=f"## {t['title']}\n{t['intro']}"), msg: gr.update(placeholder=t["placeholder"]),
+            return {title: gr.update(value=f"## {t['title']}\n{t['intro']}"),
+                    msg: gr.update(placeholder=t["placeholder"]),
                     send: gr.update(value=t["send"]), copy_btn: gr.update(value=t["copy"]),
                     clear: gr.update(value=t["new_chat"]), plain_box: gr.update(label=t["plain"]),
                     panel: gr.update(value=render.panel_html(lang)), pick: gr.update(label=t["pick"]),
@@ -163,13 +164,16 @@ def build_app(backend: Backend, concurrency: int = 2) -> gr.Blocks:
                 gr.Info(render.labels(state.language)["feedback_thanks"])
 
         def reset() -> dict:
-            return {**relabel("pl"), chatbot: [], msg: gr.update(value="", placeholder=render.labels("pl")["placeholder"]),
+            return {**relabel("pl"), chatbot: [],
+                    msg: gr.update(value="", placeholder=render.labels("pl")["placeholder"]),
                     session: None, pick: gr.update(choices=[], value=None, visible=False), plain: "",
                     page_img: gr.update(value=None, visible=False), page_txt: ""}
 
-        ask_outputs = [chatbot, msg, session, pick, plain, title, send, copy_btn, clear, plain_box, panel, page_img, examples]
+        ask_outputs = [chatbot, msg, session, pick, plain, title, send, copy_btn, clear, plain_box, panel, page_img,
+                       examples]
         msg.submit(respond, [msg, chatbot, session], ask_outputs, api_name="chat", concurrency_limit=concurrency)
-        send.click(respond, [msg, chatbot, session], ask_outputs, api_visibility="private", concurrency_limit=concurrency)
+        send.click(respond, [msg, chatbot, session], ask_outputs, api_visibility="private",
+                   concurrency_limit=concurrency)
         pick.change(open_page, [pick, session], [page_img, page_txt, panel], api_visibility="private")
         open_key.change(open_page, [open_key, session], [page_img, page_txt, panel], api_visibility="private")
         chatbot.like(feedback, [session], None, api_visibility="private")
@@ -187,10 +191,12 @@ def build_app(backend: Backend, concurrency: int = 2) -> gr.Blocks:
         gr.api(ask_json, api_name="answer", concurrency_limit=concurrency)
 
         def draft(topic_text: str, lang: str):
-            """A cited grant-justification draft for a project topic: (safe Markdown, [.md, .docx] or None when refused)."""
+            """A cited grant-justification draft for a project topic:
+            (safe Markdown, [.md, .docx] or None when refused)."""
             return handlers.draft(backend, topic_text, lang)
 
-        draft_btn.click(draft, [topic, draft_lang], [draft_md, draft_files], api_name="draft", concurrency_limit=concurrency)
+        draft_btn.click(draft, [topic, draft_lang], [draft_md, draft_files], api_name="draft",
+                        concurrency_limit=concurrency)
         topic.submit(draft, [topic, draft_lang], [draft_md, draft_files], api_visibility="private",
                      concurrency_limit=concurrency)
     return demo

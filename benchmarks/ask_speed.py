@@ -51,8 +51,10 @@ def main() -> None:
     latencies.sort()
     p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"process start -> first answer  median {statistics.median(starts):5.2f} s  runs {[round(s, 2) for s in starts]}  (target <= 5 s)")
-    print(f"warm ask over {len(latencies)} questions  p50 {statistics.median(latencies):6.1f} ms  p95 {p95:6.1f} ms  (targets 150 / 400 ms)")
+    print(f"process start -> first answer  median {statistics.median(starts):5.2f} s  "
+          f"runs {[round(s, 2) for s in starts]}  (target <= 5 s)")
+    print(f"warm ask over {len(latencies)} questions  p50 {statistics.median(latencies):6.1f} ms  "
+          f"p95 {p95:6.1f} ms  (targets 150 / 400 ms)")
     print(f"peak resident memory {rss_mb:6.0f} MB  (target <= 800 MB)")
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 

@@ -44,8 +44,10 @@ def main() -> None:
                 rebuild.append(timed_ingest(store, "--rebuild"))
         finally:
             shutil.rmtree(store, ignore_errors=True)
-    print(f"cold ingest      median {statistics.median(cold):6.2f} s  runs {[round(x, 2) for x in cold]}  (target <= 30 s)")
-    print(f"no-change re-run median {statistics.median(warm):6.2f} s  runs {[round(x, 2) for x in warm]}  (target <= 3 s)")
+    print(f"cold ingest      median {statistics.median(cold):6.2f} s  "
+          f"runs {[round(x, 2) for x in cold]}  (target <= 30 s)")
+    print(f"no-change re-run median {statistics.median(warm):6.2f} s  "
+          f"runs {[round(x, 2) for x in warm]}  (target <= 3 s)")
     if rebuild:
         print(f"--rebuild        median {statistics.median(rebuild):6.2f} s  runs {[round(x, 2) for x in rebuild]}")
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")

@@ -108,7 +108,8 @@ def main() -> int:
     parser.add_argument("--corpus")
     parser.add_argument("--store")
     args = parser.parse_args()
-    extra = [flag for name, value in (("--corpus", args.corpus), ("--store", args.store)) if value for flag in (name, value)]
+    extra = [flag for name, value in (("--corpus", args.corpus), ("--store", args.store)) if value
+             for flag in (name, value)]
     results = []
     with tempfile.TemporaryDirectory(prefix="ui-bench-") as work:
         for number in range(1, args.runs + 1):
@@ -118,8 +119,10 @@ def main() -> int:
     medians = {key: statistics.median(r[key] for r in results) for key in results[0]}
     print(f"median of {args.runs}: python ui.py -> HTTP 200 {medians['http_200_s']:.2f} s (target <= 6); "
           f"first streamed text {medians['first_piece_ms']:.0f} ms after sending the first question, "
-          f"{medians['later_piece_ms']:.0f} ms for later ones (target <= 300); store open {medians['store_open_s']:.2f} s; "
-          f"first full answer {medians['answer_ms']:.0f} ms, of which Assistant.ask {medians['assistant_ask_ms']:.0f} ms")
+          f"{medians['later_piece_ms']:.0f} ms for later ones (target <= 300); "
+          f"store open {medians['store_open_s']:.2f} s; "
+          f"first full answer {medians['answer_ms']:.0f} ms, "
+          f"of which Assistant.ask {medians['assistant_ask_ms']:.0f} ms")
     return 0
 
 

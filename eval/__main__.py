@@ -35,7 +35,8 @@ def build_parser(prog: str = "python -m eval") -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="fit the answerability model on the dev questions only")
     train.add_argument("--out", type=Path, default=None, help="model file (default: assistant/data/answerability.json)")
     train.add_argument("--json", action="store_true", help="print the fitted model as JSON")
-    bilingual = commands.add_parser("bilingual", help="regenerate assistant/data/bilingual.tsv from the report's vocabulary")
+    bilingual = commands.add_parser("bilingual",
+                                    help="regenerate assistant/data/bilingual.tsv from the report's vocabulary")
     bilingual.add_argument("--json", action="store_true")
     report = commands.add_parser("report", help="re-score saved results and write the report")
     report.add_argument("--results", type=Path, required=True, help="results JSONL written by `run`")
@@ -138,7 +139,8 @@ def train_command(args) -> int:
             return ", ".join(f"{name} {weight:+.2f}" for name, weight in pairs)
 
         print(f"trained on {data['questions']} dev questions ({data['rows']} candidates, {data['positives']} right); "
-              f"threshold {data['threshold']:.3f}\n  ranker: {strongest(data['ranker'])}\n  judge: {strongest(data['judge'])}")
+              f"threshold {data['threshold']:.3f}\n  ranker: {strongest(data['ranker'])}\n"
+              f"  judge: {strongest(data['judge'])}")
         print(f"model: {args.out or MODEL_FILE}")
     return 0
 

@@ -280,41 +280,17 @@ def headline_html(run) -> str:
     return f'<table class="headline"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
 
 
+# (column heading, key of question_rows) of the per-question table; the question and answer follow
+QUESTION_COLUMNS = (("id", "id"), ("status", "status"), ("cause", "cause"), ("kind", "kind"), ("lang", "lang"),
+                    ("section", "section"), ("reasons", "reasons"), ("pages", "pages"), ("footnotes", "footnotes"),
+                    ("rank", "rank"), ("baseline rank", "base"), ("ms", "ms"))
+
+
 def questions_html(scores: list[dict], baseline: dict | None) -> str:
-    header = [
-        "id",
-        "status",
-        "cause",
-        "kind",
-        "lang",
-        "section",
-        "reasons",
-        "pages",
-        "footnotes",
-        "rank",
-        "baseline rank",
-        "ms",
-        "question / answer",
-    ]
+    header = [heading for heading, _ in QUESTION_COLUMNS] + ["question / answer"]
     rows = []
     for r in question_rows(scores, baseline):
-        cells = [
-            r[k]
-            for k in (
-                "id",
-                "status",
-                "cause",
-                "kind",
-                "lang",
-                "section",
-                "reasons",
-                "pages",
-                "footnotes",
-                "rank",
-                "base",
-                "ms",
-            )
-        ]
+        cells = [r[key] for _, key in QUESTION_COLUMNS]
         tds = "".join(
             f'<td class="{html.escape(c) if i == 1 else ""}">{html.escape(c)}</td>' for i, c in enumerate(cells)
         )

@@ -57,7 +57,8 @@ def source_chunk(doc: str, title: str, source: Source, notes: list[Footnote], do
         text += f"\nCytowane przy: {context}"
     digest = hashlib.sha1(f"{doc}|{source.id}|{text}".encode()).hexdigest()[:12]
     return Chunk(id=f"{doc}:source:{source.id}:{digest}", doc=doc, title=title, page=pages[0] if pages else 0,
-                 section="Przypisy i źródła", text=text, sentences=[Sentence(text, tuple(source.footnotes))], kind="source")
+                 section="Przypisy i źródła", text=text, sentences=[Sentence(text, tuple(source.footnotes))],
+                 kind="source")
 
 
 def lexical_text(chunk: Chunk) -> str:

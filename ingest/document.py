@@ -96,7 +96,8 @@ def _sentences(blocks: list[Block], known: set[int]) -> list[ParsedSentence]:
                 sentences.append(ParsedSentence(text, last.page if last else block.page, section,
                                                 last.paragraph if last else index, table=True))
             continue
-        if block.text.startswith(("Tabela", "Table")) and index + 1 < len(blocks) and blocks[index + 1].kind == "table_row":
+        if (block.text.startswith(("Tabela", "Table")) and index + 1 < len(blocks)
+                and blocks[index + 1].kind == "table_row"):
             table_caption = _clean_marker_text(block.text)[0].strip()
             continue
         for text, page, markers in _split_block(block, known):

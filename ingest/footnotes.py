@@ -136,7 +136,8 @@ def _new_source(note: Footnote, key: str) -> Source:
     if paren and paren.start() > 0:
         authors = note.text[: paren.start()].strip(" .,:") or None
     kind = "reference" if (year or note.urls or note.doi) else "note"
-    first_word = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", note.text.lower()).encode("ascii", "ignore").decode())
+    ascii_text = unicodedata.normalize("NFKD", note.text.lower()).encode("ascii", "ignore").decode()
+    first_word = re.sub(r"[^a-z0-9]+", "-", ascii_text)
     stem = "-".join(w for w in first_word.split("-") if w and not w.startswith("http"))[:24].strip("-") or "source"
     digest = hashlib.sha1(key.encode()).hexdigest()[:6]
     return Source(id=f"{stem}-{digest}", reference=note.text, authors=authors, year=year,

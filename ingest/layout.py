@@ -52,7 +52,8 @@ def split_page(layout: PageLayout) -> PageParts:
     """Separate a page into body blocks and the footnote lines at its bottom."""
     body = layout.body_size
     parts = PageParts(layout.number)
-    lowest_body_y = min((l.y for l in layout.lines if l.size >= 0.95 * body and l.cell is None), default=0.0)
+    lowest_body_y = min((line.y for line in layout.lines if line.size >= 0.95 * body and line.cell is None),
+                        default=0.0)
     table_lines: list[Line] = []
     previous: Line | None = None
     for line in layout.lines:
@@ -71,7 +72,8 @@ def split_page(layout: PageLayout) -> PageParts:
             if _continues_heading(parts.blocks, previous, line):
                 parts.blocks[-1].segments[-1].text += " " + line.text.strip()
             else:
-                parts.blocks.append(Block("heading", [Segment(layout.number, line.text.strip())], number.count(".") + 1, number))
+                parts.blocks.append(Block("heading", [Segment(layout.number, line.text.strip())],
+                                          number.count(".") + 1, number))
         elif _continues_heading(parts.blocks, previous, line):
             parts.blocks[-1].segments[-1].text += " " + line.text.strip()
         elif _starts_paragraph(previous, line, body) or not parts.blocks or parts.blocks[-1].kind != "paragraph":

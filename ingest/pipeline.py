@@ -116,7 +116,8 @@ def write_generation(layout: StoreLayout, index: Assembled, records: dict[str, d
     write_json(generation.records, records)
     texts = [lexical_text(c) for c in index.chunks]
     LexicalIndex.build(index.ids, texts).save(generation.lexical)
-    write_json(generation.lemmas, vocabulary_lemmas(texts + glossary_texts()))  # glossary terms are tokenized per question
+    # glossary terms are tokenized per question
+    write_json(generation.lemmas, vocabulary_lemmas(texts + glossary_texts()))
     write_sentence_vectors(generation, records)
     return generation
 

@@ -21,7 +21,8 @@ from .readers import read_document
 
 PARSER_VERSION = 8  # bump when parsing changes: files are re-parsed (unchanged chunks are not re-embedded)
 
-Record = dict  # one parsed file, kept in the generation: sha256, parser, title, pages, chunks, footnotes, sentence_vectors
+# one parsed file, kept in the generation: sha256, parser, title, pages, chunks, footnotes, sentence_vectors
+Record = dict
 
 
 @dataclass

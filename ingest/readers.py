@@ -42,12 +42,13 @@ def text_pages(text: str) -> list[PageParts]:
     for number, page_text in enumerate(text.split("\f"), start=1):
         parts = PageParts(number)
         for paragraph in re.split(r"\n\s*\n", page_text):
-            lines = [l.strip() for l in paragraph.strip().splitlines() if l.strip()]
+            lines = [line.strip() for line in paragraph.strip().splitlines() if line.strip()]
             if not lines:
                 continue
             heading = re.match(r"^(#{1,6})\s+(.*)$", lines[0])
             if heading:
-                parts.blocks.append(Block("heading", [Segment(number, heading.group(2).strip())], len(heading.group(1))))
+                parts.blocks.append(Block("heading", [Segment(number, heading.group(2).strip())],
+                                          len(heading.group(1))))
                 lines = lines[1:]
                 if not lines:
                     continue

@@ -4,8 +4,8 @@ Scripted chat models pin the check's behaviour (a faithful rewrite is kept, an i
 a dropped reference is not); the test marked `llm` runs the real local SmolLM2 in process on two
 paragraphs, with short replies. That model is loaded outside any guard (a broken llama.cpp or model
 file fails the test, it does not become a "fallback"); the test asserts it ran and wrote text for
-every paragraph, then checks each paragraph's outcome against its raw reply. Numbers and sentences are read with this file's own
-regexes, not the product's number reader.
+every paragraph, then checks each paragraph's outcome against its raw reply. Numbers and sentences
+are read with this file's own regexes, not the product's number reader.
 """
 
 from __future__ import annotations
@@ -103,7 +103,8 @@ def test_faithful_rewrite_replaces_the_prose_and_keeps_the_references(assistant,
     for check in draft.grounding.checks:
         assert isinstance(check, ParagraphCheck) and isinstance(check.grounding, Grounding)
         assert check.grounding.ok and check.grounding.llm_called and check.grounding.failure is None
-        assert not (check.grounding.dropped_markers or check.grounding.invented_markers or check.grounding.unsupported_numbers)
+        grounding = check.grounding
+        assert not (grounding.dropped_markers or grounding.invented_markers or grounding.unsupported_numbers)
     assert all(p.text.startswith("Jak wskazuje raport") for p in draft.parts)
     assert draft.bibliography == extractive.bibliography
     assert [c.marker for c in draft.citations] == [c.marker for c in extractive.citations]

@@ -48,7 +48,8 @@ def test_the_real_tables_load_typed():
     jobs = next(f for f in FACETS if f.key == "jobs_skills")
     assert jobs.sections == ("4.3",) and {"szkolenie", "staż"} <= jobs.lemmas
     assert jobs.terms.startswith("zatrudnienie szkolenia") and "  " not in jobs.terms  # TOML line breaks folded
-    assert isinstance(WORDS["en"], DraftWords) and WORDS["pl"].lead[0] == "Zasadność projektu potwierdzają dane raportu:"
+    assert isinstance(WORDS["en"], DraftWords)
+    assert WORDS["pl"].lead[0] == "Zasadność projektu potwierdzają dane raportu:"
     assert heading("jobs_skills", "en") == "Jobs, skills and training"
     assert heading("section-3", "pl") == "Klastry w Polsce w liczbach"
     assert heading("section-6", "pl") == "Dane z raportu" and heading("section-6", "en") == "Evidence"
@@ -68,7 +69,8 @@ def test_a_report_section_claimed_by_two_facets_is_rejected(tmp_path):
 
 def test_a_heading_used_twice_is_rejected(tmp_path):
     message = rejected(tmp_path, with_facet(facet("skills", "6.1", "Miejsca pracy, kompetencje i szkolenia", "Skills")))
-    assert "heading 'Miejsca pracy, kompetencje i szkolenia' (pl) is also the heading of [[facet]] 'jobs_skills'" in message
+    assert ("heading 'Miejsca pracy, kompetencje i szkolenia' (pl) is also the heading of [[facet]] 'jobs_skills'"
+            in message)
     text = GOOD.replace('"8" = { pl = "Doświadczenia modelu francuskiego"', '"8" = { pl = "Innowacyjność"')
     assert "[section_headings] '8' heading 'Innowacyjność' (pl)" in rejected(tmp_path, text)
 

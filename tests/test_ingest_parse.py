@@ -115,7 +115,7 @@ def test_bibliography_dedupes_repeated_works(parsed_report):
 def test_pdf_pages_3_to_22_match_the_text_extraction():
     """pypdf on the PDF gives the same text as the .txt it was rendered from (pages 3-22)."""
     _, layouts = read_pdf(REPORT_PDF)
-    pdf_text = " ".join(" ".join(l.text for l in p.lines) for p in layouts if 3 <= p.number <= 22)
+    pdf_text = " ".join(" ".join(line.text for line in p.lines) for p in layouts if 3 <= p.number <= 22)
     txt = REPORT_TXT.read_text(encoding="utf-8")
 
     def normalize(text: str) -> str:
@@ -133,9 +133,11 @@ def test_table_rows_give_one_sentence_per_indicator(parsed_report):
     assert public == [("Tabela 1, Otoczenie biznesowe (Business Environment) – Przykładowe wskaźniki (Wpływ): "
                        "Inwestycje publiczne w B+R 0.1374.")]
     assert any(s.endswith("Innowacje produktowe w MŚP -0.0313.") and "Zachowanie firm" in s for s in sentences)
-    assert len([s for s in sentences if "Przykładowe wskaźniki (Wpływ):" in s]) == 13  # 13 indicators, each with its value
+    # 13 indicators, each with its value
+    assert len([s for s in sentences if "Przykładowe wskaźniki (Wpływ):" in s]) == 13
 
 
 def test_sentences_after_a_paragraphs_last_marker_keep_it(parsed_report):
-    basque = next(s for c in parsed_report.chunks for s in c.sentences if s.text.startswith("Baskijski superklaster dąży"))
+    basque = next(s for c in parsed_report.chunks for s in c.sentences
+                  if s.text.startswith("Baskijski superklaster dąży"))
     assert basque.footnotes == (48,)

@@ -18,7 +18,8 @@ from assistant.index.layout import StoreLayout
 from ingest.errors import NothingToIngest
 from ingest.pipeline import run_ingest
 
-NOTE = ("# Klaster Bursztynowy\n\n## 1. Członkowie\n\nKlaster Bursztynowy z Gdańska zrzesza 27 pracowni jubilerskich.\n\n"
+NOTE = ("# Klaster Bursztynowy\n\n## 1. Członkowie\n\n"
+        "Klaster Bursztynowy z Gdańska zrzesza 27 pracowni jubilerskich.\n\n"
         "Koordynatorem Klastra Bursztynowego jest fundacja Amber z Gdyni.\n")
 QUESTION = "Ile pracowni jubilerskich zrzesza Klaster Bursztynowy?"
 OTHER = "# Klaster Lotniczy\n\nKlaster Dolina Lotnicza z Rzeszowa zrzesza 180 firm lotniczych.\n"
@@ -200,4 +201,5 @@ def test_a_crash_while_cleaning_up_leaves_the_new_index_and_the_next_run_finishe
     assert {c.doc for c in assistant.snapshot.chunks.values()} == {"lotnictwo.md"}
     assert len(list(store.glob("gen-*"))) == 2
     rerun = run_ingest(settings_for(corpus, store))  # nothing changed: no new generation, the old one removed
-    assert rerun.embedded == 0 and [p.name for p in store.glob("gen-*")] == [StoreLayout(store).read_manifest().generation]
+    assert rerun.embedded == 0
+    assert [p.name for p in store.glob("gen-*")] == [StoreLayout(store).read_manifest().generation]

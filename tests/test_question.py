@@ -10,7 +10,8 @@ from assistant.types import Chunk, Sentence
 REPORT_LIKE = [
     "Według stanu na 31 grudnia 2025 r. było ich 18.",
     "Szczególną rolę odgrywają klastry posiadające status Krajowego Klastra Kluczowego.",
-    "Największa koncentracja inicjatyw klastrowych występuje w województwie mazowieckim, gdzie funkcjonuje 13 jednostek.",
+    "Największa koncentracja inicjatyw klastrowych występuje w województwie mazowieckim, "
+    "gdzie funkcjonuje 13 jednostek.",
     "W analizowanym okresie zrealizowano 1 642 staże oraz 460 praktyk.",
 ]
 
@@ -24,7 +25,8 @@ def index() -> SentenceIndex:
 
 def test_cleaning_collapses_whitespace_and_rejects_bad_input_in_one_line():
     assert clean_question("  Ile   klastrów\n działa? ", 100) == "Ile klastrów działa?"
-    for bad, why in [("", "Puste pytanie"), ("   ", "Puste pytanie"), ("x" * 101, "za długie"), ("a\x00b", "sterujące")]:
+    for bad, why in [("", "Puste pytanie"), ("   ", "Puste pytanie"), ("x" * 101, "za długie"),
+                     ("a\x00b", "sterujące")]:
         with pytest.raises(QuestionError, match=why) as raised:
             clean_question(bad, 100)
         assert "\n" not in str(raised.value)

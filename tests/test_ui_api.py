@@ -28,9 +28,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import ui
-from assistant.types import Answer, Citation, CitedSource
-from assistant.web import render
+# ui.py is a top-level script, not part of a package: importable from a plain checkout only once ROOT is on the path
+import ui  # noqa: E402
+from assistant.types import Answer, Citation, CitedSource  # noqa: E402
+from assistant.web import render  # noqa: E402
 
 REPORT = ROOT / "corpus" / "raport-klastry.pdf"
 INJECTION = ROOT / "tests" / "fixtures" / "injection.md"
@@ -256,7 +257,8 @@ def test_draft_endpoint_refuses_off_topic_and_explains_bad_input(client):
 def sample_answer(**changes) -> Answer:
     source = CitedSource(footnote=5, id="lista-kkk", reference="https://www.gov.pl/web/rozwoj-technologia/lista-kkk "
                          "[dostęp: 31.12.2025]", url="https://www.gov.pl/web/rozwoj-technologia/lista-kkk")
-    evil = CitedSource(footnote=9, id="evil", reference='Evil <img src=x onerror="alert(1)">', url="javascript:alert(1)")
+    evil = CitedSource(footnote=9, id="evil", reference='Evil <img src=x onerror="alert(1)">',
+                       url="javascript:alert(1)")
     doi = CitedSource(footnote=12, id="doi", reference="Ketels, C. (2003)", doi="10.1000/xyz")
     cite = Citation(marker=1, doc="raport-klastry.pdf", title="Klastry <b>przemysłowe</b>", page=5,
                     section="3. Klastry w Polsce w liczbach", quote="Według stanu na 31 grudnia 2025 r. było ich 18.",
@@ -300,6 +302,16 @@ def test_plain_text_has_answer_and_full_sources():
     assert "Przypis 12: Ketels, C. (2003) https://doi.org/10.1000/xyz" in text
 
 
+def test_a_document_without_sections_shows_no_empty_section():
+    """A .md without headings has `section == ""`: no "memo, s. 1, " in the copied text, no empty "Rozdział:"."""
+    memo = Citation(marker=1, doc="memo.md", title="memo", page=1, section="", quote="Klaster zrzesza 27 pracowni.")
+    answer = sample_answer(citations=[memo], answer="Klaster zrzesza 27 pracowni. [1]")
+    assert "[1] memo, s. 1\n" in render.plain_text(answer) and "s. 1," not in render.plain_text(answer)
+    markup = render.answer_html(answer, turn=0)
+    assert "card-section" not in markup and "Rozdział" not in markup and "memo" in markup
+    assert "Rozdział: 3. Klastry w Polsce w liczbach" in render.answer_html(sample_answer(), turn=0)
+
+
 def test_user_question_and_errors_are_escaped():
     assert "<img" not in render.user_html('<img src=x onerror="alert(1)">', "pl")
     assert "pusta wiadomość" in render.user_html("   ", "pl")
@@ -331,7 +343,8 @@ def test_login_users_from_file_and_env(tmp_path):
 
 
 def test_draft_markdown_is_inert_and_request_folders_are_fresh(tmp_path):
-    shown = render.draft_markdown('# Temat <b>x</b>\n„<script>alert(1)</script> [zobacz](javascript:alert(1))” [1]. A & B')
+    shown = render.draft_markdown('# Temat <b>x</b>\n„<script>alert(1)</script> [zobacz](javascript:alert(1))” '
+                                  '[1]. A & B')
     assert "<script" not in shown and "&lt;script&gt;" in shown and "&lt;b&gt;" in shown and "&amp; B" in shown
     assert "](javascript" not in shown and "[1]." in shown and shown.startswith("# Temat")
     assert "&lt;img" in render.draft_error_markdown("<img src=x>")

@@ -200,7 +200,8 @@ def test_draft_tab_shows_a_cited_draft_with_downloads(page):
     draft = page.locator("#draft-text")
     text = draft.inner_text()
     assert "Uzasadnienie projektu: " + DRAFT_TOPIC in text and "1 642" in text and "[1]" in text
-    assert draft.locator("h2", has_text="Przypisy").is_visible() and draft.locator("h2", has_text="Bibliografia").count() == 1
+    assert draft.locator("h2", has_text="Przypisy").is_visible()
+    assert draft.locator("h2", has_text="Bibliografia").count() == 1
     assert page.locator('#draft-files a[download="uzasadnienie.md"]').count() == 1
     assert draft.locator("script, img").count() == 0 and draft.locator('a[href^="javascript"]').count() == 0
     assert page.dialogs == [] and page.evaluate("window.__xss") is None
