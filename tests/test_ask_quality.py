@@ -58,8 +58,6 @@ def test_english_terms_and_place_names_translate(assistant):
 
 
 @pytest.mark.parametrize("question,why", [
-    ("How many clusters took part in the 2022 edition of the benchmarking study?",
-     "only the 2024 edition is described"),
     ("Which two voivodeships have no active cluster at all?", "the report names none"),
     ("What percentage of Polish clusters use cloud computing?", "cloud computing has no figure"),
     ("Jaki jest roczny budżet polskiego programu wsparcia Krajowych Klastrów Kluczowych?",

@@ -78,6 +78,33 @@ def test_changed_and_removed_files(store_copy):
 NOTE = "# Klaster Bursztynowy\n\nKlaster Bursztynowy z Gdańska zrzesza 27 pracowni jubilerskich.\n"
 
 
+def kill_after_vectors_are_written(corpus: Path, store: Path, attempts: int = 3) -> list[str]:
+    """Start `python -m ingest`, SIGKILL it once it has written vectors of duzy.md to Chroma, and return
+    the ids of the vectors it left. A kill that lands inside Chroma's first write leaves none (SQLite
+    rolls the write back): that attempt proves nothing, so it is made again, waiting a little longer."""
+    layout = StoreLayout(store)
+    env = dict(os.environ, KLASTRY_CORPUS_DIR=str(corpus), KLASTRY_STORE_DIR=str(store))
+
+    def chroma_bytes() -> int:
+        return sum(f.stat().st_size for f in layout.chroma_dir.rglob("*") if f.is_file())
+
+    for attempt in range(attempts):
+        process = subprocess.Popen([sys.executable, "-m", "ingest"], cwd=ROOT, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline, size = time.time() + 120, chroma_bytes()
+        while time.time() < deadline and chroma_bytes() == size and process.poll() is None:
+            time.sleep(0.2)  # wait until embedding has started writing
+        time.sleep(0.5 * attempt)
+        assert process.poll() is None, "ingest finished before it could be killed"
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        ids = Assistant.load(settings_for(corpus, store)).search.collection.get(include=[])["ids"]
+        left = [i for i in ids if i.startswith("duzy.md")]
+        if left:
+            return left
+    pytest.fail(f"in {attempts} attempts the ingest was never killed after writing a vector")
+
+
 def test_killed_run_leaves_previous_index_answering(tmp_path):
     corpus, store = tmp_path / "corpus", tmp_path / "store"
     corpus.mkdir()
@@ -88,29 +115,21 @@ def test_killed_run_leaves_previous_index_answering(tmp_path):
     big = "\n\n".join(f"Akapit {i}: klaster numer {i} prowadzi projekt badawczy o wartości {i * 7} tys. zł. " * 6
                       for i in range(150))
     (corpus / "duzy.md").write_text("# Duży dokument\n\n" + big, encoding="utf-8")
-    env = dict(os.environ, KLASTRY_CORPUS_DIR=str(corpus), KLASTRY_STORE_DIR=str(store))
-    process = subprocess.Popen([sys.executable, "-m", "ingest"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 120
-    def chroma_files() -> int:
-        return sum(f.stat().st_size for f in layout.chroma_dir.rglob("*") if f.is_file())
-
-    size = chroma_files()
-    while time.time() < deadline and chroma_files() == size and process.poll() is None:
-        time.sleep(0.2)  # wait until embedding has started writing
-    assert process.poll() is None, "ingest finished before it could be killed"
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    orphans = kill_after_vectors_are_written(corpus, store)
     assert layout.read_manifest().generation == generation
     assistant = Assistant.load(settings_for(corpus, store))
+    assert not any(c.doc == "duzy.md" for c in assistant.snapshot.chunks.values())
     answer = assistant.ask("Ile pracowni jubilerskich zrzesza Klaster Bursztynowy?")
     assert not answer.refused and "27" in answer.answer and all(c.doc == "bursztyn.md" for c in answer.citations)
+    # the killed run's vectors are in Chroma, but only the published generation is searched
     assert not any(c.doc == "duzy.md" for c in assistant.search.search("klaster numer 7 projekt badawczy", 6))
     (corpus / "duzy.md").write_text("# Duży dokument\n\nKlaster numer 7 prowadzi projekt badawczy.\n", encoding="utf-8")
     finished = run_ingest(settings_for(corpus, store))  # a small version: the next run must not re-embed much
     assert finished.files == 2 and not finished.skipped and finished.embedded == 1
-    assert finished.deleted > 0, "the killed run's vectors are removed once a generation is published"
-    assert any(c.doc == "duzy.md" for c in Assistant.load(settings_for(corpus, store)).snapshot.chunks.values())
+    assert finished.deleted > 0, f"the killed run left {len(orphans)} vectors; the next published run removes them"
+    after = Assistant.load(settings_for(corpus, store))
+    assert set(after.search.collection.get(include=[])["ids"]) == set(after.snapshot.chunks)  # no orphan left
+    assert any(c.doc == "duzy.md" for c in after.snapshot.chunks.values())
     assert [p.name for p in store.glob("gen-*")] == [layout.read_manifest().generation]
 
 

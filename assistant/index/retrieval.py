@@ -54,7 +54,8 @@ class HybridSearch:
         """The top-k contexts, and the query's vector (the answerer scores sentences with it)."""
         vector = self.embedder.embed_query(query)
         dense = self.dense(vector)
-        lexical = [(i, s) for i, s in self.lexical.search(lexical_query or query, CANDIDATES) if i in self.snapshot.chunks]
+        lexical = [(i, s) for i, s in self.lexical.search(lexical_query or query, CANDIDATES)
+                   if i in self.snapshot.chunks]
         fused: dict[str, float] = {}
         for ranking in (dense, lexical):
             for rank, (chunk_id, _) in enumerate(ranking):
