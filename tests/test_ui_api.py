@@ -10,7 +10,6 @@ both files. The handlers themselves are tested without a server in tests/test_we
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -39,9 +38,6 @@ KKK = "Ile klastrów ma status Krajowego Klastra Kluczowego?"
 AMBER = "Ile pracowni jubilerskich zrzesza Klaster Bursztynowy?"
 DRAFT_TOPIC = "szkolenia i staże w klastrze ICT"
 DRAFT_FIGURES = ("1 642", "460", "60%", "40%", "11%", "13,5%", "13%", "87%", "38%", "46%")  # report pp. 6-14
-STORE_INPUTS = [REPORT, INJECTION, *sorted((ROOT / "ingest").glob("*.py")),
-                *sorted((ROOT / "assistant" / "index").glob("*.py")), ROOT / "assistant" / "types.py",
-                ROOT / "assistant" / "settings.py"]
 
 
 # ---- the real app in a subprocess ------------------------------------------------------------
@@ -96,38 +92,19 @@ def stop_ui(app: SimpleNamespace) -> None:
         app.proc.kill()
 
 
-def ui_store(request, tmp_path_factory) -> tuple[Path, Path]:
-    """(corpus dir, store dir) of the report plus the injection document, built with run_ingest once."""
-    digest = hashlib.sha256(b"".join(p.read_bytes() for p in STORE_INPUTS)).hexdigest()[:16]
-    cache = getattr(request.config, "cache", None)  # None under `-p no:cacheprovider`: built in a temp folder
-    base = cache.mkdir(f"ui-store-{digest}") if cache is not None else tmp_path_factory.mktemp("ui-store")
-    for stale in base.parent.glob("ui-store-*") if cache is not None else ():
-        if stale != base:  # built from older code or corpus
-            shutil.rmtree(stale, ignore_errors=True)
-    corpus, store = base / "corpus", base / "store"
-    if not (store / "manifest.json").exists():
-        shutil.rmtree(corpus, ignore_errors=True)
-        shutil.rmtree(store, ignore_errors=True)
-        corpus.mkdir()
-        shutil.copy(REPORT, corpus)
-        shutil.copy(INJECTION, corpus)
-        from assistant.settings import Settings
-        from ingest.pipeline import run_ingest
-
-        summary = run_ingest(Settings.load(corpus_dir=corpus, store_dir=store))
-        assert summary.files == 2 and not summary.skipped, summary
-    return corpus, store
-
-
 _RUNNING: dict[str, SimpleNamespace] = {}  # the one app of this test session, whichever file asks first
 
 
 @pytest.fixture(scope="session")
-def ui_app(request, tmp_path_factory):
-    """The app over the report + injection store, started once per session (this file imports it too:
-    a fixture imported into another module is a second definition, so the app itself is shared here)."""
+def ui_app(injection_store, tmp_path_factory):
+    """The app over a copy of the session's report + injection store (conftest: an incremental ingest of
+    the one report store), started once per session (test_ui_browser.py imports this fixture too: a fixture
+    imported into another module is a second definition, so the app itself is shared here)."""
     if "app" not in _RUNNING:
-        corpus, store = ui_store(request, tmp_path_factory)
+        base = tmp_path_factory.mktemp("ui-store")
+        corpus, store = base / "corpus", base / "store"
+        shutil.copytree(injection_store[0], corpus)
+        shutil.copytree(injection_store[1], store)
         _RUNNING["app"] = start_ui(corpus, store, tmp_path_factory.mktemp("ui-run"))
     yield _RUNNING["app"]
     app = _RUNNING.pop("app", None)
