@@ -48,12 +48,6 @@ class Assistant:
     def read_question(self, text: object, history: list[str] | None = None) -> Question:
         return Question.read(text, history, self.sentences, self.settings.max_question_chars)
 
-    def validate(self, question: object) -> str:
-        """The cleaned question, or a QuestionError saying what to fix."""
-        from assistant.answer.question import clean_question
-
-        return clean_question(question, self.settings.max_question_chars)
-
     def ask(self, question: str, history: list[str] | None = None, k: int | None = None) -> Answer:
         """The extractive answer (verbatim quotes), or a refusal that names the closest passages."""
         started = time.perf_counter()

@@ -69,9 +69,10 @@ class ExtractiveAnswerer:
         min_dense = min(retrieved.dense.values(), default=0.0)
         found = []
         for sentence in scored[:CANDIDATES]:
-            if not self.satisfies(sentence, question.needs):
+            terms, text = self.answer_terms(sentence), self.answer_text(sentence)  # each worked out once
+            if not self.satisfies(sentence, question.needs, terms, text):
                 continue
-            values = candidate_features(question, sentence, self.answer_terms(sentence), self.answer_text(sentence),
+            values = candidate_features(question, sentence, terms, text,
                                         top_similarity, scored[0].score, unknown, concepts,
                                         self.own_terms(sentence), self.sentences)
             values["bm25"] = retrieved.lexical.get(sentence.chunk.id, 0.0) / top_bm25
@@ -177,15 +178,16 @@ class ExtractiveAnswerer:
               refs: list[SentenceRef]) -> Citation:
         return make_citation(marker, sentence.chunk, quote, footnotes, self.snapshot, refs)
 
-    def satisfies(self, sentence: ScoredSentence, needs: Needs) -> bool:
+    def satisfies(self, sentence: ScoredSentence, needs: Needs, terms: set[str] | None = None,
+                  text: str | None = None) -> bool:
         """The generic hard checks: the question's names, numbers and years are in the passage (years as
         reported, not as a baseline; multi-word names as written), and a figure or a year is in the sentence
         (or what it leans on) when the question asks for one. Everything else is the answerability model's."""
         if sentence.chunk.kind != "report" and not needs.source:
             return False
-        if not keys_satisfied(needs.keys, self.answer_terms(sentence)):
+        if not keys_satisfied(needs.keys, self.answer_terms(sentence) if terms is None else terms):
             return False
-        text = self.answer_text(sentence)
+        text = self.answer_text(sentence) if text is None else text
         if needs.figure and not HAS_FIGURE.search(text):
             return False
         if needs.year and not REPORTED_YEAR.search(text):
