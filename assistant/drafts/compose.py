@@ -1,16 +1,17 @@
-"""Grant-justification drafts: a project topic in, a cited, extractive justification out.
+"""Grant-justification drafts: a topic (or an instruction) in, a cited, extractive justification out.
 
-Report sentences with figures that share lemmas with the topic (or a facet of it, see
-assistant/data/draft_facets.toml) are found by several retrieval queries, quoted verbatim with
-`[n]` endnotes, grouped into evidence paragraphs and tied to the report's recommendations; fewer
-than two such sentences: refused, nothing invented.
+The subject is read from what the coordinator typed (assistant.drafts.topic); every quotable report
+sentence is ranked for it (assistant.drafts.relevance: dense + lexical + the answerability ranker).
+Figure sentences that serve the topic become the need's evidence, one paragraph per facet
+(assistant/data/draft_facets.toml) with its own heading, facets in order of relevance, nothing added
+to fill a quota; recommendations and policy areas that fit become the policy section. Every quote is
+verbatim with its `[n]`; one whose text looks damaged by extraction is flagged (assistant.drafts.damage)
+and not chosen by default. Fewer than two relevant figure sentences: refused, nothing invented.
 
-    draft = draft_justification(assistant, "szkolenia i staże w klastrze ICT", lang="pl")
+    draft = draft_justification(assistant, "Napisz uzasadnienie projektu szkoleń i staży w klastrze")
+    draft.candidates                      # what the coordinator may tick (relevant ones are)
+    draft = draft_justification(assistant, topic, chosen=[c.id for c in picked])   # the chosen ones
     write_draft(draft, "uzasadnienie.docx")      # or .md (assistant.drafts.export)
-
-The package by job: tables (the word tables), model (the draft objects), compose (this: choosing
-the quotes and paragraphs), bibliography (references and endnotes), rewrite (the LLM rewrite under
-the grounding check), export (Markdown, DOCX), command (`python -m assistant draft`).
 """
 
 from __future__ import annotations
@@ -23,26 +24,35 @@ from assistant.answer.citations import make_citation
 from assistant.answer.language import detect_language
 from assistant.answer.scoring import LEANS_BACK
 from assistant.drafts.bibliography import build_bibliography
+from assistant.drafts.damage import damage
 from assistant.drafts.export import to_markdown, write_draft_files  # re-exported: the web chat imports them from here
-from assistant.drafts.model import Draft, DraftCitation, DraftInputError, DraftParagraph, validate_topic
-from assistant.drafts.tables import FACETS, WORDS, Facet, heading
+from assistant.drafts.model import Draft, DraftCitation, DraftInputError, DraftParagraph, FigureCandidate
+from assistant.drafts.relevance import carries_topic, rank_for_topic
+from assistant.drafts.tables import FACETS, WORDS, heading
+from assistant.drafts.topic import DraftRequest, project_words, read_topic
 from assistant.glossary import expand_query
 from assistant.lemmas import shares_stem, tokenize
 from assistant.numbers import figure_key, figures_in
 from assistant.strings import message
 
-__all__ = ["Draft", "DraftCitation", "DraftInputError", "DraftParagraph", "draft_justification", "matches",
-           "quote_paragraph", "to_markdown", "write_draft_files"]
+__all__ = ["Draft", "DraftCitation", "DraftInputError", "DraftParagraph", "FigureCandidate", "draft_justification",
+           "matches", "quote_paragraph", "to_markdown", "write_draft_files"]
 
-MIN_FIGURE_SENTENCES = 2      # fewer relevant figure sentences than this: refuse
-MIN_COVERAGE = 0.2            # IDF-weighted share of the topic's lemmas a sentence must carry
-CONTEXT_COVERAGE = 0.4        # a sentence without figures joins a paragraph only when this much on topic
-MAX_CONTEXT = 2
+MIN_FIGURE_SENTENCES = 1      # fewer relevant figure sentences than this: refuse
 GENERIC_SHARE = 0.1           # a lemma in more than this share of sentences ("klaster") says nothing
-MAX_EVIDENCE = 10             # quoted figure sentences in all evidence paragraphs
+RARE_SHARE = 0.035            # the topic's words in at most this share decide what serves it ("gospodarka" does not)
+RELEVANT_MARGIN = -5.5        # ranker margin (whole subject) a sentence carrying a topic word needs to be relevant
+STRONG_MARGIN = 1.0           # ...and one without a topic word of its own
+WORD_MARGIN = -3.0            # the best sentence for one topic word alone is relevant from this margin
+WORD_BEST = {False: 2, True: 1}  # the best need sentences and policy sentence per topic word
+POLICY_MARGIN = -3.0          # a recommendation or policy area carrying a topic word
+MAX_EVIDENCE = 9              # relevant figure sentences quoted at most
 MAX_PER_PARAGRAPH = 3
 MAX_PARAGRAPHS = 6
-RECOMMENDATIONS_SECTION = "9."
+MAX_POLICY = 3
+OFFERED = 6                   # sentences below the bar still listed (unticked) for the coordinator
+EVIDENCE_SKIP = ("1.", "9.")  # the summary restates footnoted figures; the recommendations are policy
+POLICY_ITEM = re.compile(r"^(Rekomendacja:|[a-f]\) )")
 
 DRAFT_STEM_LETTERS = 7  # topics match more strictly: 6 letters would make szkolenie ~ szkoła
 NOT_QUOTABLE = re.compile(r"^(Tabela|Wykres|Źródło:|Uwaga:|\d+[.)]\s)")
@@ -67,13 +77,16 @@ def matches(term: str, terms: set[str]) -> bool:
     return shares_stem(term, terms, DRAFT_STEM_LETTERS)
 
 
-def draft_justification(assistant, topic: str, lang: str = "pl", llm: bool | None = None, chat_model=None) -> Draft:
-    """A grant justification for `topic` from the report alone; `lang` ("pl"/"en") sets the framing, quotes stay Polish.
+def draft_justification(assistant, topic: str, lang: str | None = None, llm: bool | None = None, chat_model=None,
+                        chosen: list[str] | None = None) -> Draft:
+    """A grant justification for `topic` (a bare topic or an instruction) from the report alone.
 
-    `llm=None` follows the settings (`KLASTRY_LLM_BACKEND`): with an LLM, each paragraph's prose is
-    rewritten and kept only when it passes the grounding check (assistant.drafts.rewrite).
-    """
-    draft = _extractive_draft(assistant, topic, lang)
+    `lang` ("pl"/"en", default: the language the topic or instruction is in) sets the framing and
+    headings; quotes stay Polish. `chosen`: ids of `Draft.candidates` to quote instead of the relevant
+    ones (the coordinator's check boxes). `llm=None` follows the settings (`KLASTRY_LLM_BACKEND`): with
+    an LLM, each paragraph's prose is rewritten and kept only when it passes the grounding check."""
+    request = read_topic(topic, lang)
+    draft = _extractive_draft(assistant, request, chosen)
     use_llm = assistant.settings.llm_backend != "none" if llm is None else llm
     if use_llm or chat_model is not None:
         from assistant.drafts.rewrite import rewrite_draft
@@ -82,36 +95,40 @@ def draft_justification(assistant, topic: str, lang: str = "pl", llm: bool | Non
     return draft
 
 
-def _extractive_draft(assistant, topic: str, lang: str) -> Draft:
-    topic = validate_topic(topic, lang)
-    subject = _Topic.read(assistant, topic)
+def _extractive_draft(assistant, request: DraftRequest, chosen: list[str] | None) -> Draft:
+    lang, topic = request.language, request.text
+    subject = _Topic.read(assistant, request.subject)
+    refused = Draft(topic, lang, True, subject=request.subject)
     if subject.too_general:
-        return Draft(topic, lang, True, message("draft_too_general", lang))
+        refused.message = message("draft_too_general", lang)
+        return refused
     if not subject.weights:
-        return Draft(topic, lang, True, message("draft_refusal", lang))
-    fitting = [f for f in FACETS if subject.weights.keys() & f.lemmas]
-    candidates, context = _candidates(assistant, subject, fitting)
-    chosen = _choose(candidates)
-    if len(chosen) < MIN_FIGURE_SENTENCES:
-        return Draft(topic, lang, True, message("draft_refusal", lang))
+        refused.message = message("draft_refusal", lang)
+        return refused
+    offered = _offer(assistant, request, subject)
+    refused.candidates = [c for c, _ in offered]
+    if sum(c.relevant and c.part == "need" for c, _ in offered) < MIN_FIGURE_SENTENCES:
+        refused.message = message("draft_refusal", lang)
+        return refused
+    picked = [(c, q) for c, q in offered if (c.id in chosen if chosen is not None else c.relevant and not c.damage)]
     snapshot = assistant.snapshot
-    # the document the evidence comes from (the corpus may hold other documents)
-    titles = [c.chunk.title for c in chosen]
-    title = max(set(titles), key=titles.count)
     paragraphs, marker = [], 1
-    for position, (key, group) in enumerate(_group(chosen, context)):
-        citations = [_cite(marker + i, c, snapshot) for i, c in enumerate(group)]
-        marker += len(group)
-        text = quote_paragraph(citations, WORDS[lang].lead, WORDS[lang].more, position)
-        paragraphs.append(DraftParagraph(heading(key, lang), key, text, citations))
-    recommended = _recommendations(assistant, subject, fitting)
-    citations = [_cite(marker + i, c, snapshot) for i, c in enumerate(recommended)]
-    recommendations = DraftParagraph(WORDS[lang].recommendations, "recommendations",
-                                     quote_paragraph(citations, WORDS[lang].recommend, WORDS[lang].recommend_more),
-                                     citations)
-    areas = ", ".join(dict.fromkeys(p.heading.lower() for p in paragraphs))
-    need = WORDS[lang].need_text.format(topic=topic, title=title.split(":")[0], areas=areas)
-    draft = Draft(topic, lang, False, "", need, paragraphs, recommendations, title=title)
+    for part in ("need", "policy"):
+        for position, (key, group) in enumerate(_group([(c, q) for c, q in picked if c.part == part])):
+            citations = [_cite(marker + i, q, snapshot, c.damage) for i, (c, q) in enumerate(group)]
+            marker += len(group)
+            leads = WORDS[lang].lead if part == "need" else WORDS[lang].policy_lead
+            mores = WORDS[lang].more if part == "need" else WORDS[lang].recommend_more
+            position = position if part == "need" else int(key == "partner")
+            text = quote_paragraph(citations, leads, mores, position)
+            paragraphs.append(DraftParagraph(_heading(key, lang), key, text, citations, part))
+    quoted = [q for c, q in picked]
+    titles = [q.chunk.title for q in quoted] or [""]
+    title = max(set(titles), key=titles.count)
+    areas = ", ".join(dict.fromkeys(p.heading.lower() for p in paragraphs if p.section == "need"))
+    need = WORDS[lang].need_text.format(topic=request.subject, title=title.split(":")[0], areas=areas)
+    draft = Draft(topic, lang, False, "", need, paragraphs, title=title, subject=request.subject,
+                  candidates=[c for c, _ in offered], chosen=[c.id for c, _ in picked])
     draft.bibliography = build_bibliography(draft, snapshot, lang)
     return draft
 
@@ -134,8 +151,13 @@ class _Topic:
         polish = detect_language(topic) == "pl"
         in_polish = topic if polish else expand_query(topic, "en")
         query = topic if polish else f"{topic} {in_polish}"
-        lemmas = set(tokenize(in_polish))
-        lemmas = {t for t in lemmas if not t[0].isdigit() or t in index.df}  # "4.0" of "Przemysł 4.0" stays
+        lemmas = set(tokenize(in_polish)) - set(tokenize(" ".join(project_words())))
+        lemmas = {t for t in lemmas if not t[0].isdigit() or t in index.df}
+        if polish:  # a lemmatizer slip ("szkoleń" -> "szkolić") is read as the report's word with that stem
+            for word in re.findall(r"[^\W\d_]{7,}", topic.lower()):
+                own = set(tokenize(word))
+                if own & lemmas and all(t[:6] != word[:6] for t in own):
+                    lemmas |= {v for v in index.df if v[:6] == word[:6]}  # "4.0" of "Przemysł 4.0" stays
         telling = {t for t in lemmas if index.df.get(t, 0) <= GENERIC_SHARE * max(1, len(index.tokens))}
         vocabulary = set(index.df)
         known = {t for t in telling if matches(t, vocabulary)}
@@ -145,53 +167,123 @@ class _Topic:
         weights = {t: index.idf.get(t) or max(index.idf[v] for v in vocabulary if matches(v, {t})) for t in known}
         return cls(topic, query, in_polish, weights, sum(index.unknown_idf for _ in unknown))
 
-    def coverage(self, terms: set[str], section_terms: set[str] = frozenset()) -> float:
-        """IDF-weighted share of the topic in a sentence; a match only in its section title counts half."""
-        total = sum(self.weights.values()) + self.unknown
-        found = sum(w for t, w in self.weights.items() if matches(t, terms))
-        in_section = sum(w for t, w in self.weights.items() if not matches(t, terms) and matches(t, section_terms))
-        return (found + 0.5 * in_section) / total
+    def telling(self, index) -> set[str]:
+        """The topic's specific lemmas (in at most RARE_SHARE of the sentences), or all when none is."""
+        rare = {t for t in self.weights if index.df.get(t, 0) <= RARE_SHARE * max(1, len(index.tokens))}
+        return rare or set(self.weights)
 
 
-def _queries(assistant, subject: _Topic, fitting: list[Facet]) -> dict[str, float]:
-    """Retrieved report chunks with their best rank prior, over the topic and topic-plus-facet queries."""
-    queries = [subject.query, " ".join(subject.weights)] + [f"{subject.polish} {facet.terms}"
-                                                            for facet in (fitting or FACETS)]
-    prior: dict[str, float] = {}
-    for query in queries:
-        for rank, context in enumerate(assistant.search.search(query, 10)):
-            prior[context.chunk_id] = max(prior.get(context.chunk_id, 0.0), 1.0 / (rank + 2))
-    return prior
+def _offer(assistant, request: DraftRequest, subject: _Topic) -> list[tuple[FigureCandidate, _Candidate]]:
+    """Every sentence the draft may quote, most relevant first: figure sentences for the need, recommendations
+    and policy areas for the policy section; the relevant ones marked, a few more offered unmarked."""
+    telling = subject.telling(assistant.sentences)
+    words = [w for w in re.findall(r"[^\W\d_][\w+&-]*", request.subject)
+             if len(w) > 2 and (set(tokenize(expand_query(w, "en") if request.language == "en" else w))
+                                | {t for t in telling if t[:6] == w.lower()[:6]}) & telling]
+    ranking = rank_for_topic(assistant, request.subject, words)
+    quotes: dict[tuple[str, int], tuple[_Candidate, bool] | None] = {}
 
+    def quote_of(key: tuple[str, int]):
+        if key not in quotes:
+            chunk = assistant.snapshot.chunks[key[0]]
+            sentence = chunk.sentences[key[1]]
+            policy = chunk.section.startswith("9.") or bool(POLICY_ITEM.match(sentence.text))
+            quote = _quotable(assistant, chunk, key[1])
+            unusable = (quote is None or (chunk.section.startswith(EVIDENCE_SKIP) and not policy)
+                        or (policy and (BULLET.match(sentence.text) or len(sentence.text.split()) < 8))
+                        or (not policy and not quote.figures))
+            quotes[key] = None if unusable else (quote, policy)
+        return quotes[key]
 
-def _candidates(assistant, subject: _Topic, fitting: list[Facet]):
-    """Figure sentences on the topic or a fitting facet, best first; and strongly on-topic sentences without figures."""
-    chunks = assistant.snapshot.chunks
-    found, context = [], []
-    for chunk_id, prior in _queries(assistant, subject, fitting).items():
-        chunk = chunks[chunk_id]
-        if chunk.kind != "report" or chunk.section.startswith((RECOMMENDATIONS_SECTION, "1.")):
+    best_for_word: dict[tuple[str, int], float] = {}
+    for word, order in ranking.words.items():
+        lemmas = (set(tokenize(expand_query(word, "en") if request.language == "en" else word))
+                  | {t for t in telling if t[:6] == word.lower()[:6]}) & telling
+        taken = {False: 0, True: 0}  # need sentences, policy sentences
+        for key, margin in order:
+            found = quote_of(key)
+            if (found and carries_topic(found[0].terms, lemmas, DRAFT_STEM_LETTERS)
+                    and taken[found[1]] < WORD_BEST[found[1]]):
+                best_for_word[key] = max(best_for_word.get(key, margin), margin)
+                taken[found[1]] += 1
+            if taken == WORD_BEST:
+                break
+    topic_terms = telling
+    found: list[tuple[FigureCandidate, _Candidate]] = []
+    for key, margin in sorted(ranking.whole.items(), key=lambda item: -max(item[1], best_for_word.get(item[0], -99))):
+        usable = quote_of(key)
+        if usable is None:
             continue
-        for i, sentence in enumerate(chunk.sentences):
-            candidate = _quotable(assistant, chunk, i)
-            if candidate is None:
+        quote, policy = usable
+        chunk = quote.chunk
+        lexical = carries_topic(quote.terms, topic_terms, DRAFT_STEM_LETTERS)
+        word_margin = best_for_word.get(key, -99.0)
+        if policy:
+            relevant = lexical and max(margin, word_margin) >= POLICY_MARGIN
+            facet = "partner" if chunk.section.startswith("7") else "recommendations"
+        else:
+            relevant = ((lexical and (margin >= RELEVANT_MARGIN or word_margin >= WORD_MARGIN))
+                        or margin >= STRONG_MARGIN)
+            facet = _facet_key(quote)
+        found.append((FigureCandidate(f"{chunk.id}#{key[1]}", quote.quote, chunk.page, chunk.section, quote.footnotes,
+                                      figures_in(quote.quote), "policy" if policy else "need", facet,
+                                      round(max(margin, word_margin), 3), relevant,
+                                      damage(quote.quote, quote.footnotes)), quote))
+    return _limit(found)
+
+
+def _limit(found: list[tuple[FigureCandidate, _Candidate]]) -> list[tuple[FigureCandidate, _Candidate]]:
+    """The relevant sentences within the draft's limits (no quote inside another, no figures all quoted already,
+    at most MAX_PER_PARAGRAPH per facet), then OFFERED more per part, unmarked."""
+    kept: list[tuple[FigureCandidate, _Candidate]] = []
+    used: set[str] = set()
+    extra = {"need": 0, "policy": 0}
+    for candidate, quote in found:
+        if any(quote.quote in q.quote or q.quote in quote.quote for _, q in kept):
+            continue
+        figures = {figure_key(f) for f in candidate.figures}
+        same_part = [c for c, _ in kept if c.part == candidate.part and c.relevant]
+        limit = MAX_EVIDENCE if candidate.part == "need" else MAX_POLICY
+        if candidate.relevant and (len(same_part) >= limit or (figures and figures <= used)
+                                   or sum(c.facet == candidate.facet for c in same_part) >= MAX_PER_PARAGRAPH
+                                   or (candidate.part == "need" and candidate.facet not in {c.facet for c in same_part}
+                                       and len({c.facet for c in same_part}) >= MAX_PARAGRAPHS)):
+            candidate.relevant = False
+        if not candidate.relevant:
+            if extra[candidate.part] >= OFFERED:
                 continue
-            candidate.coverage = subject.coverage(candidate.terms, set(tokenize(chunk.section)))
-            facet, candidate.heading_key = _facet(candidate, fitting)
-            if not candidate.figures:
-                if subject.coverage(candidate.terms) >= CONTEXT_COVERAGE:  # on topic by its own words
-                    candidate.score = candidate.coverage + 0.15 * prior
-                    context.append(candidate)
-                continue
-            overlap = len({t for t in candidate.terms if facet and matches(t, facet.lemmas)})
-            on_topic = candidate.coverage >= MIN_COVERAGE
-            in_facet = facet is not None and (chunk.section.startswith(facet.sections) or overlap >= 2)
-            if not (on_topic or in_facet):
-                continue
-            candidate.score = (candidate.coverage + 0.1 * min(overlap, 3) + 0.15 * prior
-                               + 0.1 * bool(candidate.footnotes) - 0.1 * bool(BULLET.match(sentence.text)))
-            found.append(candidate)
-    return sorted(found, key=lambda c: -c.score), sorted(context, key=lambda c: -c.score)
+            extra[candidate.part] += 1
+        else:
+            used |= figures
+        kept.append((candidate, quote))
+    return kept
+
+
+def _facet_key(candidate: _Candidate) -> str:
+    """The facet sharing most telling lemmas with the quote (its section's facet, then the table order, break
+    ties); else the quote's report section."""
+    terms = {t for t in candidate.terms if not t[0].isdigit()}
+    best, best_score = None, (0, False)
+    for facet in FACETS:
+        shared = len({t for t in terms if matches(t, facet.lemmas)})
+        score = (shared, candidate.chunk.section.startswith(facet.sections))
+        if score[0] and score > best_score:
+            best, best_score = facet, score
+    return best.key if best else "section-" + candidate.chunk.section.split(".")[0]
+
+
+def _heading(key: str, lang: str) -> str:
+    words = WORDS[lang]
+    return {"recommendations": words.recommendations, "partner": words.partner}.get(key) or heading(key, lang)
+
+
+def _group(picked: list[tuple[FigureCandidate, _Candidate]]):
+    """One paragraph per facet, facets in order of their most relevant quote, quotes in reading order inside."""
+    groups: dict[str, list[tuple[FigureCandidate, _Candidate]]] = {}
+    for candidate, quote in picked:
+        groups.setdefault(candidate.facet, []).append((candidate, quote))
+    return [(key, sorted(members, key=lambda pair: (pair[1].chunk.start, pair[1].index)))
+            for key, members in groups.items()]
 
 
 def _quotable(assistant, chunk, i: int) -> _Candidate | None:
@@ -218,88 +310,9 @@ def _quotable(assistant, chunk, i: int) -> _Candidate | None:
     return _Candidate(chunk, i, quote, tuple(sorted(footnotes)), terms, figures_in(sentence.text))
 
 
-def _facet(candidate: _Candidate, fitting: list[Facet]) -> tuple[Facet | None, str]:
-    """The fitting facet the sentence shares most lemmas with (its section's facet wins ties), and its heading key:
-    that facet, else the facet of its section, else its section number."""
-    scored = [(len({t for t in candidate.terms if matches(t, f.lemmas)}),
-               candidate.chunk.section.startswith(f.sections), f)
-              for f in fitting]
-    best = max((s for s in scored if s[0]), key=lambda s: s[:2], default=(0, False, None))[2]
-    section = next((f for f in FACETS if candidate.chunk.section.startswith(f.sections)), None)
-    return best, (best or section).key if (best or section) else "section-" + candidate.chunk.section.split(".")[0]
-
-
-def _choose(candidates: list[_Candidate]) -> list[_Candidate]:
-    """The best sentences, skipping any whose figures are all quoted already (the summary repeats them)."""
-    chosen: list[_Candidate] = []
-    used: set[str] = set()
-    for candidate in candidates:
-        figures = {figure_key(f) for f in candidate.figures}
-        if (len(chosen) >= MAX_EVIDENCE or figures <= used
-                or any(c.quote in candidate.quote or candidate.quote in c.quote for c in chosen)
-                or sum(c.heading_key == candidate.heading_key for c in chosen) >= 2 * MAX_PER_PARAGRAPH):
-            continue
-        chosen.append(candidate)
-        used |= figures
-    return chosen
-
-
-def _group(chosen: list[_Candidate], context: list[_Candidate]) -> list[tuple[str, list[_Candidate]]]:
-    """Paragraphs of 1-3 sentences sharing a heading, best first, in reading order inside; at most 6.
-    Up to two on-topic sentences without figures join a paragraph of their heading that has room."""
-    groups: dict[str, list[_Candidate]] = {}
-    for candidate in chosen:
-        groups.setdefault(candidate.heading_key, []).append(candidate)
-    paragraphs = []
-    for key, members in groups.items():
-        for start in range(0, len(members), MAX_PER_PARAGRAPH):
-            paragraphs.append((key, members[start:start + MAX_PER_PARAGRAPH]))
-    while len(paragraphs) < 3 and any(len(m) > 1 for _, m in paragraphs):  # 3 paragraphs when there are 3 sentences
-        position = max(range(len(paragraphs)), key=lambda p: len(paragraphs[p][1]))
-        key, members = paragraphs[position]
-        paragraphs[position:position + 1] = [(key, members[:-1]), (key, members[-1:])]
-    paragraphs = paragraphs[:MAX_PARAGRAPHS]
-    added = 0
-    for extra in context:
-        quoted = [c.quote for _, members in paragraphs for c in members]
-        if added >= MAX_CONTEXT or any(extra.quote in q or q in extra.quote for q in quoted):
-            continue
-        room = [members for key, members in paragraphs if key == extra.heading_key and len(members) < MAX_PER_PARAGRAPH]
-        if room:
-            room[0].append(extra)
-            added += 1
-    return [(key, sorted(members, key=lambda c: (c.chunk.start, c.index))) for key, members in paragraphs]
-
-
-def _recommendations(assistant, subject: _Topic, fitting: list[Facet]) -> list[_Candidate]:
-    """1-2 sentences of section 9 that share lemmas with the topic or its facets; else the summary's list."""
-    scored, fallback = [], None
-    for chunk in assistant.snapshot.chunks.values():
-        if chunk.kind != "report":
-            continue
-        for i, sentence in enumerate(chunk.sentences):
-            text = sentence.text
-            if chunk.section.startswith("1.") and text.startswith("Główne rekomendacje"):
-                fallback = _quotable(assistant, chunk, i)
-            if not chunk.section.startswith(RECOMMENDATIONS_SECTION) or BULLET.match(text) or len(text.split()) < 8:
-                continue
-            candidate = _quotable(assistant, chunk, i)
-            if candidate is None:
-                continue
-            facet_overlap = sum(len({t for t in candidate.terms if matches(t, f.lemmas)}) for f in fitting)
-            candidate.coverage = subject.coverage(candidate.terms)
-            candidate.score = candidate.coverage + 0.1 * min(facet_overlap, 3)
-            if candidate.coverage >= MIN_COVERAGE or facet_overlap:
-                scored.append(candidate)
-    scored.sort(key=lambda c: (-c.score, c.chunk.start, c.index))
-    if not scored:
-        return [fallback] if fallback else []
-    return [c for c in scored[:2] if c.score >= 0.5 * scored[0].score]
-
-
-def _cite(marker: int, candidate: _Candidate, snapshot) -> DraftCitation:
+def _cite(marker: int, candidate: _Candidate, snapshot, damaged: str = "") -> DraftCitation:
     base = make_citation(marker, candidate.chunk, candidate.quote, list(candidate.footnotes), snapshot)
-    return DraftCitation(**vars(base), figures=figures_in(candidate.quote))
+    return DraftCitation(**vars(base), figures=figures_in(candidate.quote), damage=damaged)
 
 
 def quote_paragraph(citations: list[DraftCitation], leads: tuple[str, ...], mores: tuple[str, ...],

@@ -1,4 +1,10 @@
-"""The draft written out: Markdown (.md) or DOCX (.docx, python-docx, references as an endnote list).
+"""The draft written out: Markdown (.md: `[n]` markers, the notes and the bibliography) or DOCX (.docx:
+real Word footnotes, assistant.drafts.docx_notes).
+
+Both follow Polish application practice: "Diagnoza i uzasadnienie potrzeby" (the need, then one
+paragraph per facet under its own heading), "Zgodność z rekomendacjami i politykami", "Dane i wskaźniki
+z raportu" (the figure-bearing clauses of the need's quotes, verbatim); the English draft has the
+matching English headings. A quote flagged as damaged carries a visible warning.
 
     write_draft(draft, "uzasadnienie.docx")              # the format follows the extension
     write_draft_files(draft, folder, stem="wniosek")     # both, for a download button
@@ -7,11 +13,13 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from assistant.drafts.bibliography import endnote
-from assistant.drafts.model import Draft, DraftOutputError, DraftParagraph
+from assistant.drafts.model import Draft, DraftOutputError
 from assistant.drafts.tables import WORDS
+from assistant.numbers import figures_in
 from assistant.types import Mode
 
 SUFFIXES = (".md", ".docx")
@@ -23,14 +31,40 @@ def note(draft: Draft) -> str:
     return words.note_llm if draft.mode in (Mode.LLM, Mode.LLM_PARTIAL) else words.note
 
 
+CLAUSE = re.compile(r"(?<=[;:])\s+|,\s+(?=(?:a|oraz|ale|jednak|natomiast|przy czym)\s)|(?<=[.!?])\s+(?=[A-ZĄĆĘŁŃÓŚŹŻ])")
+
+
+def indicators(draft: Draft) -> list[tuple[str, object]]:
+    """(verbatim clause with a figure, its citation) for every figure the need section quotes."""
+    rows = []
+    for paragraph in draft.section("need"):
+        for citation in paragraph.citations:
+            for clause in CLAUSE.split(citation.quote.replace(" […] ", "; ")):
+                clause = clause.strip(" ,;:")
+                if clause and figures_in(clause) and (clause, citation) not in rows:
+                    rows.append((clause.rstrip("."), citation))
+    return rows
+
+
 def to_markdown(draft: Draft) -> str:
     words = WORDS[draft.language]
-    lines = [f"# {words.title}: {draft.topic}", ""]
+    lines = [f"# {words.title}: {draft.subject or draft.topic}", ""]
     if draft.refused:
         return "\n".join(lines + [draft.message, ""])
-    lines += [f"*{note(draft)}*", "", f"**{words.need}:** {draft.need}", ""]
-    for heading, paragraph in _parts(draft):
-        lines += ([f"## {heading}", ""] if heading else []) + [paragraph.text, ""]
+    lines += [f"*{note(draft)}*", "", f"## {words.section_need}", "", draft.need, ""]
+    for section, name in (("need", None), ("policy", words.section_policy)):
+        if name and draft.section(section):
+            lines += [f"## {name}", ""]
+        for paragraph in draft.section(section):
+            lines += [f"### {paragraph.heading}", "", paragraph.text, ""]
+            lines += [f"> ⚠ [{c.marker}] {words.damaged.format(piece=c.damage, page=c.page)}"
+                      for c in paragraph.citations if c.damage]
+            lines += [""] if any(c.damage for c in paragraph.citations) else []
+    rows = indicators(draft)
+    if rows:
+        lines += [f"## {words.section_data}", "", words.data_intro, ""]
+        lines += [f"- „{fragment}” [{c.marker}] ({words.page} {c.page})" for fragment, c in rows]
+        lines += [""]
     lines += [f"## {words.notes}", ""]
     lines += [f"{c.marker}. {endnote(c, draft)}" for c in draft.citations]
     lines += ["", f"## {words.bibliography}", ""]
@@ -39,38 +73,9 @@ def to_markdown(draft: Draft) -> str:
 
 
 def to_docx(draft: Draft, path: str | Path) -> None:
-    from docx import Document
-    from docx.shared import Pt
+    from assistant.drafts.docx_notes import to_docx as write
 
-    words = WORDS[draft.language]
-    document = Document()
-    document.core_properties.title = f"{words.title}: {draft.topic}"
-    document.add_heading(f"{words.title}: {draft.topic}", level=0)
-    if draft.refused:
-        document.add_paragraph(draft.message)
-    else:
-        document.add_paragraph().add_run(note(draft)).italic = True
-        need = document.add_paragraph()
-        need.add_run(f"{words.need}: ").bold = True
-        need.add_run(draft.need)
-        for heading, paragraph in _parts(draft):
-            if heading:
-                document.add_heading(heading, level=1)
-            document.add_paragraph(paragraph.text)
-        for heading, lines in ((words.notes, [f"[{c.marker}] {endnote(c, draft)}" for c in draft.citations]),
-                               (words.bibliography, [f"{e['number']}. {e['text']}" for e in draft.bibliography])):
-            document.add_heading(heading, level=1)
-            for line in lines:
-                document.add_paragraph(line).runs[0].font.size = Pt(9)
-    document.save(str(path))
-
-
-def _parts(draft: Draft) -> list[tuple[str | None, DraftParagraph]]:
-    """(heading or None when it repeats the previous one, paragraph) in reading order."""
-    paragraphs = draft.paragraphs + (
-        [draft.recommendations] if draft.recommendations and draft.recommendations.citations else [])
-    return [(p.heading if i == 0 or p.heading != paragraphs[i - 1].heading else None, p)
-            for i, p in enumerate(paragraphs)]
+    write(draft, path, WORDS[draft.language], note(draft), indicators)
 
 
 def check_output_path(path: str | Path) -> Path:

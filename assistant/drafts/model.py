@@ -1,8 +1,11 @@
 """The draft objects every drafts module passes around, the input check and the drafts' errors.
 
 A `Draft` holds `DraftParagraph`s of `DraftCitation`s (a `Citation` with its figures and bibliography
-entries). After an LLM rewrite its `grounding` is a `DraftGrounding`: one `ParagraphCheck` (heading
-plus the shared `assistant.types.Grounding`) per paragraph. Dicts exist only in `to_dict` (the JSON
+entries), each paragraph in one of the application's sections (`SECTIONS`: the need, the alignment with
+recommendations and policies; the third, the data and indicators, is drawn from the need's quotes on
+export), and the `FigureCandidate`s the coordinator chooses from (check boxes in the web chat's draft
+tab). After an LLM rewrite its `grounding` is a `DraftGrounding`: one `ParagraphCheck` (heading plus
+the shared `assistant.types.Grounding`) per paragraph. Dicts exist only in `to_dict` (the JSON
 of `python -m assistant draft --json`).
 """
 
@@ -18,6 +21,7 @@ from assistant.errors import QuestionError
 from assistant.types import Citation, Grounding, Mode
 
 MAX_TOPIC_CHARS = 500
+SECTIONS = ("need", "policy", "data")  # "Diagnoza i uzasadnienie potrzeby", "Zgodność z rekomendacjami...", "Dane..."
 
 
 class DraftInputError(QuestionError):
@@ -47,14 +51,33 @@ class DraftCitation(Citation):
 
     figures: list[str] = field(default_factory=list)
     references: list[int] = field(default_factory=list)  # numbers in Draft.bibliography (1 = the report)
+    damage: str = ""  # the piece of the quote that looks damaged by extraction ("14,2y"), flagged wherever shown
+
+
+@dataclass
+class FigureCandidate:
+    """One report sentence the draft may quote, as the coordinator sees it: ticked when relevant to the topic."""
+
+    id: str                 # "<chunk id>#<sentence index>": what the tab's check boxes send back
+    quote: str
+    page: int
+    section: str            # the report section it is in
+    footnotes: tuple[int, ...]
+    figures: list[str]
+    part: str               # "need" (evidence with figures) or "policy" (a recommendation or policy area)
+    facet: str              # the paragraph it goes to (a FACETS key, "recommendations", "partner", "section-N")
+    relevance: float        # the answerability ranker's margin for the topic (higher: more relevant)
+    relevant: bool          # ticked by default
+    damage: str = ""        # see DraftCitation.damage; a damaged quote is never ticked by default
 
 
 @dataclass
 class DraftParagraph:
     heading: str
-    facet: str            # a FACETS key, "recommendations", or "section-N" for sentences no facet claims
+    facet: str            # a FACETS key, "recommendations", "partner", or "section-N" for sentences no facet claims
     text: str             # framing plus „quotes” with [n] markers; framing carries no figures
     citations: list[DraftCitation] = field(default_factory=list)
+    section: str = "need"  # one of SECTIONS
 
     @property
     def figures(self) -> list[str]:
@@ -92,17 +115,26 @@ class Draft:
     refused: bool
     message: str = ""
     need: str = ""
-    paragraphs: list[DraftParagraph] = field(default_factory=list)
-    recommendations: DraftParagraph | None = None
+    paragraphs: list[DraftParagraph] = field(default_factory=list)  # the need's paragraphs, then the policy ones
     bibliography: list[dict[str, Any]] = field(default_factory=list)
     title: str = ""
     mode: Mode = Mode.EXTRACTIVE  # LLM / LLM_PARTIAL / FALLBACK when an LLM rewrote (or tried to rewrite) the prose
     grounding: DraftGrounding | None = None  # after an LLM rewrite: per paragraph, rewritten or why not
+    subject: str = ""     # the project's subject read from the topic (an instruction's words removed)
+    candidates: list[FigureCandidate] = field(default_factory=list)  # what the coordinator may choose from
+    chosen: list[str] = field(default_factory=list)  # ids of the candidates quoted
 
     @property
     def parts(self) -> list[DraftParagraph]:
-        """The evidence paragraphs, then the recommendations paragraph (when there is one)."""
-        return self.paragraphs + ([self.recommendations] if self.recommendations else [])
+        """The prose paragraphs in reading order (what an LLM rewrites)."""
+        return self.paragraphs
+
+    def section(self, name: str) -> list[DraftParagraph]:
+        return [p for p in self.paragraphs if p.section == name]
+
+    @property
+    def damaged(self) -> list[DraftCitation]:
+        return [c for c in self.citations if c.damage]
 
     @property
     def citations(self) -> list[DraftCitation]:

@@ -1,8 +1,8 @@
 """LLM rewrite of a draft's prose, under the same grounding check as chat answers.
 
-Each paragraph is rewritten from its own quotes only (numbered by their `[n]` markers). The
-rewrite replaces the extractive paragraph only when every figure in each of its sentences is in
-a quote that sentence cites, no marker is invented and every marker of the paragraph is kept (a
+Each paragraph of the need and policy sections is rewritten from its own quotes only (numbered by
+their `[n]` markers). The rewrite replaces the extractive paragraph only when every figure in each of
+its sentences is in a quote that sentence cites, no marker is invented and every marker of the paragraph is kept (a
 figure cannot silently lose its reference). Otherwise that paragraph stays extractive and the
 draft records why; the bibliography never changes, since the markers do not.
 """
@@ -112,9 +112,7 @@ def rewrite_draft(assistant, draft: Draft, chat_model=None) -> Draft:
         new_parts.append(paragraph)
     rewritten = sum(c.grounding.ok for c in checks)
     mode = Mode.LLM if rewritten == len(checks) else Mode.LLM_PARTIAL if rewritten else Mode.FALLBACK
-    recommendations = new_parts[-1] if draft.recommendations else None
-    paragraphs = new_parts[:-1] if draft.recommendations else new_parts
-    return dataclasses.replace(draft, paragraphs=paragraphs, recommendations=recommendations, mode=mode,
+    return dataclasses.replace(draft, paragraphs=new_parts, mode=mode,
                                grounding=DraftGrounding(rewritten, len(checks), checks))
 
 

@@ -27,7 +27,7 @@ LANGUAGES = ("pl", "en")
 TABLES = ("facet", "section_headings", "words")
 FACET_FIELDS = ("key", "sections", "terms", "heading")
 RESERVED_KEYS = ("recommendations", "section-")  # paragraph facets the drafter sets itself
-PLACEHOLDERS = {"need_text": {"topic", "title", "areas"}}
+PLACEHOLDERS = {"need_text": {"topic", "title", "areas"}, "damaged": {"piece", "page"}}
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,13 @@ class DraftWords:
     recommend_more: tuple[str, ...]
     recommendations: str
     need_text: str
+    partner: str
+    section_need: str
+    section_policy: str
+    section_data: str
+    policy_lead: tuple[str, ...]
+    data_intro: str
+    damaged: str
 
 
 @dataclass(frozen=True)
@@ -165,21 +172,15 @@ def _words(path: Path, lang: str, value: Any) -> DraftWords:
 
 
 def _check_conflicts(path: Path, facets: tuple[Facet, ...], section_headings: dict[str, dict[str, str]]) -> None:
-    """No facet key twice (case and spacing aside), no report section in two facets, no heading twice."""
+    """No facet key twice (case and spacing aside), no heading twice; report sections are only tie-breakers,
+    so several facets may name one."""
     keys: dict[str, str] = {}
-    sections: dict[str, str] = {}
     headings: dict[tuple[str, str], str] = {}
     for facet in facets:
         normal = " ".join(facet.key.lower().split())
         if normal in keys:
             raise WordTableError(f"{path}: [[facet]] {facet.key!r} duplicates {keys[normal]!r}")
         keys[normal] = facet.key
-        for section in facet.sections:
-            for other, owner in sections.items():
-                if section.startswith(other) or other.startswith(section):
-                    raise WordTableError(f"{path}: [[facet]] {facet.key!r} section {section!r} conflicts with "
-                                         f"section {other!r} of [[facet]] {owner!r}")
-            sections[section] = facet.key
     named = [(f"[[facet]] {f.key!r}", f.headings) for f in facets]
     named += [(f"[section_headings] {number!r}", texts) for number, texts in section_headings.items()]
     for where, texts in named:
