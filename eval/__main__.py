@@ -70,6 +70,8 @@ def _main(argv: list[str] | None, prog: str) -> int:
             return 0
         if args.command == "run" and args.questions is None:
             return suite_command(args)
+        if args.command == "run" and _is_drafts(args.questions):  # kind: draft (eval/draft_topics.yaml)
+            return drafts_command(args, args.questions)
         if args.command == "run":
             load_questions(args.questions)  # fail fast on a bad file, before loading any model
             run = run_eval(args.questions, k=args.k, out=args.out, report_dir=args.report, baseline=args.baseline,
@@ -114,7 +116,30 @@ def suite_command(args) -> int:
                 missed = runs[name].targets_missed()
                 print(f"targets on {name} (held out): " + ("met" if not missed else "not met: " + "; ".join(missed)))
         print(f"report: {args.report / 'summary.md'} (and {args.report}/<set>/report.html)")
+    drafts_command(args)
     return 1 if failing else 0
+
+
+def _is_drafts(path) -> bool:
+    from .drafts import is_draft_file
+
+    return is_draft_file(path)
+
+
+def drafts_command(args, path=None) -> int:
+    """The draft kind: every topic of eval/draft_topics.yaml drafted and scored (eval/drafts.py)."""
+    from assistant import Assistant
+
+    from .drafts import DRAFT_TOPICS, print_drafts, run_drafts
+    from .harness import load_settings
+
+    metrics = run_drafts(Assistant.load(load_settings()), path or DRAFT_TOPICS, args.report / "drafts")
+    if args.json and path is not None:
+        print(json.dumps(metrics, ensure_ascii=False, indent=1))
+    elif not args.json:
+        print_drafts(metrics)
+        print(f"draft report: {args.report / 'drafts' / 'report.md'}")
+    return 0
 
 
 def train_command(args) -> int:
