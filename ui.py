@@ -8,9 +8,13 @@ comes from assistant.web.render, which escapes every piece of document text.
 
 Operations: analytics off, 127.0.0.1:7860 by default, optional login (users file with
 `user:password` lines, or KLASTRY_UI_USERS="user:pass,user2:pass2"), a queue with a concurrency
-limit and a maximum size; never shared publicly. The page answers as soon as the server is up;
+limit and a maximum size; never shared publicly. The page answers as soon as the server is up,
+with a banner saying what the assistant is doing (building the store on a first start, loading);
 the store is opened once right after that (and built first with the ingest pipeline if it is
-missing); questions sent meanwhile wait for it.
+missing), every lazy load is done, and only then is "assistant ready" printed and the banner
+removed; questions sent meanwhile wait for it. Extractive answers are computed by a few threads
+of this process and `--workers` extra processes (see assistant.web.workers); the defaults come
+from benchmarks/load.py on the 2-core machine (README, "Benchmarks").
 """
 
 from __future__ import annotations
@@ -53,6 +57,9 @@ CSS = """
 .see-also-title, .sources-title { font-weight: 700; margin-bottom: 4px; }
 .input-error { color: #991b1b; }
 .panel-heading { font-size: 1.15em; font-weight: 700; margin: 0 0 4px 0; }
+.status-banner { background: #e0f2fe; border: 1px solid #0284c7; border-radius: 8px; padding: 6px 10px;
+  color: #0c4a6e; font-weight: 600; }
+.status-failed { background: #fee2e2; border-color: #dc2626; color: #7f1d1d; }
 .page-text { max-height: 360px; overflow-y: auto; font-size: 0.85em; white-space: normal; }
 """
 
@@ -84,11 +91,20 @@ COPY_JS = """
 """
 
 
-def build_app(backend: Backend, concurrency: int = 2) -> gr.Blocks:
+# Measured defaults (benchmarks/load.py, 2 cores): see main()'s help texts and README "Benchmarks"
+WORKERS = 1
+THREADS = 2
+CONCURRENCY = 8
+MAX_QUEUE = 128
+
+
+def build_app(backend: Backend, concurrency: int = CONCURRENCY) -> gr.Blocks:
     t = render.labels("pl")
     with gr.Blocks(title=t["title"], analytics_enabled=False) as demo:
         session = gr.State(None)
         title = gr.Markdown(f"## {t['title']}\n{t['intro']}", elem_id="title")
+        status = gr.HTML(render.status_html(*backend.status()), elem_id="status")
+        ticker = gr.Timer(1.0, active=not backend.ready.is_set())
         with gr.Tabs(elem_id="tabs"):
             with gr.Tab(render.DRAFT_LABELS["tab_chat"], id="chat-tab", elem_id="chat-tab"), gr.Row():
                 with gr.Column(scale=3):
@@ -136,7 +152,7 @@ def build_app(backend: Backend, concurrency: int = 2) -> gr.Blocks:
 
         def respond(message: str, chat: list, state: ChatSession | None):
             state = state or ChatSession()
-            message = message or ""
+            message, shown_language = message or "", state.language
             chat = list(chat or []) + [{"role": "user", "content": render.user_html(message, state.language)},
                                        {"role": "assistant", "content": ""}]
             for reply in handlers.respond(backend, state, message, index=len(chat) - 1):
@@ -144,7 +160,8 @@ def build_app(backend: Backend, concurrency: int = 2) -> gr.Blocks:
                 update = {chatbot: copy.deepcopy(chat), msg: "", session: state}
                 if reply.final:  # the cards replace the streamed text; labels follow the answer's language
                     t = render.labels(reply.language)
-                    update.update(relabel(reply.language))
+                    if reply.language != shown_language:  # ten components redrawn only when it changed
+                        update.update(relabel(reply.language))
                     update[msg] = gr.update(value="", placeholder=t["placeholder"])
                     update[pick] = gr.update(choices=reply.choices, value=None, label=t["pick"],
                                              visible=bool(reply.choices))
@@ -180,6 +197,16 @@ def build_app(backend: Backend, concurrency: int = 2) -> gr.Blocks:
         copy_btn.click(None, [plain], None, js=COPY_JS)
         clear.click(reset, None, ask_outputs + [page_txt], api_visibility="private")
         chatbot.clear(reset, None, ask_outputs + [page_txt], api_visibility="private")
+
+        def show_status():
+            """The banner while the assistant starts; the timer stops once it is ready (or failed)."""
+            phase, detail, seconds = backend.status()
+            return render.status_html(phase, detail, seconds), gr.Timer(active=phase not in ("ready", "failed"))
+
+        ticker.tick(show_status, None, [status, ticker], api_visibility="private", concurrency_limit=None,
+                    show_progress="hidden")
+        demo.load(show_status, None, [status, ticker], api_visibility="private", concurrency_limit=None,
+                  show_progress="hidden")
 
         def ask_json(question: str, history: list[str] | None = None) -> dict:
             """The assistant's answer object (DESIGN.md contract) for one question: for testers and scripts."""
@@ -228,11 +255,14 @@ def build_missing_store(settings, announce=None) -> bool:
 
 
 def warm_up(url: str, login: tuple[str, str] | None) -> None:
-    """One question through the server's own queue: Gradio's first event costs about a second extra."""
+    """A question through each of the server's own endpoints: Gradio's first event costs about a second extra."""
     try:
         from gradio_client import Client
 
-        Client(url, auth=login, analytics_enabled=False, verbose=False).predict(EXAMPLES[0], [], api_name="/answer")
+        client = Client(url, auth=login, analytics_enabled=False, verbose=False)
+        client.predict(EXAMPLES[0], [], api_name="/answer")
+        client.predict(EXAMPLES[0], [], api_name="/chat")
+        client.close()
     except Exception as error:  # noqa: BLE001 - only a warm-up: the app works without it
         print(f"warning: warm-up request failed: {error}", file=sys.stderr, flush=True)
 
@@ -244,16 +274,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--auth-file", help="file of user:password lines; also KLASTRY_UI_USERS=user:pass,...")
     parser.add_argument("--corpus", help="corpus folder (default from settings)")
     parser.add_argument("--store", help="store folder (default from settings)")
-    parser.add_argument("--concurrency", type=int, default=2,
-                        help="chat events handled at the same time (default 2); the assistant answers one at a time")
-    parser.add_argument("--max-queue", type=int, default=64, help="questions waiting at most (default 64)")
+    parser.add_argument("--workers", type=int, default=WORKERS,
+                        help=f"extra processes answering questions, about 200 MB each (default {WORKERS}; "
+                             "0: this process only); not used with an LLM configured")
+    parser.add_argument("--threads", type=int, default=THREADS,
+                        help=f"questions answered at the same time in this process (default {THREADS})")
+    parser.add_argument("--concurrency", type=int, default=CONCURRENCY,
+                        help=f"chat events handled at the same time (default {CONCURRENCY}); more wait in the queue")
+    parser.add_argument("--max-queue", type=int, default=MAX_QUEUE,
+                        help=f"events waiting at most (default {MAX_QUEUE}); beyond it a user is told it is full")
     args = parser.parse_args(argv)
+    if min(args.workers, args.threads - 1, args.concurrency - 1, args.max_queue - 1) < 0:
+        print("error: --workers must be at least 0, --threads, --concurrency and --max-queue at least 1",
+              file=sys.stderr)
+        return 2
     try:
         users = load_users(args.auth_file, os.environ.get("KLASTRY_UI_USERS"))
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    backend = Backend({"corpus_dir": args.corpus, "store_dir": args.store}, prepare=build_missing_store)
+    backend = Backend({"corpus_dir": args.corpus, "store_dir": args.store}, prepare=build_missing_store,
+                      workers=args.workers, threads=args.threads)
     demo = build_app(backend, args.concurrency)
     demo.queue(max_size=args.max_queue, default_concurrency_limit=args.concurrency)
     _, local_url, _ = demo.launch(server_name=args.host, server_port=args.port, auth=users or None, share=False,
@@ -267,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
         demo.block_thread()
     except KeyboardInterrupt:
         pass
+    finally:
+        backend.close()
     return 0
 
 

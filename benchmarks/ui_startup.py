@@ -24,7 +24,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-QUESTIONS = ["Ile klastrów ma status Krajowego Klastra Kluczowego?", "Ilu członków ma średnio klaster?",
+QUESTIONS = ["Ile zarabia hydraulik w Kapadocji według przeglądu ubezpieczeniowego?",  # words outside the report
+             "Ile klastrów ma status Krajowego Klastra Kluczowego?", "Ilu członków ma średnio klaster?",
              "Ile aktywnych klastrów zidentyfikowano w Polsce?", "Ile klastrów jest w Niemczech?"]
 
 

@@ -1,7 +1,8 @@
 """`python -m eval run [--questions FILE] [--out results.jsonl] [--report DIR] [--k N] [--baseline] [--json]`
 
 and `python -m eval report --results results.jsonl [--questions FILE] [--report DIR] [--json]`
-to re-score and re-render saved results without asking again.
+to re-score and re-render saved results without asking again; `python -m eval bench [--quick] [--json]`
+prints the speed and memory table (eval/bench.py).
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ def build_parser(prog: str = "python -m eval") -> argparse.ArgumentParser:
     report.add_argument("--report", type=Path, default=DEFAULT_REPORT_DIR)
     report.add_argument("--k", type=int, help="k the results were retrieved with (default: settings.top_k)")
     report.add_argument("--json", action="store_true")
+    bench = commands.add_parser("bench", help="speed and memory in one table: ingest, ask, start-up, "
+                                              "10/25/50 chat sessions, peak memory (eval/bench.py)")
+    bench.add_argument("--quick", action="store_true", help="a short smoke version (1 round, seconds per row)")
+    bench.add_argument("--json", action="store_true", help="print the rows as JSON")
+    bench.add_argument("--ui-args", default="", help="extra `python ui.py` options for the serving rows")
     return parser
 
 
@@ -60,6 +66,8 @@ def _main(argv: list[str] | None, prog: str) -> int:
         print(f"error: --k must be at least 1 (got {args.k})", file=sys.stderr)
         return 2
     try:
+        if args.command == "bench":
+            return bench_command(args)
         if args.command == "train":
             return train_command(args)
         if args.command == "bilingual":
@@ -140,6 +148,16 @@ def drafts_command(args, path=None) -> int:
         print_drafts(metrics)
         print(f"draft report: {args.report / 'drafts' / 'report.md'}")
     return 0
+
+
+def bench_command(args) -> int:
+    import shlex
+
+    from .bench import run_bench, table
+
+    result = run_bench(quick=args.quick, ui_args=shlex.split(args.ui_args))
+    print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1) if args.json else table(result))
+    return 1 if result.errors() else 0
 
 
 def train_command(args) -> int:

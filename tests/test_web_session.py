@@ -74,9 +74,9 @@ def test_follow_up_uses_the_conversation(backend, assistant):
         def __init__(self) -> None:
             self.histories: list[list[str]] = []
 
-        def answer(self, question, history=None, **options):
+        def ask(self, question, history=None, **options):
             self.histories.append(list(history or []))
-            return assistant.answer(question, history=history, **options)
+            return assistant.ask(question, history=history, **options)
 
     recording = Recording()
     backend = Backend.of(recording, backend.settings)

@@ -9,13 +9,17 @@ ui.py only lays out the page and turns what these return into component updates:
   feedback_file, `answer_json` is the JSON API, `draft` the grant-draft tab.
 
 `Backend` opens the Assistant once in the background (building a missing store first with the
-`prepare` callable ui.py passes: `ingest.ensure_store`; this package never imports ingest).
-Every call into the assistant holds `Backend.lock`, one step at a time, never across a yield.
+`prepare` callable ui.py passes: `ingest.ensure_store`; this package never imports ingest), does
+every lazy load before it reports ready, and says meanwhile what it is doing (`status`).
+Extractive answers go through an `AskPool` (assistant.web.workers): a few threads of this process
+plus optional worker processes, each on its own Assistant. The LLM path and drafts hold
+`Backend.lock`, one step at a time, never across a yield.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 import threading
 import time
@@ -28,6 +32,7 @@ from assistant.errors import QuestionError
 from assistant.types import Answer
 from assistant.web import render
 from assistant.web.session import ChatSession
+from assistant.web.workers import AskPool, LocalAsker, start_workers, warm_up
 
 STREAM_EVERY_S = 0.05  # streamed text is redrawn at most this often (each redraw resends the chat)
 UNAVAILABLE = "assistant unavailable"
@@ -41,40 +46,79 @@ class Backend:
     """The assistant, opened once in the background; handlers wait on `ready`."""
 
     def __init__(self, overrides: dict | None = None,
-                 prepare: Callable[..., bool] | None = None) -> None:
+                 prepare: Callable[..., bool] | None = None, workers: int = 0, threads: int = 2) -> None:
         """`overrides`: Settings.load keywords (None values ignored); `prepare(settings, announce=...)`:
-        called before the store is opened, to build it when it is missing (ui.py passes ingest.ensure_store)."""
+        called before the store is opened, to build it when it is missing (ui.py passes ingest.ensure_store);
+        `workers` extra processes and `threads` questions at once in this one answer extractively
+        (with an LLM configured: this process only, one question at a time)."""
         self.overrides = overrides or {}
         self.prepare = prepare
+        self.workers, self.threads = workers, max(1, threads)
         self.ready = threading.Event()
         self.assistant = None
         self.settings = None
+        self.pool: AskPool | None = None
         self.error: str | None = None
-        self.lock = threading.Lock()  # one question at a time through the embedder and the store
+        self.phase, self.detail, self.started = "starting", "", time.monotonic()
+        self.lock = threading.Lock()  # the LLM path and drafts: one at a time
         self.feedback_lock = threading.Lock()
 
     @classmethod
-    def of(cls, assistant, settings=None) -> Backend:
+    def of(cls, assistant, settings=None, threads: int = 2) -> Backend:
         """A ready backend over an already open Assistant (tests, embedding the chat elsewhere)."""
-        backend = cls()
+        backend = cls(threads=threads)
         backend.assistant, backend.settings = assistant, settings or assistant.settings
+        backend.pool = AskPool([LocalAsker(assistant)] * backend.threads)
+        backend.phase = "ready"
         backend.ready.set()
         return backend
 
     def load(self) -> None:
+        """Build the store if missing, open it here and in the workers, do every lazy load; then `ready`."""
         try:
             from assistant import Assistant, Settings
 
             self.settings = Settings.load(**self.overrides)
             if self.prepare is not None:
-                self.prepare(self.settings, announce=lambda line: print(line, flush=True))
-            self.assistant = Assistant.load(self.settings)
-            self.assistant.ask(render.EXAMPLES[0])  # warm-up: the first real question should not pay for cold caches
+                self._set("building")
+                self.prepare(self.settings, announce=self._announce)
+            self._set("loading")
+            llm = self.settings.llm_backend != "none"
+            started = [] if llm else _Starting(self.workers, self.overrides)  # the workers load meanwhile
+            assistant = Assistant.load(self.settings)
+            warm_up(assistant)
+            processes = [] if llm else started.join()
+            self.pool = AskPool([LocalAsker(assistant)] * (1 if llm else self.threads) + processes)
+            self.assistant = assistant  # only now: every part is open and warm
+            self._set("ready")
         except Exception as error:  # noqa: BLE001 - shown in the chat instead of an answer
             self.error = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            self._set("failed", self.error)
             print(f"error: cannot open the assistant: {self.error}", file=sys.stderr, flush=True)
         finally:
             self.ready.set()
+
+    def _set(self, phase: str, detail: str = "") -> None:
+        self.phase, self.detail = phase, detail
+
+    def _announce(self, line: str) -> None:
+        print(line, flush=True)
+        self.detail = line
+
+    def status(self) -> tuple[str, str, float]:
+        """(phase: starting, building, loading, ready or failed; its last message; seconds since start)."""
+        return self.phase, self.detail, time.monotonic() - self.started
+
+    def ask(self, question: str, history: list[str] | None = None) -> Answer:
+        """The extractive answer, from whichever asker is free (QuestionError for a bad question)."""
+        assistant = self.wait()
+        if self.pool is None:  # an Assistant set from outside (tests): its own threads only
+            self.pool = AskPool([LocalAsker(assistant)] * self.threads)
+        return self.pool.ask(question, list(history or []))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
 
     def wait(self):
         """The open Assistant, once loading has finished; AssistantUnavailable if it failed."""
@@ -104,7 +148,8 @@ def respond(backend: Backend, session: ChatSession, message: str, index: int) ->
     """The replies to `message`, streamed; the answer is recorded in `session` at chat position `index`."""
     lang = session.language
     if not backend.ready.is_set():
-        yield ChatReply(f"<i>{render.labels(lang)['loading']}</i>", lang)
+        waiting = "building" if backend.phase == "building" else "loading"  # a first start builds the store
+        yield ChatReply(f"<i>{render.labels(lang)[waiting]}</i>", lang)
     try:
         backend.wait()
         answer, replaced = yield from _stream(backend, session, message or "")
@@ -123,6 +168,8 @@ def respond(backend: Backend, session: ChatSession, message: str, index: int) ->
 
 def _stream(backend: Backend, session: ChatSession, message: str):
     """Yield the growing text as streaming replies; return (final Answer, whether it replaces the text)."""
+    if backend.settings is None or backend.settings.llm_backend == "none":
+        return (yield from _stream_extractive(backend, session, message))
     lang, text, shown, shown_at = session.language, "", "", 0.0
     with backend.lock:  # held per step, never across a yield (a closed tab must not keep it)
         stream = backend.assistant.answer(message, history=list(session.history), stream=True)
@@ -141,6 +188,37 @@ def _stream(backend: Backend, session: ChatSession, message: str):
     if text != shown and not replaced:  # the whole text, then the cards replace it
         yield ChatReply(render.streaming_html(text), lang)
     return answer, replaced
+
+
+def _stream_extractive(backend: Backend, session: ChatSession, message: str):
+    """The whole answer at once (from the pool), shown as its first word and then its whole text."""
+    answer = backend.ask(message, history=list(session.history))
+    pieces = re.findall(r"\S+\s*", answer.answer)
+    for shown in (pieces[:1], pieces) if len(pieces) > 1 else (pieces,):
+        yield ChatReply(render.streaming_html("".join(shown)), session.language)
+    return answer, False
+
+
+class _Starting:
+    """Worker processes starting in the background while this process loads its own Assistant."""
+
+    def __init__(self, count: int, overrides: dict) -> None:
+        self.result: list = []
+        self.error: Exception | None = None
+        self.thread = threading.Thread(target=self._run, args=(count, overrides), daemon=True)
+        self.thread.start()
+
+    def _run(self, count: int, overrides: dict) -> None:
+        try:
+            self.result = start_workers(count, overrides) if count else []
+        except Exception as error:  # noqa: BLE001 - raised again in join
+            self.error = error
+
+    def join(self) -> list:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.result
 
 
 @dataclass
@@ -179,9 +257,7 @@ def feedback(backend: Backend, session: ChatSession, index: int, liked: object) 
 
 def answer_json(backend: Backend, question: str, history: list[str] | None = None) -> dict:
     """The answer object (docs/contracts.md) for one question; QuestionError / AssistantUnavailable otherwise."""
-    assistant = backend.wait()
-    with backend.lock:
-        return assistant.ask(question, history=list(history or [])).to_dict()
+    return backend.ask(question, history).to_dict()
 
 
 def draft(backend: Backend, topic: str, lang: str) -> tuple[str, list[str] | None]:

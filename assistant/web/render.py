@@ -49,6 +49,8 @@ LABELS = {
         "refusal": "Raport nie zawiera odpowiedzi na to pytanie.",
         "see_also": "Zobacz też: powiązane fragmenty raportu (to nie jest odpowiedź)",
         "error": "Nie mogę przyjąć tego pytania", "empty": "(pusta wiadomość)", "loading": "Wczytuję indeks…",
+        "building": "Pierwsze uruchomienie: buduję indeks raportu (około minuty). Pytania wysłane teraz poczekają.",
+        "starting": "Uruchamiam asystenta…", "failed": "Asystent niedostępny",
         "page_missing": "Nie można wyświetlić tej strony", "feedback_thanks": "Dziękujemy za ocenę.",
     },
     "en": {
@@ -66,6 +68,8 @@ LABELS = {
         "refusal": "The report does not answer this question.",
         "see_also": "See also: related passages of the report (not an answer)",
         "error": "I cannot take this question", "empty": "(empty message)", "loading": "Loading the index…",
+        "building": "First start: building the report's index (about a minute). Questions sent now will wait.",
+        "starting": "Starting the assistant…", "failed": "Assistant unavailable",
         "page_missing": "This page cannot be shown", "feedback_thanks": "Thank you for the feedback.",
     },
 }
@@ -199,6 +203,16 @@ def answer_html(answer: Answer, turn: int) -> str:
 
 def error_html(message: str, lang: str) -> str:
     return f'<div class="input-error" role="alert">⚠️ <b>{labels(lang)["error"]}</b>: {esc(message)}</div>'
+
+
+def status_html(phase: str, detail: str, seconds: float, lang: str = "pl") -> str:
+    """The banner above the chat while the assistant is not ready yet; empty once it is."""
+    if phase == "ready":
+        return ""
+    t = labels(lang)
+    text = t.get(phase, t["loading"])
+    more = f" ({esc(detail)})" if phase == "failed" and detail else f" {int(seconds)} s"
+    return f'<div class="status-banner status-{esc(phase)}" role="status">⏳ {esc(text)}{more}</div>'
 
 
 def panel_html(lang: str, title: str | None = None, page: int | None = None) -> str:

@@ -1,0 +1,364 @@
+"""Concurrent chat sessions against a real `python ui.py`: requests/s, p50/p95/p99, errors, memory.
+
+    .venv/bin/python benchmarks/load.py [--sessions 10 25 50] [--seconds 30] [--api chat|answer]
+                                        [--client http|gradio] [--busy] [--ui-args "--workers 2"] [--json]
+
+Starts `python ui.py` on a free port (the project store unless --store), waits for "assistant
+ready", then for each session count runs that many gradio_client sessions at once, each asking
+the next dev question as soon as its previous answer arrived (no think time: the worst case), for
+--seconds. A request counts from sending to the final answer (for /chat: the final message with
+its source cards). Memory: the peak of the PSS summed over the server and its worker processes
+(sampled every 0.5 s; shared library pages counted once), and of their RSS summed (counted twice).
+`--busy` keeps one `while True: pass` process running beside it (a neighbour on the 2 cores).
+Sessions speak Gradio's documented HTTP API (POST /gradio_api/call/<api>, then its SSE stream),
+as a browser does, through the server's real queue. `--client gradio` uses gradio_client instead:
+it spends about 75 ms of CPU per request (a new HTTP connection per call, polling threads), more
+than the answer itself, and on a 2-core machine that measures the client more than the chat.
+Targets (issue 13): 25 sessions p95 <= 1 s, 50 sessions p95 <= 2 s, 0 errors, <= 600 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BUSY = "while True: pass"
+
+
+@dataclass
+class LoadRow:
+    """One load level: what a user of the chat would notice, in numbers."""
+
+    sessions: int
+    requests: int
+    errors: int
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    busy: bool = False
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen
+    url: str
+    log: Path
+    http_s: float  # start -> the page answers HTTP 200
+    ready_s: float  # start -> "assistant ready" in the log
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _wait(check, timeout: float, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"ui.py exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+        if check():
+            return
+        time.sleep(0.02)
+    raise RuntimeError(f"ui.py not ready within {timeout} s:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+@contextmanager
+def ui_server(ui_args: list[str] | None = None, work: Path | None = None, env: dict | None = None):
+    """`python ui.py` on a free port, yielded once it reports ready; stopped (with its children) afterwards."""
+    own = work is None
+    work = Path(tempfile.mkdtemp(prefix="klastry-load-")) if own else work
+    port = free_port()
+    log = work / f"ui-{port}.log"
+    full_env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1",
+                "KLASTRY_FEEDBACK_FILE": str(work / "feedback.jsonl"), **(env or {})}
+    url = f"http://127.0.0.1:{port}/"
+    with open(log, "w") as handle:
+        started = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "ui.py", "--port", str(port), *(ui_args or [])], cwd=ROOT,
+                                env=full_env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait(lambda: _http_ok(url), 180, proc, log)
+        http_s = time.perf_counter() - started
+        _wait(lambda: "assistant ready" in log.read_text(errors="replace"), 900, proc, log)
+        yield Server(proc, url, log, http_s, time.perf_counter() - started)
+    finally:
+        stop(proc)
+        if own:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """End the server and whatever it started (its own process group)."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, 15)
+            proc.wait(timeout=20)
+        except (subprocess.TimeoutExpired, ProcessLookupError):
+            os.killpg(proc.pid, 9)
+            proc.wait()
+
+
+def _tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                todo += [int(child) for child in task.read_text().split()]
+            except OSError:
+                pass
+    return pids
+
+
+def _status_kb(pid: int, field: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def memory_mb(pid: int, field: str = "VmHWM") -> float:
+    """Resident memory (peak by default) summed over a process and its descendants, in MB."""
+    return sum(_status_kb(p, field) for p in _tree(pid)) / 1024
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size summed over a process and its descendants, in MB: what they take from the
+    machine together (a library page shared by two processes counts half in each; RSS counts it twice)."""
+    total = 0
+    for current in _tree(pid):
+        try:
+            text = Path(f"/proc/{current}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) for line in text.splitlines() if line.startswith("Pss:")), 0)
+    return total / 1024
+
+
+class MemoryPeak:
+    """Samples the server's summed PSS and RSS every half second while it runs; keeps the peaks (MB)."""
+
+    def __init__(self, pid: int, every: float = 0.5) -> None:
+        self.pid, self.every = pid, every
+        self.pss = self.rss = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.pss = max(self.pss, pss_mb(self.pid))
+            self.rss = max(self.rss, memory_mb(self.pid, "VmRSS"))
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> MemoryPeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.rss = max(self.rss, memory_mb(self.pid))  # the kernel's own peak counts too
+
+
+def questions(limit: int = 200) -> list[tuple[str, list[str]]]:
+    """Dev questions (with their follow-up history), never the held-out ones."""
+    data = yaml.safe_load((ROOT / "eval" / "questions.yaml").read_text(encoding="utf-8"))
+    return [(q["question"], list(q.get("history") or [])) for q in data if q.get("split", "dev") == "dev"][:limit]
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+class HttpSession:
+    """One user's connection speaking Gradio's HTTP API (what the "Use via API" page documents)."""
+
+    def __init__(self, url: str) -> None:
+        import httpx
+
+        self.http = httpx.Client(base_url=url, timeout=120)
+
+    def call(self, api: str, data: list) -> object:
+        """The endpoint's final output (SSE `complete`); RuntimeError on `error`."""
+        event_id = self.http.post(f"gradio_api/call/{api}", json={"data": data}).raise_for_status().json()["event_id"]
+        event, payload = "", None
+        with self.http.stream("GET", f"gradio_api/call/{api}/{event_id}") as response:
+            for line in response.iter_lines():
+                if line.startswith("event:"):
+                    event = line[6:].strip()
+                elif line.startswith("data:") and event in ("complete", "error"):
+                    payload = json.loads(line[5:]) if line[5:].strip() not in ("", "null") else None
+                    if event == "error":
+                        raise RuntimeError(f"server error: {str(payload)[:100]}")
+                    break
+        if event != "complete":
+            raise RuntimeError(f"the stream ended without an answer (last event {event!r})")
+        return payload
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def _one_request(client, api: str, question: str, history: list[str]) -> None:
+    if isinstance(client, HttpSession):
+        output = client.call(api, [question, history] if api == "answer" else [question, []])
+        result = output[0] if isinstance(output, list) and output else None
+        if api == "answer":
+            if not isinstance(result, dict) or "answer" not in result:
+                raise RuntimeError(f"unexpected /answer result: {str(result)[:100]}")
+            return
+        content = result[-1]["content"] if result else ""
+        text = content if isinstance(content, str) else "".join(part.get("text", "") for part in content)
+        if "answer" not in text:
+            raise RuntimeError(f"unexpected /chat reply: {text[:100]}")
+        return
+    if api == "answer":
+        result = client.predict(question, history, api_name="/answer")
+        if not isinstance(result, dict) or "answer" not in result:
+            raise RuntimeError(f"unexpected /answer result: {str(result)[:100]}")
+        return
+    job = client.submit(question, [], api_name="/chat")
+    outputs = job.result()
+    content = outputs[0][-1]["content"] if outputs and outputs[0] else ""
+    text = content if isinstance(content, str) else "".join(part.get("text", "") for part in content)
+    if "answer" not in text:  # the final message is the answer block (or a refusal notice); an error is not
+        raise RuntimeError(f"unexpected /chat reply: {text[:100]}")
+
+
+def run_load(url: str, sessions: int, seconds: float, api: str = "chat", busy: bool = False,
+             client: str = "http") -> LoadRow:
+    """`sessions` clients asking back to back for `seconds`; requests still running at the end are waited for."""
+    asked = questions()
+    clients: list = [None] * sessions
+
+    def connect(index: int) -> None:
+        if client == "http":
+            clients[index] = HttpSession(url)
+            return
+        from gradio_client import Client
+
+        clients[index] = Client(url, analytics_enabled=False, verbose=False)
+
+    threads = [threading.Thread(target=connect, args=(i,)) for i in range(sessions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    start = time.perf_counter()
+    deadline = start + seconds
+
+    def session(index: int) -> None:
+        number = index * 7
+        while time.perf_counter() < deadline:
+            question, history = asked[number % len(asked)]
+            number += 1
+            sent = time.perf_counter()
+            try:
+                _one_request(clients[index], api, question, history)
+            except Exception as error:  # noqa: BLE001 - counted, the session goes on
+                with lock:
+                    errors.append(f"{type(error).__name__}: {str(error)[:120]}")
+                continue
+            with lock:
+                latencies.append((time.perf_counter() - sent) * 1000)
+
+    threads = [threading.Thread(target=session, args=(i,)) for i in range(sessions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    for error in sorted(set(errors))[:3]:
+        print(f"  error: {error}", file=sys.stderr)
+    for session_client in clients:
+        try:
+            session_client.close()
+        except Exception:  # noqa: BLE001, S110 - closing only
+            pass
+    return LoadRow(sessions, len(latencies), len(errors), len(latencies) / elapsed,
+                   statistics.median(latencies) if latencies else float("nan"), percentile(latencies, 0.95),
+                   percentile(latencies, 0.99), busy)
+
+
+@contextmanager
+def busy_neighbour(enabled: bool = True):
+    """One process spinning on a core for the duration (the machine is shared)."""
+    proc = subprocess.Popen([sys.executable, "-c", BUSY]) if enabled else None
+    try:
+        yield
+    finally:
+        if proc is not None:
+            proc.kill()
+            proc.wait()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, nargs="+", default=[10, 25, 50])
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--api", choices=["chat", "answer"], default="chat")
+    parser.add_argument("--client", choices=["http", "gradio"], default="http",
+                        help="Gradio's HTTP API directly (default) or gradio_client")
+    parser.add_argument("--busy", action="store_true", help="one busy process beside the server")
+    parser.add_argument("--ui-args", default="", help="extra ui.py arguments, e.g. '--workers 2'")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    rows = []
+    with ui_server(shlex.split(args.ui_args)) as server, busy_neighbour(args.busy), \
+            MemoryPeak(server.proc.pid) as peak:
+        for count in args.sessions:
+            row = run_load(server.url, count, args.seconds, args.api, args.busy, args.client)
+            rows.append(row)
+            if not args.json:
+                print(f"{count:3d} sessions{' (busy)' if args.busy else ''}: {row.rps:5.1f} req/s  "
+                      f"p50 {row.p50_ms:6.0f}  p95 {row.p95_ms:6.0f}  p99 {row.p99_ms:6.0f} ms  "
+                      f"{row.requests} requests, {row.errors} errors", flush=True)
+    if args.json:
+        print(json.dumps({"rows": [asdict(r) for r in rows], "peak_pss_mb": peak.pss, "peak_rss_mb": peak.rss,
+                          "ui_args": args.ui_args}))
+    else:
+        print(f"server processes at their peak: {peak.pss:.0f} MB PSS (target <= 600), RSS summed {peak.rss:.0f} MB; "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
