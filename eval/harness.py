@@ -71,7 +71,7 @@ def normalize_question(item: dict, qid: str) -> dict:
     return {
         "id": qid,
         "question": item["question"],
-        "lang": item.get("lang"),
+        "lang": item.get("lang") or item.get("language"),
         "kind": item.get("kind"),
         "section": item.get("section"),
         "history": [str(h) for h in item.get("history") or []],

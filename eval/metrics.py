@@ -179,6 +179,7 @@ def score_question(
         "id": question["id"],
         "question": question["question"],
         "kind": question.get("kind") or "",
+        "category": question.get("category") or "",
         "lang": question.get("lang") or answer.get("language") or "",
         "section": question.get("section") or "",
         "expect_refusal": expect_refusal,

@@ -103,7 +103,8 @@ def summary_markdown(runs: dict[str, EvalRun]) -> str:
     lines = [
         "# Evaluation: the question sets side by side",
         "",
-        "dev = tuned on; test and new = never tuned on (only these aggregates are read).",
+        "dev, dev-extra = tuned on; dev-more = read while tuning, not trained on; test, new = never tuned on "
+        "(only these aggregates are read).",
         "",
         "| " + " | ".join(header) + " |",
         "|" + "---|" * len(header),
@@ -121,6 +122,14 @@ def summary_markdown(runs: dict[str, EvalRun]) -> str:
             if v["pass_rate"] is not None
         )
         lines.append(f"- {name}: {cats}")
+    lines += ["", "Pass rate by language:", ""]
+    for name, run in runs.items():
+        langs = ", ".join(
+            f"{c} {v['pass_rate']:.2f} ({v['questions']})"
+            for c, v in run.metrics.get("by_lang", {}).items()
+            if v["pass_rate"] is not None
+        )
+        lines.append(f"- {name}: {langs}")
     return "\n".join(lines) + "\n"
 
 

@@ -224,3 +224,31 @@ def test_rescoring_saved_results(tmp_path, capsys):
     assert code == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["assistant"]["questions"] == 3 and (tmp_path / "again" / "report.html").exists()
+
+
+def test_pass_rates_are_broken_down_by_the_files_category_and_language(tmp_path):
+    """Testers read held-out sets only through these aggregates, so a file's own `category` and
+    `language` fields must reach them (not fall into "(none)")."""
+    questions = load_questions(write(tmp_path / "q.yaml", """
+- id: a
+  question: "Ile KKK?"
+  language: pl
+  category: figure
+  expect_figures: [["18"]]
+- id: b
+  question: "How many clusters are there in Japan?"
+  language: en
+  category: unanswerable_country
+  expect_refusal: true
+"""))
+    results = [
+        {"id": "a", "question": "Ile KKK?", "answer": "„Było ich 18.” [1]", "refused": False,
+         "citations": [{"marker": 1, "doc": "r.pdf", "page": 5, "quote": "Było ich 18.", "footnotes": [],
+                        "sources": []}], "contexts": [], "latency_ms": 5.0},
+        {"id": "b", "question": "Japan?", "answer": "„Było ich 18.” [1]", "refused": False,
+         "citations": [], "contexts": [], "latency_ms": 5.0},
+    ]
+    _, metrics = score_all(questions, results, {}, k=6)
+    assert metrics["by_category"]["figure"]["pass_rate"] == 1.0
+    assert metrics["by_category"]["unanswerable_country"]["pass_rate"] == 0.0
+    assert set(metrics["by_lang"]) == {"pl", "en"}
