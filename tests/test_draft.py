@@ -242,20 +242,27 @@ def test_docx_has_real_word_footnotes_one_per_source(drafts, tmp_path):
     """Read back the package XML: a footnotes part related and typed, one footnote per bibliography entry (the
     report first, with its pages), each reference in the text pointing at one of them."""
     import zipfile
+    from xml.etree import ElementTree
 
     draft = drafts[TOPICS[0]]
     path = write_draft(draft, tmp_path / "u.docx")
     with zipfile.ZipFile(path) as package:
         types = package.read("[Content_Types].xml").decode()
         rels = package.read("word/_rels/document.xml.rels").decode()
-        notes = package.read("word/footnotes.xml").decode()
+        notes = package.read("word/footnotes.xml")
         body = package.read("word/document.xml").decode()
     assert 'PartName="/word/footnotes.xml"' in types and "footnotes+xml" in types
     assert 'relationships/footnotes" Target="footnotes.xml"' in rels
-    texts = re.findall(r'<w:footnote w:id="(\d+)">.*?<w:t xml:space="preserve">([^<]*)</w:t>', notes)
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    texts = [(note.get(w + "id"), "".join(t.text or "" for t in note.iter(w + "t")))  # the XML parsed, entities read
+             for note in ElementTree.fromstring(notes) if note.get(w + "type") is None]
     assert [int(i) for i, _ in texts] == [e["number"] for e in draft.bibliography]
     assert [t.strip() for _, t in texts] == [e["text"] for e in draft.bibliography]
-    assert texts[0][1].strip().startswith("Klastry przemysłowe w Polsce") and "s. 6" in texts[0][1]
+    assert texts[0][1].strip().startswith("Klastry przemysłowe w Polsce")
+    listed = re.search(r"s\. ([\d–, ]+)\.$", texts[0][1]).group(1)  # "5–6, 11, 16": the pages used, ranges joined
+    pages = {p for part in listed.split(", ") for a, _, b in [part.partition("–")]
+             for p in range(int(a), int(b or a) + 1)}
+    assert pages == set(draft.bibliography[0]["pages"]) and 6 in pages
     assert sorted(set(int(n) for n in re.findall(r'footnoteReference w:id="(\d+)"', body))) == \
         [e["number"] for e in draft.bibliography]
     assert len(re.findall(r"footnoteReference", body)) == len(draft.bibliography)  # one footnote per source

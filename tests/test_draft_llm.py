@@ -32,9 +32,9 @@ from assistant.types import Grounding, Mode
 TOPIC = "szkolenia i staże dla pracowników firm w klastrze ICT"
 ROOT = Path(__file__).resolve().parents[1]
 MAX_TOKENS = 48  # the real model: a short reply per paragraph is enough to exercise the check
-# the keys of `python -m assistant draft --json` (and of one grounding check) before the typed rewrite record
-DRAFT_KEYS = ["topic", "language", "refused", "message", "need", "paragraphs", "recommendations", "bibliography",
-              "title", "mode", "grounding"]
+# the keys of `python -m assistant draft --json` (and of one grounding check)
+DRAFT_KEYS = ["topic", "language", "refused", "message", "need", "paragraphs", "bibliography", "title", "mode",
+              "grounding", "subject", "candidates", "chosen"]
 CHECK_KEYS = {"heading", "ok", "reason", "llm_ms", "unsupported_numbers"}
 
 # this file's own reading of numbers, markers and sentences, independent of assistant.numbers
@@ -65,8 +65,10 @@ def scripted(replies: list[str]) -> GenericFakeChatModel:
 
 
 def faithful(paragraph) -> str:
-    """A rewrite that restates each quote with its marker (what a good model should produce)."""
-    return " ".join(f"Jak wskazuje raport, {c.quote.rstrip('.')} [{c.marker}]." for c in paragraph.citations)
+    """A rewrite that restates each quote with its marker after every sentence of it (what a good model should
+    produce: a quote may be two sentences, the second leaning on the first)."""
+    return " ".join(f"Jak wskazuje raport, {sentence.rstrip('.')} [{c.marker}]." for c in paragraph.citations
+                    for sentence in own_sentences(c.quote.replace(" […] ", " ")))
 
 
 def assert_figures_grounded(draft) -> None:
@@ -82,6 +84,7 @@ def assert_figures_grounded(draft) -> None:
 def extractive(assistant):
     draft = draft_justification(assistant, TOPIC, "pl", llm=False)
     assert not draft.refused and len(draft.paragraphs) >= 2
+    assert draft.section("need") and draft.section("policy")  # both sections the rewrite works on
     assert draft.mode == Mode.EXTRACTIVE and draft.grounding is None
     return draft
 
@@ -222,9 +225,9 @@ def test_real_local_model_rewrites_each_paragraph_or_keeps_it_verbatim(built_sto
     model = make_chat_model(settings)  # loaded here, outside any guard: a broken model load fails the test
     assert LLMAnswerer(settings).chat_model is model  # the model the settings name is this one
     recording = Recording(model)
-    # evaluating the prompt is the slow part on a CPU: the shortest evidence paragraph and the recommendations
-    shortest = min(extractive.paragraphs, key=lambda p: len(p.text))
-    short = dataclasses.replace(extractive, paragraphs=[shortest])
+    # evaluating the prompt is the slow part on a CPU: the shortest paragraph of each section (need, policy)
+    shortest = [min(extractive.section(name), key=lambda p: len(p.text)) for name in ("need", "policy")]
+    short = dataclasses.replace(extractive, paragraphs=shortest)
     draft = rewrite_draft(Assistant.load(settings), short, recording)
 
     # the model really ran: one reply with text per paragraph

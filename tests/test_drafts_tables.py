@@ -42,37 +42,52 @@ def with_facet(extra: str) -> str:
 
 def test_the_real_tables_load_typed():
     tables = load_draft_tables()
-    assert [f.key for f in tables.facets] == ["innovation", "productivity", "jobs_skills", "internationalisation",
-                                              "digital", "green", "security"]
+    keys = [f.key for f in tables.facets]
+    assert keys[:3] == ["training", "education", "wages_jobs"] and len(keys) == len(set(keys)) == 17
+    assert {"internationalisation", "digital", "circular", "security"} <= set(keys)
     assert tables.facets == FACETS and tables.words == WORDS and tables.section_headings == SECTION_HEADINGS
-    jobs = next(f for f in FACETS if f.key == "jobs_skills")
-    assert jobs.sections == ("4.3",) and {"szkolenie", "staż"} <= jobs.lemmas
-    assert jobs.terms.startswith("zatrudnienie szkolenia") and "  " not in jobs.terms  # TOML line breaks folded
+    training = next(f for f in FACETS if f.key == "training")
+    assert training.sections == ("4.3",) and {"szkolenie", "staż"} <= training.lemmas
+    assert training.terms.startswith("staże praktyki szkolenia") and "  " not in training.terms  # TOML breaks folded
     assert isinstance(WORDS["en"], DraftWords)
     assert WORDS["pl"].lead[0] == "Zasadność projektu potwierdzają dane raportu:"
-    assert heading("jobs_skills", "en") == "Jobs, skills and training"
+    assert WORDS["pl"].section_need == "Diagnoza i uzasadnienie potrzeby"
+    assert WORDS["en"].section_need == "Needs analysis and justification"
+    assert heading("training", "en") == "Internships, apprenticeships and training"
+    assert heading("training", "pl") == "Staże, praktyki i szkolenia"
     assert heading("section-3", "pl") == "Klastry w Polsce w liczbach"
     assert heading("section-6", "pl") == "Dane z raportu" and heading("section-6", "en") == "Evidence"
+    headings = [f.headings[lang] for f in FACETS for lang in ("pl", "en")]
+    assert len(headings) == len(set(headings))  # every paragraph of a draft can have its own heading
 
 
 def test_a_facet_key_written_twice_is_rejected(tmp_path):
-    message = rejected(tmp_path, with_facet(facet("Jobs_Skills", "6.1", "Inne", "Other")))
-    assert "[[facet]] 'Jobs_Skills' duplicates 'jobs_skills'" in message
+    message = rejected(tmp_path, with_facet(facet("Training", "6.1", "Inne", "Other")))
+    assert "[[facet]] 'Training' duplicates 'training'" in message
+    message = rejected(tmp_path, with_facet(facet(" Wages_Jobs ", "6.1", "Inne", "Other")))  # spacing aside
+    assert "[[facet]] ' Wages_Jobs ' duplicates 'wages_jobs'" in message
 
 
-def test_a_report_section_claimed_by_two_facets_is_rejected(tmp_path):
-    message = rejected(tmp_path, with_facet(facet("training", "4.3", "Szkolenia", "Training")))
-    assert "[[facet]] 'training' section '4.3' conflicts with section '4.3' of [[facet]] 'jobs_skills'" in message
-    message = rejected(tmp_path, with_facet(facet("economy", "4", "Gospodarka", "Economy")))  # 4 holds 4.1-4.4
-    assert "section '4' conflicts with section '4.1' of [[facet]] 'innovation'" in message
+def test_facets_may_share_a_report_section_which_only_breaks_ties(tmp_path):
+    """Sections are tie-breakers, not claims: a new facet in the training facet's section 4.3 (and one in
+    the whole of section 4) loads, after the real ones, with its own heading and lemmas."""
+    text = with_facet(facet("mentoring", "4.3", "Mentoring", "Mentoring") + facet("economy", "4", "Gospodarka",
+                                                                                  "Economy"))
+    tables = load_draft_tables(variant(tmp_path, text))
+    assert [f.key for f in tables.facets][-2:] == ["mentoring", "economy"]
+    shared = [f.key for f in tables.facets if "4.3" in f.sections]
+    assert shared[:3] == ["training", "education", "wages_jobs"] and shared[-1] == "mentoring"
+    assert tables.facets[-1].sections == ("4",) and tables.facets[-1].headings == {"pl": "Gospodarka", "en": "Economy"}
+    assert tables.facets[-2].lemmas == {"słowo"}
 
 
 def test_a_heading_used_twice_is_rejected(tmp_path):
-    message = rejected(tmp_path, with_facet(facet("skills", "6.1", "Miejsca pracy, kompetencje i szkolenia", "Skills")))
-    assert ("heading 'Miejsca pracy, kompetencje i szkolenia' (pl) is also the heading of [[facet]] 'jobs_skills'"
-            in message)
-    text = GOOD.replace('"8" = { pl = "Doświadczenia modelu francuskiego"', '"8" = { pl = "Innowacyjność"')
-    assert "[section_headings] '8' heading 'Innowacyjność' (pl)" in rejected(tmp_path, text)
+    message = rejected(tmp_path, with_facet(facet("skills", "6.1", "Staże, praktyki i szkolenia", "Skills")))
+    assert "heading 'Staże, praktyki i szkolenia' (pl) is also the heading of [[facet]] 'training'" in message
+    message = rejected(tmp_path, with_facet(facet("skills", "6.1", "Umiejętności", "cybersecurity")))  # case aside
+    assert "heading 'cybersecurity' (en) is also the heading of [[facet]] 'cyber'" in message
+    text = GOOD.replace('"8" = { pl = "Model wsparcia klastrów we Francji"', '"8" = { pl = "Innowacje i patenty"')
+    assert "[section_headings] '8' heading 'Innowacje i patenty' (pl)" in rejected(tmp_path, text)
 
 
 def test_a_key_written_twice_in_one_table_is_rejected(tmp_path):
@@ -85,7 +100,8 @@ def test_missing_unknown_or_empty_entries_are_rejected(tmp_path):
     assert "unknown: ['needs']" in rejected(tmp_path, GOOD.replace('need = "Need"\n', 'need = "Need"\nneeds = "x"\n'))
     assert "[words.pl] more lists 'Ponadto:' twice" in rejected(
         tmp_path, GOOD.replace('"Ponadto:", "Co więcej:"', '"Ponadto:", "Ponadto:"'))
-    assert "needs a non-empty text value" in rejected(tmp_path, GOOD.replace('key = "green"', 'key = " "'))
-    assert "reserved" in rejected(tmp_path, with_facet(facet("recommendations", "6.1", "Inne", "Other")))
+    assert "needs a non-empty text value" in rejected(tmp_path, GOOD.replace('key = "circular"', 'key = " "'))
+    for key in ("recommendations", "partner", "section-6"):  # the drafter's own paragraphs
+        assert "reserved" in rejected(tmp_path, with_facet(facet(key, "6.1", "Inne", "Other")))
     text = GOOD.replace("w obszarach: {areas}.", "w obszarach.")
     assert "need_text must use exactly the placeholders {areas}, {title}, {topic} (found:" in rejected(tmp_path, text)

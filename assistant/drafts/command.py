@@ -26,9 +26,9 @@ def add_draft_arguments(parser) -> None:
 def draft_command(args, assistant=None) -> int:
     """`python -m assistant draft "topic" [--lang pl|en] [--out FILE.md|FILE.docx] [--json]`.
 
-    Without --lang the draft is in the topic's language (`draft_language`). With --out the draft is
-    written there and one line `saved to FILE` is printed (the JSON with --json); a refused draft
-    prints its refusal and writes nothing.
+    Without --lang the draft is in the language the instruction asks for, else the topic's (`draft_language`).
+    With --out the draft is written there and one line `saved to FILE` is printed (the JSON with --json); a
+    refused draft prints its refusal and writes nothing.
 
     Exit codes (as `ask`): 0 drafted, 1 refused (the report has no data on the topic; no file written),
     2 bad input, unwritable output or missing store (one line `error: ...` on stderr)."""
@@ -40,8 +40,7 @@ def draft_command(args, assistant=None) -> int:
     out = getattr(args, "out", None)
     try:
         lang = getattr(args, "lang", None)
-        topic = validate_topic(args.topic, lang or "pl")
-        lang = lang or draft_language(topic)
+        topic = validate_topic(args.topic, lang or "pl")  # the language: --lang, else what the topic asks or is in
         if out:
             check_output_path(out)
         if assistant is None:
@@ -64,22 +63,7 @@ def draft_command(args, assistant=None) -> int:
 
 
 def draft_language(topic: str) -> str:
-    """"pl" or "en": the language the topic is written in ("alpaca farming" -> en, "hodowla alpak" -> pl).
+    """"pl" or "en": the language a topic is written in (assistant.drafts.topic.draft_language)."""
+    from assistant.drafts.topic import draft_language as language
 
-    Polish letters decide at once; otherwise simplemma's word lists for Polish and English (the ones the
-    lemmatizer already loads), and for a topic neither knows (acronyms) the question detector; Polish
-    when still undecided."""
-    from assistant.answer.language import POLISH_CHARS, detect_language
-
-    if any(ch in POLISH_CHARS for ch in topic):
-        return "pl"
-    import simplemma
-
-    from assistant.lemmas import _SIMPLEMMA_LOCK
-
-    with _SIMPLEMMA_LOCK:
-        scores = dict(simplemma.langdetect(topic, lang=("pl", "en")))
-    pl, en = scores.get("pl", 0.0), scores.get("en", 0.0)
-    if pl != en:
-        return "pl" if pl > en else "en"
-    return "en" if detect_language(topic) == "en" else "pl"
+    return language(topic)

@@ -6,7 +6,7 @@ Figure sentences that serve the topic become the need's evidence, one paragraph 
 (assistant/data/draft_facets.toml) with its own heading, facets in order of relevance, nothing added
 to fill a quota; recommendations and policy areas that fit become the policy section. Every quote is
 verbatim with its `[n]`; one whose text looks damaged by extraction is flagged (assistant.drafts.damage)
-and not chosen by default. Fewer than two relevant figure sentences: refused, nothing invented.
+and not chosen by default. No relevant figure sentence: refused, nothing invented.
 
     draft = draft_justification(assistant, "Napisz uzasadnienie projektu szkoleń i staży w klastrze")
     draft.candidates                      # what the coordinator may tick (relevant ones are)
@@ -21,17 +21,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.answer.citations import make_citation
-from assistant.answer.language import detect_language
 from assistant.answer.scoring import LEANS_BACK
 from assistant.drafts.bibliography import build_bibliography
 from assistant.drafts.damage import damage
 from assistant.drafts.export import to_markdown, write_draft_files  # re-exported: the web chat imports them from here
 from assistant.drafts.model import Draft, DraftCitation, DraftInputError, DraftParagraph, FigureCandidate
-from assistant.drafts.relevance import carries_topic, rank_for_topic
+from assistant.drafts.relevance import TopicTerms, carries_topic, matches, rank_for_topic
 from assistant.drafts.tables import FACETS, WORDS, heading
-from assistant.drafts.topic import DraftRequest, project_words, read_topic
-from assistant.glossary import expand_query
-from assistant.lemmas import shares_stem, tokenize
+from assistant.drafts.topic import DraftRequest, read_topic
+from assistant.lemmas import tokenize
 from assistant.numbers import figure_key, figures_in
 from assistant.strings import message
 
@@ -39,12 +37,10 @@ __all__ = ["Draft", "DraftCitation", "DraftInputError", "DraftParagraph", "Figur
            "matches", "quote_paragraph", "to_markdown", "write_draft_files"]
 
 MIN_FIGURE_SENTENCES = 1      # fewer relevant figure sentences than this: refuse
-GENERIC_SHARE = 0.1           # a lemma in more than this share of sentences ("klaster") says nothing
-RARE_SHARE = 0.035            # the topic's words in at most this share decide what serves it ("gospodarka" does not)
 RELEVANT_MARGIN = -5.5        # ranker margin (whole subject) a sentence carrying a topic word needs to be relevant
 STRONG_MARGIN = 1.0           # ...and one without a topic word of its own
 WORD_MARGIN = -3.0            # the best sentence for one topic word alone is relevant from this margin
-WORD_BEST = {False: 2, True: 1}  # the best need sentences and policy sentence per topic word
+WORD_BEST = {False: 1, True: 1}  # the best need sentence and policy sentence per topic word
 POLICY_MARGIN = -3.0          # a recommendation or policy area carrying a topic word
 MAX_EVIDENCE = 9              # relevant figure sentences quoted at most
 MAX_PER_PARAGRAPH = 3
@@ -54,9 +50,12 @@ OFFERED = 6                   # sentences below the bar still listed (unticked) 
 EVIDENCE_SKIP = ("1.", "9.")  # the summary restates footnoted figures; the recommendations are policy
 POLICY_ITEM = re.compile(r"^(Rekomendacja:|[a-f]\) )")
 
-DRAFT_STEM_LETTERS = 7  # topics match more strictly: 6 letters would make szkolenie ~ szkoła
 NOT_QUOTABLE = re.compile(r"^(Tabela|Wykres|Źródło:|Uwaga:|\d+[.)]\s)")
 BULLET = re.compile(r"^[•−–-]\s")
+NAME_RUN = re.compile(r"(?<=[\w,;:(–-] )[A-ZĄĆĘŁŃÓŚŹŻ][\w-]*(?: [A-ZĄĆĘŁŃÓŚŹŻ0-9][\w-]*)+")
+CONTINUES = re.compile(r"(?i)^(mimo to|jednak|natomiast|co więcej|dodatkowo|z kolei|w efekcie|w rezultacie)\b")
+# ...a sentence opening like this reads only after the one before: quoted with it
+LABELLED = re.compile(r"^[•−–-]\s[^:]{3,80}:\s")
 
 
 @dataclass
@@ -70,11 +69,6 @@ class _Candidate:
     score: float = 0.0
     coverage: float = 0.0
     heading_key: str = ""
-
-
-def matches(term: str, terms: set[str]) -> bool:
-    """A lemma found among others, allowing Polish derivation (szkolenie ~ szkoleniowy) by a 7-letter prefix."""
-    return shares_stem(term, terms, DRAFT_STEM_LETTERS)
 
 
 def draft_justification(assistant, topic: str, lang: str | None = None, llm: bool | None = None, chat_model=None,
@@ -97,7 +91,7 @@ def draft_justification(assistant, topic: str, lang: str | None = None, llm: boo
 
 def _extractive_draft(assistant, request: DraftRequest, chosen: list[str] | None) -> Draft:
     lang, topic = request.language, request.text
-    subject = _Topic.read(assistant, request.subject)
+    subject = TopicTerms.read(assistant, request.subject)
     refused = Draft(topic, lang, True, subject=request.subject)
     if subject.too_general:
         refused.message = message("draft_too_general", lang)
@@ -111,6 +105,9 @@ def _extractive_draft(assistant, request: DraftRequest, chosen: list[str] | None
         refused.message = message("draft_refusal", lang)
         return refused
     picked = [(c, q) for c, q in offered if (c.id in chosen if chosen is not None else c.relevant and not c.damage)]
+    if chosen is not None and not any(c.part == "need" for c, _ in picked):
+        raise DraftInputError("none of the chosen quotes is a figure of this draft: choose at least one of its "
+                              "candidates with data")
     snapshot = assistant.snapshot
     paragraphs, marker = [], 1
     for part in ("need", "policy"):
@@ -133,54 +130,12 @@ def _extractive_draft(assistant, request: DraftRequest, chosen: list[str] | None
     return draft
 
 
-@dataclass
-class _Topic:
-    """The topic as lemmas the report can match: IDF weights of the telling ones, and the weight of those
-    the report never uses (they count against coverage). An English topic counts by its Polish key terms."""
-
-    text: str
-    query: str                      # what retrieval is asked: the topic, plus Polish key terms for English
-    polish: str                     # the topic in Polish words (the topic itself, or its glossary terms)
-    weights: dict[str, float]
-    unknown: float = 0.0
-    too_general: bool = False
-
-    @classmethod
-    def read(cls, assistant, topic: str) -> _Topic:
-        index = assistant.sentences
-        polish = detect_language(topic) == "pl"
-        in_polish = topic if polish else expand_query(topic, "en")
-        query = topic if polish else f"{topic} {in_polish}"
-        lemmas = set(tokenize(in_polish)) - set(tokenize(" ".join(project_words())))
-        lemmas = {t for t in lemmas if not t[0].isdigit() or t in index.df}
-        if polish:  # a lemmatizer slip ("szkoleń" -> "szkolić") is read as the report's word with that stem
-            for word in re.findall(r"[^\W\d_]{7,}", topic.lower()):
-                own = set(tokenize(word))
-                if own & lemmas and all(t[:6] != word[:6] for t in own):
-                    lemmas |= {v for v in index.df if v[:6] == word[:6]}  # "4.0" of "Przemysł 4.0" stays
-        telling = {t for t in lemmas if index.df.get(t, 0) <= GENERIC_SHARE * max(1, len(index.tokens))}
-        vocabulary = set(index.df)
-        known = {t for t in telling if matches(t, vocabulary)}
-        unknown = telling - known if polish else set()
-        if not known or len(unknown) > len(known):
-            return cls(topic, query, in_polish, {}, too_general=bool(lemmas) and not telling)
-        weights = {t: index.idf.get(t) or max(index.idf[v] for v in vocabulary if matches(v, {t})) for t in known}
-        return cls(topic, query, in_polish, weights, sum(index.unknown_idf for _ in unknown))
-
-    def telling(self, index) -> set[str]:
-        """The topic's specific lemmas (in at most RARE_SHARE of the sentences), or all when none is."""
-        rare = {t for t in self.weights if index.df.get(t, 0) <= RARE_SHARE * max(1, len(index.tokens))}
-        return rare or set(self.weights)
-
-
-def _offer(assistant, request: DraftRequest, subject: _Topic) -> list[tuple[FigureCandidate, _Candidate]]:
+def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[FigureCandidate, _Candidate]]:
     """Every sentence the draft may quote, most relevant first: figure sentences for the need, recommendations
     and policy areas for the policy section; the relevant ones marked, a few more offered unmarked."""
     telling = subject.telling(assistant.sentences)
-    words = [w for w in re.findall(r"[^\W\d_][\w+&-]*", request.subject)
-             if len(w) > 2 and (set(tokenize(expand_query(w, "en") if request.language == "en" else w))
-                                | {t for t in telling if t[:6] == w.lower()[:6]}) & telling]
-    ranking = rank_for_topic(assistant, request.subject, words)
+    words = subject.words(assistant.sentences)
+    ranking = rank_for_topic(assistant, request.subject, list(words))
     quotes: dict[tuple[str, int], tuple[_Candidate, bool] | None] = {}
 
     def quote_of(key: tuple[str, int]):
@@ -197,12 +152,11 @@ def _offer(assistant, request: DraftRequest, subject: _Topic) -> list[tuple[Figu
 
     best_for_word: dict[tuple[str, int], float] = {}
     for word, order in ranking.words.items():
-        lemmas = (set(tokenize(expand_query(word, "en") if request.language == "en" else word))
-                  | {t for t in telling if t[:6] == word.lower()[:6]}) & telling
+        lemmas = words[word]
         taken = {False: 0, True: 0}  # need sentences, policy sentences
         for key, margin in order:
             found = quote_of(key)
-            if (found and carries_topic(found[0].terms, lemmas, DRAFT_STEM_LETTERS)
+            if (found and carries_topic(found[0].terms, lemmas)
                     and taken[found[1]] < WORD_BEST[found[1]]):
                 best_for_word[key] = max(best_for_word.get(key, margin), margin)
                 taken[found[1]] += 1
@@ -216,7 +170,7 @@ def _offer(assistant, request: DraftRequest, subject: _Topic) -> list[tuple[Figu
             continue
         quote, policy = usable
         chunk = quote.chunk
-        lexical = carries_topic(quote.terms, topic_terms, DRAFT_STEM_LETTERS)
+        lexical = carries_topic(quote.terms, topic_terms) and carries_topic(_unnamed_terms(quote.quote), topic_terms)
         word_margin = best_for_word.get(key, -99.0)
         if policy:
             relevant = lexical and max(margin, word_margin) >= POLICY_MARGIN
@@ -239,9 +193,17 @@ def _limit(found: list[tuple[FigureCandidate, _Candidate]]) -> list[tuple[Figure
     used: set[str] = set()
     extra = {"need": 0, "policy": 0}
     for candidate, quote in found:
+        figures = {figure_key(f) for f in candidate.figures}
+        inside = next((n for n, (_, q) in enumerate(kept) if q.quote in quote.quote), None)
+        if inside is not None and candidate.relevant:  # it holds a kept quote and what leans on it: it replaces it
+            replaced = kept[inside][0]
+            candidate.relevance = max(candidate.relevance, replaced.relevance)
+            extra[replaced.part] -= not replaced.relevant
+            kept[inside] = (candidate, quote)
+            used |= figures
+            continue
         if any(quote.quote in q.quote or q.quote in quote.quote for _, q in kept):
             continue
-        figures = {figure_key(f) for f in candidate.figures}
         same_part = [c for c, _ in kept if c.part == candidate.part and c.relevant]
         limit = MAX_EVIDENCE if candidate.part == "need" else MAX_POLICY
         if candidate.relevant and (len(same_part) >= limit or (figures and figures <= used)
@@ -257,6 +219,12 @@ def _limit(found: list[tuple[FigureCandidate, _Candidate]]) -> list[tuple[Figure
             used |= figures
         kept.append((candidate, quote))
     return kept
+
+
+def _unnamed_terms(quote: str) -> set[str]:
+    """The quote's lemmas outside the names it mentions ("Mazowiecki Klaster ICT (457)" names a cluster: the
+    quote is about its size, not about ICT). A name is a run of two or more capitalised words inside a sentence."""
+    return set(tokenize(NAME_RUN.sub(" ", quote)))
 
 
 def _facet_key(candidate: _Candidate) -> str:
@@ -287,19 +255,23 @@ def _group(picked: list[tuple[FigureCandidate, _Candidate]]):
 
 
 def _quotable(assistant, chunk, i: int) -> _Candidate | None:
-    """The sentence as a quote: with the sentence it leans on, or a bullet with its list's lead-in."""
+    """The sentence as a quote: with the sentence it leans on, or a bullet with its list's lead-in (a bullet with
+    its own label and a whole clause after it stands alone)."""
     index = assistant.sentences
     sentence = chunk.sentences[i]
     if NOT_QUOTABLE.match(sentence.text):
         return None
     footnotes, terms = set(sentence.footnotes), set(index.tokens[(chunk.id, i)])
     previous = lead_key = index.previous.get((chunk.id, i))
-    if BULLET.match(sentence.text):
+    labelled = LABELLED.match(sentence.text)
+    if labelled and len(sentence.text[labelled.end():].split()) >= 8:  # "• Potencjał ...: Klastry ułatwiają ..."
+        lead_key = None
+    elif BULLET.match(sentence.text):
         while lead_key is not None and BULLET.match(lead_key[0].sentences[lead_key[1]].text):
             lead_key = index.previous.get((lead_key[0].id, lead_key[1]))
         if lead_key is None or not lead_key[0].sentences[lead_key[1]].text.rstrip().endswith(":"):
             return None
-    elif previous is None or not LEANS_BACK.search(sentence.text):
+    elif previous is None or not (LEANS_BACK.search(sentence.text) or CONTINUES.match(sentence.text)):
         lead_key = None
     quote = sentence.text
     if lead_key is not None:

@@ -105,7 +105,7 @@ def to_docx(draft: Draft, path: str | Path, words, note: str, indicators) -> Non
             for citation in paragraph.citations:
                 if citation.damage:
                     warning = words.damaged.format(piece=citation.damage, page=citation.page)
-                    document.add_paragraph().add_run(f"⚠ [{citation.marker}] {warning}").italic = True
+                    document.add_paragraph().add_run(f"⚠ {warning}").italic = True  # no [n]: notes are footnotes
     rows = indicators(draft)
     if rows:
         document.add_heading(words.section_data, level=1)

@@ -13,14 +13,130 @@ about something next to the topic (the wage premium for a training programme), t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from assistant.answer.answerability import candidate_features, question_concepts, unknown_share
+from assistant.answer.language import detect_language
 from assistant.answer.question import Question
 from assistant.answer.scoring import score_sentences
-from assistant.lemmas import shares_stem
+from assistant.drafts.topic import project_words
+from assistant.glossary import ACRONYMS, expand_query, translations
+from assistant.lemmas import english_lemma, shares_stem, tokenize
 
 RETRIEVE_K = 10
+DRAFT_STEM_LETTERS = 7  # topics match more strictly: 6 letters would make szkolenie ~ szkoła
+PREFIX_LETTERS = 4      # pro-, z-, prze-: a derivation's prefix before the topic word's stem
+GENERIC_SHARE = 0.1     # a lemma in more than this share of sentences ("klaster") says nothing
+RARE_SHARE = 0.035      # the topic's words in at most this share decide what serves it ("gospodarka" does not)
+WORD = re.compile(r"[^\W\d_][\w+&-]*")
+
+
+def matches(term: str, terms: set[str]) -> bool:
+    """A lemma found among others, allowing Polish derivation (szkolenie ~ szkoleniowy) by a 7-letter prefix,
+    a prefixed derivation, and either spelling of a hyphenated loanword (start-up ~ startupów)."""
+    if shares_stem(term, terms, DRAFT_STEM_LETTERS):
+        return True
+    stem = term[:DRAFT_STEM_LETTERS]
+    if len(term) >= DRAFT_STEM_LETTERS and any(0 < t.find(stem) <= PREFIX_LETTERS for t in terms):
+        return True  # a prefixed derivation: eksport ~ proeksportowy, dywersyfikacja ~ zdywersyfikować
+    bare = term.replace("-", "")
+    hyphenated = {t for t in terms if "-" in t}
+    if bare == term and not hyphenated:
+        return False
+    return shares_stem(bare, {t.replace("-", "") for t in (terms if bare != term else hyphenated)}, DRAFT_STEM_LETTERS)
+
+
+@dataclass
+class TopicTerms:
+    """The subject as lemmas the report can match: IDF weights of the telling ones, and the weight of those
+    the report never uses (they count against coverage). An English subject counts by its Polish key terms:
+    the glossary's, a dictionary sense when it is the only one ("diversification" -> dywersyfikacja), and a
+    loanword the report itself uses ("start-up"). Words naming the kind of undertaking or its direction
+    ("projekt", "wsparcie", "podnoszenie": assistant/data/draft_instructions.toml) are not matched."""
+
+    text: str
+    polish: bool
+    weights: dict[str, float] = field(default_factory=dict)
+    unknown: float = 0.0
+    too_general: bool = False
+
+    @classmethod
+    def read(cls, assistant, subject: str) -> TopicTerms:
+        index = assistant.sentences
+        polish = detect_language(subject) == "pl"
+        lemmas = _polish_lemmas(subject, index) if polish else _english_lemmas(subject, index)
+        lemmas = {t for t in lemmas if not _project_word(t) and (not t[0].isdigit() or t in index.df)}
+        telling = {t for t in lemmas if index.df.get(t, 0) <= GENERIC_SHARE * max(1, len(index.tokens))}
+        vocabulary = set(index.df)
+        known = {t for t in telling if matches(t, vocabulary)}
+        unknown = telling - known if polish else set()
+        if not known or len(unknown) > len(known):
+            return cls(subject, polish, too_general=bool(lemmas) and not telling)
+        weights = {t: index.idf.get(t) or max(index.idf[v] for v in vocabulary if matches(v, {t})) for t in known}
+        return cls(subject, polish, weights, sum(index.unknown_idf for _ in unknown))
+
+    def telling(self, index) -> set[str]:
+        """The subject's specific lemmas (in at most RARE_SHARE of the sentences), or all when none is."""
+        rare = {t for t in self.weights if index.df.get(t, 0) <= RARE_SHARE * max(1, len(index.tokens))}
+        return rare or set(self.weights)
+
+    def words(self, index) -> dict[str, set[str]]:
+        """The subject's words that stand for telling lemmas, each with those lemmas (ranked one by one)."""
+        telling = self.telling(index)
+        found = {}
+        for word in WORD.findall(self.text):
+            if len(word) <= 2:
+                continue
+            own = _polish_lemmas(word, index) if self.polish else _english_lemmas(word, index)
+            own |= {t for t in telling if t[:6] == word.lower()[:6]}
+            if own & telling:
+                found[word] = own & telling
+        named = {t for words in found.values() for t in words}
+        for acronym in telling & set(ACRONYMS) - named:  # brought by its expansion: ranked on its own too
+            found[acronym.upper()] = {acronym}
+        return found
+
+
+@lru_cache(maxsize=1)
+def _project_lemmas() -> frozenset[str]:
+    words = project_words()
+    return frozenset(words | set(tokenize(" ".join(words))))
+
+
+def _project_word(lemma: str) -> bool:
+    return lemma in _project_lemmas() or english_lemma(lemma) in _project_lemmas()
+
+
+def _polish_lemmas(text: str, index) -> set[str]:
+    """The lemmas of a Polish text; a lemmatizer slip ("szkoleń" -> "szkolić") is read as the report's word with
+    that stem; the words of an acronym's expansion bring the acronym ("gospodarka o obiegu zamkniętym": GOZ)."""
+    lemmas = set(tokenize(text))
+    for word in re.findall(r"[^\W\d_]{7,}", text.lower()):
+        own = set(tokenize(word))
+        if own & lemmas and all(t[:6] != word[:6] and not _project_word(t) for t in own):
+            lemmas |= {v for v in index.df if v[:6] == word[:6]}  # "4.0" of "Przemysł 4.0" stays
+    for acronym, expansion in ACRONYMS.items():
+        expanded = set(tokenize(expansion))
+        if len(expanded) > 1 and expanded <= lemmas and acronym in index.df:
+            lemmas.add(acronym)
+    return lemmas
+
+
+def _english_lemmas(text: str, index) -> set[str]:
+    """The Polish key terms of an English text: hyphenated words read as their parts too ("supply-chain")."""
+    spelled = re.sub(r"(?<=\w)-(?=\w)", " ", text)
+    lemmas = set(tokenize(expand_query(f"{text} {spelled}", "en")))
+    for word in {w.lower() for w in WORD.findall(f"{text} {spelled}")}:
+        if _project_word(word) or translations(word, generated=False):
+            continue
+        sense = translations(word)
+        if sense and len(sense.split()) == 1:
+            lemmas |= set(tokenize(sense))
+        elif sense is None:
+            lemmas |= {t for t in tokenize(word) if t in index.df}  # a loanword the report uses
+    return lemmas
 
 
 @dataclass
@@ -78,6 +194,6 @@ def _ranked(assistant, text: str, model, whole: bool):
     return rows, [(rows[position][0], score) for position, score in order], probabilities
 
 
-def carries_topic(terms: set[str], topic_terms: set[str], letters: int) -> bool:
+def carries_topic(terms: set[str], topic_terms: set[str]) -> bool:
     """The quote's own lemmas name at least one of the topic's words (Polish derivation allowed)."""
-    return any(shares_stem(t, terms, letters) for t in topic_terms)
+    return any(matches(t, terms) for t in topic_terms)

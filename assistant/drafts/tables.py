@@ -26,7 +26,8 @@ DATA_FILE = Path(__file__).resolve().parents[1] / "data" / "draft_facets.toml"
 LANGUAGES = ("pl", "en")
 TABLES = ("facet", "section_headings", "words")
 FACET_FIELDS = ("key", "sections", "terms", "heading")
-RESERVED_KEYS = ("recommendations", "section-")  # paragraph facets the drafter sets itself
+RESERVED_KEYS = ("recommendations", "partner")  # paragraph facets the drafter sets itself (and "section-N")
+RESERVED_PREFIX = "section-"
 PLACEHOLDERS = {"need_text": {"topic", "title", "areas"}, "damaged": {"piece", "page"}}
 
 
@@ -147,7 +148,7 @@ def _facet(path: Path, number: int, entry: Any) -> Facet:
     _exact_keys(path, where, entry, FACET_FIELDS)
     key = _text(path, f"{where} key", entry["key"])
     where = f"[[facet]] {key!r}"
-    if key == RESERVED_KEYS[0] or key.startswith(RESERVED_KEYS[1]):
+    if key in RESERVED_KEYS or key.startswith(RESERVED_PREFIX):
         raise WordTableError(f"{path}: {where}: the key is reserved for the drafter's own paragraphs")
     sections = _texts(path, f"{where} sections", entry["sections"])
     return Facet(key, sections, _text(path, f"{where} terms", entry["terms"]),

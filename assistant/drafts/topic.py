@@ -71,8 +71,6 @@ def read_topic(text: object, lang: str | None = None) -> DraftRequest:
     if polish:
         subject = _nominative_head(subject)
     if lang is None:
-        from assistant.drafts.command import draft_language
-
         lang = asked or draft_language(subject)
     return DraftRequest(cleaned, subject[:1].upper() + subject[1:], lang, instruction)
 
@@ -120,3 +118,25 @@ def _nominative_head(subject: str) -> str:
         lemma = simplemma.lemmatize(first, lang="pl")
     genitive = re.search(r"(u|a|i|y|ii|ji|ów)$", first) and lemma != first and lemma[:3] == first[:3]
     return f"{lemma} {rest}".strip() if genitive and re.search(r"[^aeiouyąęó]$|ie$|a$", lemma) else subject
+
+
+def draft_language(topic: str) -> str:
+    """"pl" or "en": the language the topic is written in ("alpaca farming" -> en, "hodowla alpak" -> pl).
+
+    Polish letters decide at once; otherwise simplemma's word lists for Polish and English (the ones the
+    lemmatizer already loads), and for a topic neither knows (acronyms) the question detector; Polish
+    when still undecided."""
+    from assistant.answer.language import POLISH_CHARS, detect_language
+
+    if any(ch in POLISH_CHARS for ch in topic):
+        return "pl"
+    import simplemma
+
+    from assistant.lemmas import _SIMPLEMMA_LOCK
+
+    with _SIMPLEMMA_LOCK:
+        scores = dict(simplemma.langdetect(topic, lang=("pl", "en")))
+    pl, en = scores.get("pl", 0.0), scores.get("en", 0.0)
+    if pl != en:
+        return "pl" if pl > en else "en"
+    return "en" if detect_language(topic) == "en" else "pl"
