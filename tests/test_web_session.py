@@ -197,10 +197,21 @@ def test_backend_builds_a_missing_store_first(tmp_path, capsys):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(ROOT / "tests" / "fixtures" / "injection.md", corpus)  # one small document: ingest takes seconds
-    backend = Backend({"corpus_dir": corpus, "store_dir": tmp_path / "store"}, prepare=ensure_store)
+    seen = []
+
+    def prepare(settings, announce):  # what a visitor sees while the store is being built
+        banner = render.status_html(*backend.status())
+        first = next(handlers.respond(backend, ChatSession(), KKK, 1)).html
+        seen.append((backend.status()[0], banner, first))
+        return ensure_store(settings, announce=announce)
+
+    backend = Backend({"corpus_dir": corpus, "store_dir": tmp_path / "store"}, prepare=prepare, workers=0)
     backend.load()
     assert backend.error is None and backend.assistant is not None and backend.ready.is_set()
     assert "building it" in capsys.readouterr().out and (tmp_path / "store" / "manifest.json").exists()
+    (phase, banner, first), = seen
+    assert phase == "building" and "buduję indeks" in banner and "buduję indeks" in first
+    assert backend.status()[0] == "ready" and render.status_html(*backend.status()) == ""  # the banner is gone
     data = handlers.answer_json(backend, "Ile pracowni jubilerskich zrzesza Klaster Bursztynowy?")
     assert has_figure(data["answer"], "27")
 
@@ -213,3 +224,29 @@ def test_web_modules_import_no_gradio_and_the_library_no_ingest_or_ui():
     pattern = re.compile(r"^\s*(from|import)\s+(ingest|ui|gradio)\b", re.MULTILINE)
     offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "assistant").rglob("*.py") if pattern.search(p.read_text())]
     assert offenders == []
+
+
+def test_a_worker_process_answers_exactly_like_the_chat_process(built_store, assistant):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from assistant.errors import QuestionError
+    from assistant.web.workers import ProcessAsker
+
+    def same(answer: dict) -> dict:
+        return {key: value for key, value in answer.items() if key != "latency_ms"}
+
+    corpus, store = built_store
+    backend = Backend({"corpus_dir": corpus, "store_dir": store}, workers=1, threads=1)
+    backend.load()
+    try:
+        worker = next(asker for asker in backend.pool.askers if isinstance(asker, ProcessAsker))
+        assert same(worker.ask(KKK, []).to_dict()) == same(assistant.ask(KKK).to_dict())
+        with pytest.raises(QuestionError):  # a bad question is the user's one-line error, not a crash
+            worker.ask("\x00\x01", [])
+        questions = [KKK, GERMANY, REGIONS_FIRST] * 2
+        with ThreadPoolExecutor(6) as pool:  # both askers busy at once
+            answers = list(pool.map(lambda q: handlers.answer_json(backend, q), questions))
+        assert [same(a) for a in answers] == [same(assistant.ask(q).to_dict()) for q in questions]
+    finally:
+        backend.close()
+    assert worker.proc.poll() is not None  # closing the chat ends its workers
