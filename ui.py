@@ -30,6 +30,7 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: n
 import gradio as gr
 
 from assistant.errors import QuestionError
+from assistant.web import drafts as web_drafts
 from assistant.web import handlers, render
 from assistant.web.handlers import AssistantUnavailable, Backend
 from assistant.web.session import ChatSession
@@ -137,6 +138,13 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY) -> gr.Blocks:
                     draft_lang = gr.Radio([("polski", "pl"), ("English", "en")], value="pl", label=d["language"],
                                           scale=1, elem_id="draft-lang")
                 draft_btn = gr.Button(d["button"], variant="primary", elem_id="draft-button")
+                # -- the draft's candidate quotes as check boxes (assistant/web/drafts.py) --
+                draft_state = gr.State(None)
+                draft_figures = gr.CheckboxGroup(choices=[], label=web_drafts.LABELS["figures"], visible=False,
+                                                 elem_id="draft-figures")
+                draft_export = gr.Button(web_drafts.LABELS["export"], visible=False, elem_id="draft-export")
+                draft_status = gr.HTML(elem_id="draft-status")
+                # -- end of the candidate quotes --
                 draft_files = gr.File(label=d["files"], file_count="multiple", interactive=False, elem_id="draft-files")
                 draft_md = gr.Markdown(latex_delimiters=[], elem_id="draft-text", container=True, padding=True)
 
@@ -217,15 +225,32 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY) -> gr.Blocks:
 
         gr.api(ask_json, api_name="answer", concurrency_limit=concurrency)
 
+        # -- the draft tab's events (assistant/web/drafts.py) --
         def draft(topic_text: str, lang: str):
             """A cited grant-justification draft for a project topic:
             (safe Markdown, [.md, .docx] or None when refused)."""
-            return handlers.draft(backend, topic_text, lang)
+            return web_drafts.draft(backend, topic_text, lang)
 
-        draft_btn.click(draft, [topic, draft_lang], [draft_md, draft_files], api_name="draft",
-                        concurrency_limit=concurrency)
-        topic.submit(draft, [topic, draft_lang], [draft_md, draft_files], api_visibility="private",
-                     concurrency_limit=concurrency)
+        def show_figures(choice):
+            figures = web_drafts.figure_list(choice)
+            shown = bool(figures.choices)
+            return (gr.update(choices=figures.choices, value=figures.ticked, visible=shown), gr.update(visible=shown),
+                    figures.summary_html)
+
+        def export_chosen(choice, chosen: list[str]):
+            result = web_drafts.export(backend, choice, chosen)
+            return (gr.update() if result.markdown is None else result.markdown,
+                    gr.update() if result.files is None else result.files, result.status_html)
+
+        drafted = [draft_md, draft_files, draft_state]
+        figure_boxes = [draft_figures, draft_export, draft_status]
+        draft_btn.click(draft, [topic, draft_lang], drafted, api_name="draft", concurrency_limit=concurrency).then(
+            show_figures, [draft_state], figure_boxes, api_visibility="private")
+        topic.submit(draft, [topic, draft_lang], drafted, api_visibility="private", concurrency_limit=concurrency).then(
+            show_figures, [draft_state], figure_boxes, api_visibility="private")
+        draft_export.click(export_chosen, [draft_state, draft_figures], [draft_md, draft_files, draft_status],
+                           api_visibility="private", concurrency_limit=concurrency)
+        # -- end of the draft tab's events --
     return demo
 
 

@@ -204,6 +204,10 @@ def test_missing_store_is_built_at_start_and_login_is_required(tmp_path):
 
 
 def test_draft_endpoint_quotes_figures_and_offers_md_and_docx(client):
+    import re
+    import zipfile
+    from xml.etree import ElementTree
+
     from docx import Document
 
     markdown, files = client.predict(DRAFT_TOPIC, "pl", api_name="/draft")
@@ -214,8 +218,19 @@ def test_draft_endpoint_quotes_figures_and_offers_md_and_docx(client):
     paths = sorted((Path(f if isinstance(f, str) else f["path"]) for f in files), key=lambda p: p.suffix)
     assert [p.name for p in paths] == ["uzasadnienie.docx", "uzasadnienie.md"]
     body = "\n".join(paragraph.text for paragraph in Document(str(paths[0])).paragraphs)
-    assert "Przypisy" in body and "Bibliografia" in body and "1 642" in body and "[1]" in body
-    assert "[1]" in paths[1].read_text(encoding="utf-8")
+    assert "Bibliografia" in body and "1 642" in body and not re.search(r"\[\d+\]", body)  # [n] became footnotes
+    saved = paths[1].read_text(encoding="utf-8")
+    assert "[1]" in saved
+    # the .docx's Word footnotes, read from the package's XML: one per bibliography entry of the .md, in order
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    with zipfile.ZipFile(paths[0]) as package:
+        notes = ElementTree.fromstring(package.read("word/footnotes.xml"))
+        document = package.read("word/document.xml").decode()
+    footnotes = ["".join(t.text or "" for t in note.iter(w + "t")).strip() for note in notes
+                 if note.get(w + "type") is None]
+    listed = re.findall(r"^\d+\. (.+)$", saved.split("## Bibliografia", 1)[1], re.MULTILINE)
+    assert footnotes == listed and footnotes[0].startswith("Klastry przemysłowe w Polsce")
+    assert "footnoteReference" in document
     english, _ = client.predict(DRAFT_TOPIC, "en", api_name="/draft")
     assert "## References" in english and "1 642" in english
 
