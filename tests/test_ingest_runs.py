@@ -113,13 +113,13 @@ def test_nothing_to_index_is_a_store_error_for_library_callers(small, tmp_path):
 # --- --rebuild and a new embedder ----------------------------------------------------------------------------
 
 
-def test_rebuild_re_embeds_every_chunk_and_says_so(small):
+def test_rebuild_writes_every_chunk_again_and_says_so(small):
     corpus, store = small
     chunks = json.loads(StoreLayout(store).manifest_path.read_text())["chunks"]
     vectors_before = StoreLayout(store).published().sentence_vectors.read_bytes()
     result = cli(corpus, store, "--rebuild")
     assert result.returncode == 0, result.stderr
-    assert f"rebuilt: all {chunks} chunks re-embedded" in result.stdout, result.stdout
+    assert f"rebuilt: all {chunks} chunks written again" in result.stdout, result.stdout
     summary = run_ingest(settings_for(corpus, store), rebuild=True)
     assert summary.rebuilt and summary.embedded == summary.chunks == chunks and summary.deleted == 0
     assert StoreLayout(store).published().sentence_vectors.read_bytes() == vectors_before  # same embedder, same vectors
@@ -163,7 +163,7 @@ def _sentence_vectors(store: Path) -> dict[tuple, list[float]]:
 
 # --- a crash at any step ---------------------------------------------------------------------------------------
 
-STEPS = ["ingest.plan.parse_file", "ingest.pipeline.embed_sentences", "ingest.pipeline.write_sentence_vectors",
+STEPS = ["ingest.plan.parse_file", "ingest.pipeline.embed_index", "ingest.pipeline.write_sentence_vectors",
          "ingest.pipeline.make_manifest"]
 
 

@@ -6,6 +6,7 @@
       gen-<n>/chunks.json      every live chunk (report text and bibliography entries)
       gen-<n>/bibliography.json, records.json, lexical/, lemmas.json,
       gen-<n>/sentence_vectors.npy, sentence_keys.json
+      embeddings.sqlite        the ingest's embedding cache: vectors by embedder and text hash
 
 Publishing is three steps, in this order: write a new generation folder (`StoreLayout.new_generation`),
 swap the manifest to point at it (`StoreLayout.publish`, the commit point), then remove the other
@@ -35,6 +36,7 @@ LEXICAL_DIR = "lexical"
 LEMMAS = "lemmas.json"
 SENTENCE_VECTORS = "sentence_vectors.npy"
 SENTENCE_KEYS = "sentence_keys.json"
+EMBEDDING_CACHE = "embeddings.sqlite"
 
 STATE_VERSION = 1
 
@@ -148,6 +150,10 @@ class StoreLayout:
     @property
     def chroma_dir(self) -> Path:
         return self.root / CHROMA_DIR
+
+    @property
+    def embedding_cache(self) -> Path:
+        return self.root / EMBEDDING_CACHE
 
     def generation(self, name: str) -> Generation:
         return Generation(self.root / name)

