@@ -97,6 +97,10 @@ WORKERS = 1
 THREADS = 2
 CONCURRENCY = 8
 MAX_QUEUE = 128
+# Gradio keeps every session's State and component updates in memory, 10 000 sessions by default;
+# each API call is a session of its own, so under load that grew the chat by ~100 MB. 500 browser
+# sessions is ten times the 50 officials the chat is sized for; the oldest is dropped first.
+SESSIONS_KEPT = 500
 
 
 def build_app(backend: Backend, concurrency: int = CONCURRENCY) -> gr.Blocks:
@@ -324,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.queue(max_size=args.max_queue, default_concurrency_limit=args.concurrency)
     _, local_url, _ = demo.launch(server_name=args.host, server_port=args.port, auth=users or None, share=False,
                                   prevent_thread_lock=True, show_error=False, css=CSS, js=JS, footer_links=["api"],
+                                  state_session_capacity=SESSIONS_KEPT,
                                   auth_message="Zaloguj się / Log in" if users else None)
     backend.load()
     if backend.assistant is not None:
