@@ -153,6 +153,8 @@ def interactive(assistant, args) -> int:
 
     history = list(args.history)
     tty = sys.stdin.isatty()
+    if hasattr(sys.stdin, "reconfigure"):  # a line that is not UTF-8 gets one `error:` line, not a traceback
+        sys.stdin.reconfigure(errors="surrogateescape")
     if tty:
         try:
             import readline  # noqa: F401  (arrow keys and line editing for input())
@@ -172,7 +174,7 @@ def interactive(assistant, args) -> int:
         if question.lower() in LEAVE:
             return 0
         if not tty and not args.json:
-            print(f"> {question}")
+            print(f"> {_printable(question)}")
         try:
             answer = _answer(assistant, question, history, args)
         except KlastryError as error:
@@ -184,6 +186,12 @@ def interactive(assistant, args) -> int:
             print()
         sys.stdout.flush()
         history.append(question)
+
+
+def _printable(text: str) -> str:
+    """An echoed line with bytes that were not UTF-8 and control characters (escape sequences) shown as �."""
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return "".join("\ufffd" if ord(ch) < 32 or 127 <= ord(ch) < 160 else ch for ch in text)
 
 
 def sources_command(args) -> int:

@@ -29,6 +29,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pl": "Pytanie zawiera znaki sterujące: wklej je jako zwykły tekst.",
         "en": "The question contains control characters: paste it as plain text.",
     },
+    "question_not_text": {
+        "pl": "Pytanie musi być tekstem (otrzymano {kind}).",
+        "en": "The question must be text (got {kind}).",
+    },
+    "question_not_unicode": {
+        "pl": "Pytanie zawiera bajty, które nie są tekstem UTF-8: wpisz je ponownie.",
+        "en": "The question contains bytes that are not UTF-8 text: type it again.",
+    },
+    "history_not_list": {
+        "pl": "Historia rozmowy musi być listą wcześniejszych pytań (otrzymano {kind}).",
+        "en": "The conversation history must be a list of earlier questions (got {kind}).",
+    },
+    "k_out_of_range": {
+        "pl": "k (liczba fragmentów) musi być liczbą całkowitą od 1 do {limit} (otrzymano {got}).",
+        "en": "k (passages retrieved) must be a whole number from 1 to {limit} (got {got}).",
+    },
     "llm_ungrounded": {
         "pl": "(Odpowiedź modelu nie przeszła weryfikacji źródeł; pokazano cytaty z raportu.)",
         "en": "(The model's answer did not pass the source check; showing quotes from the report instead.)",

@@ -280,13 +280,17 @@ def chunk_sentences(doc: str, title: str, sentences: list[ParsedSentence]) -> li
     chunks: list[Chunk] = []
     group: list[ParsedSentence] = []
     offset = 0
+    repeats: dict[str, int] = {}  # the same text twice on one page (a repeated paragraph) still gets two ids
 
     def flush():
         nonlocal group, offset
         if not group:
             return
         text = _group_text(group)
-        digest = hashlib.sha1(f"{doc}|{group[0].page}|{group[0].section}|{text}".encode()).hexdigest()[:16]
+        key = f"{doc}|{group[0].page}|{group[0].section}|{text}"
+        repeats[key] = repeats.get(key, 0) + 1
+        key += f"|{repeats[key]}" if repeats[key] > 1 else ""
+        digest = hashlib.sha1(key.encode()).hexdigest()[:16]
         chunks.append(Chunk(id=f"{doc}:{group[0].page}:{digest}", doc=doc, title=title, page=group[0].page,
                             section=group[0].section, text=text,
                             sentences=[Sentence(s.text, tuple(s.footnotes)) for s in group],

@@ -9,6 +9,8 @@ parsing then works on text alone.
 
 from __future__ import annotations
 
+import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,8 +40,26 @@ class PageLayout:
     body_size: float
 
 
+@contextmanager
+def _quiet_pypdf():
+    """pypdf logs its repairs of damaged files ("EOF marker not found"); a file that fails gets one
+    `skipped FILE: reason` line from ingest instead."""
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def read_pdf(path: Path) -> tuple[str, list[PageLayout]]:
     """Return the document title and its pages; raise IngestError for unusable files."""
+    with _quiet_pypdf():
+        return _read_pdf(path)
+
+
+def _read_pdf(path: Path) -> tuple[str, list[PageLayout]]:
     try:
         reader = pypdf.PdfReader(str(path))
         if reader.is_encrypted:

@@ -90,7 +90,7 @@ def test_empty_corpus_prints_one_line_and_leaves_the_index_alone(small, tmp_path
 def test_every_file_skipped_prints_one_error_line_and_builds_nothing(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "latin2.txt").write_bytes("Klastry w Polsce: łączna liczba".encode("iso-8859-2"))
+    (corpus / "binary.txt").write_bytes(b"\x00\x01Klastry\xff\xfe")  # not text (ISO-8859-2 Polish is read now)
     (corpus / "tabela.xlsx").write_bytes(b"PK\x03\x04")
     (corpus / "pusty.md").write_text("   \n", encoding="utf-8")
     result = cli(corpus, tmp_path / "store", "--json")

@@ -146,10 +146,10 @@ def _bad_files(folder: Path) -> dict[str, str]:
     blank.add_blank_page(595, 842)
     with open(folder / "skan.pdf", "wb") as handle:
         blank.write(handle)
-    (folder / "latin2.txt").write_bytes("Klastry w Polsce: łączna liczba".encode("iso-8859-2"))
+    (folder / "binarny.txt").write_bytes(b"\x00\x01Klastry\xff\xfe")  # not text (ISO-8859-2 Polish is read now)
     (folder / "tabela.xlsx").write_bytes(b"PK\x03\x04")
     return {"uszkodzony.pdf": "PDF", "zaszyfrowany.pdf": "encrypted", "pusty.pdf": "empty",
-            "skan.pdf": "image-only", "latin2.txt": "UTF-8", "tabela.xlsx": "unsupported"}
+            "skan.pdf": "image-only", "binarny.txt": "UTF-8", "tabela.xlsx": "unsupported"}
 
 
 def test_bad_inputs_are_skipped_with_one_line_and_nothing_is_lost(store_copy, monkeypatch, capsys):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from assistant.answer.answerability import load_model
 from assistant.answer.extractive import ExtractiveAnswerer
-from assistant.answer.question import Question
+from assistant.answer.question import Question, check_k
 from assistant.index.retrieval import HybridRetriever, HybridSearch
 from assistant.index.store import open_index
 from assistant.settings import Settings
@@ -52,6 +52,7 @@ class Assistant:
         """The extractive answer (verbatim quotes), or a refusal that names the closest passages."""
         started = time.perf_counter()
         read = self.read_question(question, history)
+        k = check_k(k)
         if read.language not in ("pl", "en"):
             return Answer(
                 read.text, read.language, message("other_language", read.language), True, latency_ms=_ms(started)

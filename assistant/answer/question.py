@@ -23,14 +23,44 @@ if TYPE_CHECKING:
 
 
 def clean_question(text: object, max_chars: int) -> str:
-    """The question with whitespace collapsed, or a QuestionError that says what to fix."""
-    if not isinstance(text, str) or not text.strip():
+    """The question with whitespace collapsed and invisible format characters (bidi overrides, zero-width
+    spaces, BOM) dropped, or a QuestionError that says what to fix."""
+    if text is not None and not isinstance(text, str):
+        raise QuestionError(message("question_not_text", kind=type(text).__name__))
+    if text is None or not text.strip():
         raise QuestionError(message("question_empty"))
     if len(text) > max_chars:
         raise QuestionError(message("question_too_long", chars=len(text), limit=max_chars))
     if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t\r" for ch in text):
         raise QuestionError(message("question_control_chars"))
-    return re.sub(r"\s+", " ", text).strip()
+    if any(unicodedata.category(ch) == "Cs" for ch in text):  # lone surrogates: bytes that were not UTF-8
+        raise QuestionError(message("question_not_unicode"))
+    cleaned = re.sub(r"\s+", " ", "".join(ch for ch in text if unicodedata.category(ch) != "Cf")).strip()
+    if not cleaned:
+        raise QuestionError(message("question_empty"))
+    return cleaned
+
+
+def clean_history(history: object, max_chars: int) -> tuple[str, ...]:
+    """The earlier questions of a conversation, each cleaned like a question; blank ones are left out."""
+    if history is None:
+        return ()
+    if isinstance(history, (str, bytes)) or not isinstance(history, (list, tuple)):
+        raise QuestionError(message("history_not_list", kind=type(history).__name__))
+    items = [h for h in history if h is not None and not (isinstance(h, str) and not h.strip())]
+    wrong = next((h for h in items if not isinstance(h, str)), None)
+    if wrong is not None:
+        raise QuestionError(message("history_not_list", kind=f"{type(history).__name__} of {type(wrong).__name__}"))
+    return tuple(clean_question(h, max_chars) for h in items)
+
+
+def check_k(k: object, limit: int = 50) -> int | None:
+    """The number of passages asked for (None: the configured default), or a QuestionError."""
+    if k is None:
+        return None
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= limit:
+        raise QuestionError(message("k_out_of_range", limit=limit, got=repr(k)[:40]))
+    return k
 
 
 @dataclass(frozen=True)
@@ -52,10 +82,10 @@ class Question:
         return self.text if self.is_follow_up else None
 
     @classmethod
-    def read(cls, text: object, history: list[str] | None, index: "SentenceIndex", max_chars: int = 2000) -> "Question":
+    def read(cls, text: object, history: object, index: "SentenceIndex", max_chars: int = 2000) -> "Question":
         cleaned = clean_question(text, max_chars)
         language = detect_language(cleaned)
-        history_items = tuple(h for h in history or [] if isinstance(h, str) and h.strip())
+        history_items = clean_history(history, max_chars)
         query = resolve_follow_up(cleaned, list(history_items))
         expanded = expand_query(query, language)
         needs = Needs.read(cleaned, query, language, index)
