@@ -70,7 +70,11 @@ class Settings(BaseSettings):
     )
     collection: str = Field("klastry", description="Chroma collection name")
     chroma_host: str = Field("", description="Chroma server host; empty means the embedded store under store_dir")
-    chroma_port: int = Field(8000, description="Chroma server port")
+    chroma_port: int = Field(8000, ge=1, le=65535, description="Chroma server port")
+    chroma_refresh_s: float = Field(
+        5.0, ge=0, description="with a Chroma server: how often (seconds) a running chat checks for a newly "
+        "published index (it then loads it without a restart); 0: before every question"
+    )
     top_k: int = Field(6, ge=1, le=50, description="passages retrieved per question")
     reranker: str = Field("", description="optional cross-encoder (sentence-transformers) model path")
     llm_backend: str = Field(

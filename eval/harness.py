@@ -211,14 +211,13 @@ def run_eval(
     after building the store with the ingest pipeline when there is none yet (`build_store`).
     """
     from assistant import Assistant
-    from assistant.index.layout import StoreLayout
-    from assistant.index.store import load_snapshot
+    from assistant.index.store import load_snapshot, open_layout
 
     started = time.perf_counter()
     questions = questions_path if isinstance(questions_path, list) else load_questions(questions_path)
     settings = settings or load_settings()
     ingested = None
-    if assistant is None and build_store and not StoreLayout(Path(settings.store_dir)).has_index():
+    if assistant is None and build_store and not open_layout(settings).has_index():  # or on the Chroma server
         ingested = ingest_first(settings, show_progress)
     load_started = time.perf_counter()
     assistant = assistant or Assistant.load(settings)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from assistant.index.chroma_client import delete_collection
 from assistant.index.embeddings import make_embedder
 from assistant.index.store import chroma_client, get_collection
 from assistant.settings import Settings
@@ -35,7 +36,7 @@ def open_collection(settings: Settings, embedder: str):
     collection = get_collection(client, settings, embedder, create=True)
     stored = (collection.metadata or {}).get("embedder")
     if stored and stored != embedder:
-        client.delete_collection(settings.collection)
+        delete_collection(client, settings, settings.collection)
         return get_collection(client, settings, embedder, create=True), True
     return collection, False
 

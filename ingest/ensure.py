@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from assistant.index.layout import StoreLayout
+from assistant.index.store import open_layout
 from assistant.settings import Settings
 
 from .progress import IngestProgress
@@ -18,7 +18,7 @@ def ensure_store(settings: Settings, announce: Callable[[str], None] | None = No
     what to run, which is better than silently rebuilding over it. `progress` sees the run's steps
     and its embedding work, counted in texts (`ingest.progress.IngestProgress`).
     """
-    if StoreLayout(settings.store_dir).has_index():
+    if open_layout(settings).has_index():  # with a Chroma server: an index published there
         return False
     from ingest.pipeline import run_ingest
 

@@ -27,6 +27,7 @@ from assistant.glossary import glossary_texts
 from assistant.index.embeddings import embedder_name
 from assistant.index.layout import FileEntry, Generation, Manifest, StoreLayout, write_json
 from assistant.index.lexical import LexicalIndex
+from assistant.index.store import open_layout, publish, remove_old_generations, store_layout
 from assistant.lemmas import vocabulary_lemmas, warm_lemmatizer
 from assistant.settings import Settings
 
@@ -79,7 +80,7 @@ def run_ingest(settings: Settings, rebuild: bool = False, progress: IngestProgre
     progress = progress or IngestProgress()
     rebuild = rebuild or re_embed
     warm_lemmatizer()  # simplemma's dictionaries (~10 s) load while the embedder works
-    layout = StoreLayout(settings.store_dir)
+    layout = open_layout(settings)  # with a Chroma server: its published generation, copied here
     name = embedder_name(settings.embedder)
     plan = plan_files(settings.corpus_dir, load_previous(layout, name, rebuild), rebuild)
     parsed = parse_files(plan, progress, on_skip)
@@ -94,8 +95,8 @@ def run_ingest(settings: Settings, rebuild: bool = False, progress: IngestProgre
                                                                       embedded.count.cached)
     progress.step("writing the index")
     generation = write_generation(layout, index, parsed.records)
-    layout.publish(make_manifest(generation, name, settings.collection, parsed, index))  # the commit point
-    summary.deleted = clean_up(layout, collection, index, generation)
+    publish(settings, layout, make_manifest(generation, name, settings.collection, parsed, index))  # commit point
+    summary.deleted = clean_up(layout, collection, index, generation, settings)
     forget_unused_vectors(layout, name, index, parsed.records)
     return _finish(summary, parsed, len(index.chunks), len(index.sources), started)
 
@@ -117,7 +118,7 @@ def embed(settings: Settings, name: str, index: Assembled, records: dict[str, di
     progress = progress or IngestProgress()
     collection, reset = open_collection(settings, name)
     everything = rebuild or reset  # vectors of another embedder (or --rebuild): write every chunk and sentence
-    cache = VectorCache(StoreLayout(settings.store_dir).embedding_cache, name)
+    cache = VectorCache(store_layout(settings).embedding_cache, name)
     try:
         embedded = embed_index(collection, index.chunks, records, settings, cache, everything, fresh=re_embed,
                                on_start=progress.embedding, on_batch=progress.embedded)
@@ -157,9 +158,12 @@ def make_manifest(generation: Generation, embedder: str, collection: str, parsed
                     chunks=len(index.chunks), sources=len(index.sources), updated=Manifest.now())
 
 
-def clean_up(layout: StoreLayout, collection, index: Assembled, published: Generation) -> int:
+def clean_up(layout: StoreLayout, collection, index: Assembled, published: Generation,
+             settings: Settings | None = None) -> int:
     """Step 6, after publishing: drop the Chroma ids no longer used, then the other generations."""
     deleted = delete_stale(collection, set(index.ids))
+    if settings is not None:  # also the other generations' files on a Chroma server
+        remove_old_generations(settings, layout, keep=published.name)
     layout.remove_old_generations(keep=published.name)
     return deleted
 

@@ -8,6 +8,7 @@ rewrites that answer from its contexts under the grounding check.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from typing import TYPE_CHECKING, Iterator
 
@@ -15,7 +16,7 @@ from assistant.answer.answerability import load_model
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.question import Question, check_k
 from assistant.index.retrieval import HybridRetriever, HybridSearch
-from assistant.index.store import open_index
+from assistant.index.store import GenerationWatch, open_index
 from assistant.settings import Settings
 from assistant.strings import message
 from assistant.types import Answer, AnswerStream
@@ -27,13 +28,45 @@ if TYPE_CHECKING:
 class Assistant:
     def __init__(self, settings: Settings, search: HybridSearch, sentences: "SentenceIndex") -> None:
         self.settings = settings
-        self.search = search
-        self.sentences = sentences
-        self.snapshot = search.snapshot
-        self.extractive = ExtractiveAnswerer(
-            self.snapshot, sentences, settings.answer, load_model(settings.answer.model)
-        )
+        self._model = load_model(settings.answer.model)
+        self._use(search, sentences)
+        self._watch = GenerationWatch(settings, self.snapshot.manifest.generation)
+        self._reloading = threading.Lock()
         self._llm = None
+
+    def _use(self, search: HybridSearch, sentences: "SentenceIndex") -> None:
+        """Switch to one generation's parts, in one assignment (a question under way keeps the ones it took)."""
+        self._parts = (search, sentences, ExtractiveAnswerer(search.snapshot, sentences, self.settings.answer,
+                                                             self._model))
+
+    @property
+    def search(self) -> HybridSearch:
+        return self._parts[0]
+
+    @property
+    def sentences(self) -> "SentenceIndex":
+        return self._parts[1]
+
+    @property
+    def extractive(self) -> ExtractiveAnswerer:
+        return self._parts[2]
+
+    @property
+    def snapshot(self):
+        return self._parts[0].snapshot
+
+    def refresh(self) -> bool:
+        """Load the newly published generation, if there is one (a re-ingest, maybe by another machine
+        against the same Chroma server); True if it did. A StoreError when the store is gone."""
+        if not self._watch.changed() or not self._reloading.acquire(blocking=False):
+            return False  # unchanged, or another thread is loading it: this question uses the current one
+        try:
+            search, sentences = open_index(self.settings)
+            self._use(search, sentences)
+            self._watch = GenerationWatch(self.settings, self.snapshot.manifest.generation)
+            return True
+        finally:
+            self._reloading.release()
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> "Assistant":
@@ -51,14 +84,16 @@ class Assistant:
     def ask(self, question: str, history: list[str] | None = None, k: int | None = None) -> Answer:
         """The extractive answer (verbatim quotes), or a refusal that names the closest passages."""
         started = time.perf_counter()
-        read = self.read_question(question, history)
+        self.refresh()
+        search, sentences, extractive = self._parts
+        read = Question.read(question, history, sentences, self.settings.max_question_chars)
         k = check_k(k)
         if read.language not in ("pl", "en"):
             return Answer(
                 read.text, read.language, message("other_language", read.language), True, latency_ms=_ms(started)
             )
-        retrieved = self.search.retrieve(read.query, k or self.settings.top_k, lexical_query=read.expanded)
-        answer = self.extractive.answer(read, retrieved)
+        retrieved = search.retrieve(read.query, k or self.settings.top_k, lexical_query=read.expanded)
+        answer = extractive.answer(read, retrieved)
         answer.latency_ms = _ms(started)
         return answer
 

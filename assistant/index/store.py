@@ -2,10 +2,18 @@
 
 The layout (file names, manifest, publishing) is `assistant.index.layout`; this module opens what
 it describes. A crashed ingest never touches the published generation, so it keeps answering.
+
+With a Chroma server (KLASTRY_CHROMA_HOST) the server holds everything: the chunks, and the
+generation files with the manifest (`assistant.index.shared`); each process works on a local copy
+under `store_dir/server-<host>-<port>-<collection>/`, so embedded and server stores never mix.
+`GenerationWatch` tells a running assistant when another generation was published (or the store
+vanished), so replicas follow a re-ingest without a restart.
 """
 
 from __future__ import annotations
 
+import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,8 +22,11 @@ from assistant.index.layout import Generation, Manifest, ManifestError, StoreLay
 from assistant.settings import Settings
 from assistant.types import Chunk, Source
 
-__all__ = ["StoreError", "StoreSnapshot", "check_embedder", "chroma_client", "get_collection", "load_snapshot",
-           "open_index", "read_manifest", "write_json_atomic"]
+__all__ = ["GenerationWatch", "StoreError", "StoreSnapshot", "check_embedder", "chroma_client", "get_collection",
+           "load_snapshot", "open_index", "open_layout", "publish", "read_manifest", "remove_old_generations",
+           "store_layout", "write_json_atomic"]
+
+REBUILD = "rebuild the index with `python -m ingest --rebuild`"
 
 
 def read_manifest(store_dir: Path) -> Manifest | None:
@@ -26,25 +37,56 @@ def read_manifest(store_dir: Path) -> Manifest | None:
         raise StoreError(f"{error}; rebuild the index with `python -m ingest --rebuild`") from error
 
 
-def chroma_client(settings: Settings):
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
+def store_layout(settings: Settings) -> StoreLayout:
+    """The local store folder: `store_dir` itself (embedded), or its subfolder for a server's copy."""
+    if not settings.chroma_host:
+        return StoreLayout(settings.store_dir)
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", f"server-{settings.chroma_host}-{settings.chroma_port}-"
+                                           f"{settings.collection}")
+    return StoreLayout(Path(settings.store_dir) / name)
 
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+
+def open_layout(settings: Settings) -> StoreLayout:
+    """`store_layout`, brought up to date with the server's published generation in server mode."""
+    layout = store_layout(settings)
     if settings.chroma_host:
-        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
-    path = StoreLayout(settings.store_dir).chroma_dir
-    path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        from assistant.index.shared import sync
+
+        sync(settings, layout)
+    return layout
+
+
+def publish(settings: Settings, layout: StoreLayout, manifest: Manifest) -> None:
+    """The commit point: the server's manifest record (after the generation's files), then manifest.json."""
+    if settings.chroma_host:
+        from assistant.index.shared import SharedGenerations
+
+        shared = SharedGenerations(settings)
+        shared.upload(layout.generation(manifest.generation))
+        shared.publish(manifest)
+    layout.publish(manifest)
+
+
+def remove_old_generations(settings: Settings, layout: StoreLayout, keep: str) -> None:
+    layout.remove_old_generations(keep=keep)
+    if settings.chroma_host:
+        from assistant.index.shared import SharedGenerations
+
+        SharedGenerations(settings).remove_others(keep)
+
+
+def chroma_client(settings: Settings):
+    from assistant.index.chroma_client import connect
+
+    return connect(settings)
 
 
 def get_collection(client, settings: Settings, embedder: str, create: bool = False):
-    """Our collection; always used with explicit embeddings (Chroma's default one needs the network)."""
-    if create:
-        return client.get_or_create_collection(
-            settings.collection, embedding_function=None,
-            metadata={"embedder": embedder, "hnsw:space": "cosine"})
-    return client.get_collection(settings.collection, embedding_function=None)
+    """Our collection (a `chroma_client.Collection`: failures are one-line StoreErrors); always used with
+    explicit embeddings (Chroma's default embedding function needs the network)."""
+    from assistant.index.chroma_client import Collection
+
+    return Collection(client, settings, settings.collection, embedder, create=create)
 
 
 @dataclass
@@ -64,10 +106,13 @@ class StoreSnapshot:
 
 
 def load_snapshot(settings: Settings) -> StoreSnapshot:
-    manifest = read_manifest(settings.store_dir)
+    layout = open_layout(settings)
+    manifest = read_manifest(layout.root)
     if manifest is None:
-        raise StoreError(f"no index found in {settings.store_dir}: build it first with `python -m ingest`")
-    generation = StoreLayout(settings.store_dir).generation(manifest.generation)
+        where = (f"on the Chroma server {settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host
+                 else f"in {settings.store_dir}")
+        raise StoreError(f"no index found {where}: build it first with `python -m ingest`")
+    generation = layout.generation(manifest.generation)
     try:
         chunks = {c["id"]: Chunk.from_dict(c) for c in read_json(generation.chunks)}
         biblio = read_json(generation.bibliography)
@@ -98,11 +143,7 @@ def open_index(settings: Settings):
 
     snapshot = load_snapshot(settings)
     check_embedder(snapshot.manifest, embedder_name(settings.embedder))
-    try:
-        collection = get_collection(chroma_client(settings), settings, snapshot.manifest.embedder)
-    except Exception as error:  # missing collection or unreachable server
-        raise StoreError(f"cannot open the Chroma collection {settings.collection!r}: "
-                         f"{str(error).splitlines()[0]}; run `python -m ingest`") from error
+    collection = get_collection(chroma_client(settings), settings, snapshot.manifest.embedder)
     generation = snapshot.generation
     lexical = LexicalIndex.load(generation.lexical)
     reranker = None
@@ -120,3 +161,44 @@ def open_index(settings: Settings):
         vectors = np.load(generation.sentence_vectors)
         keys = read_json(generation.sentence_keys)
     return search, SentenceIndex(snapshot.chunks, vectors, keys)
+
+
+class GenerationWatch:
+    """Has another generation been published since `generation` was loaded? Raises a StoreError when the
+    store is gone or unreadable. Embedded: a stat of manifest.json per call; server: the manifest record,
+    at most every `settings.chroma_refresh_s` seconds."""
+
+    def __init__(self, settings: Settings, generation: str) -> None:
+        self.settings, self.generation = settings, generation
+        self.layout = store_layout(settings)
+        self.checked = time.monotonic()
+        self.stamp = self._stamp()
+
+    def changed(self) -> bool:
+        if self.settings.chroma_host:
+            if time.monotonic() - self.checked < self.settings.chroma_refresh_s:
+                return False
+            from assistant.index.shared import SharedGenerations
+
+            self.checked = time.monotonic()
+            manifest = SharedGenerations(self.settings).manifest()
+            return manifest is not None and manifest.generation != self.generation
+        stamp = self._stamp()
+        if stamp is None:
+            raise StoreError(f"the store {self.layout.root} is gone (no {self.layout.manifest_path.name}): "
+                             f"{REBUILD}, then restart the chat")
+        if stamp == self.stamp:
+            return False
+        manifest = read_manifest(self.layout.root)
+        if manifest is None or not self.layout.generation(manifest.generation).path.is_dir():
+            raise StoreError(f"the store {self.layout.root} is damaged (its generation is missing): "
+                             f"{REBUILD}, then restart the chat")
+        self.stamp = stamp
+        return manifest.generation != self.generation
+
+    def _stamp(self) -> tuple[int, int, int] | None:
+        try:
+            info = self.layout.manifest_path.stat()
+        except OSError:
+            return None
+        return info.st_ino, info.st_mtime_ns, info.st_size
