@@ -7,7 +7,9 @@ Exit codes: 0 indexed, 1 a file was skipped under --strict, 2 bad setting / no c
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import sqlite3
 import sys
 
 from assistant.errors import StoreError
@@ -65,6 +67,12 @@ def _main(argv: list[str] | None, prog: str) -> int:
     except StoreError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except (OSError, sqlite3.OperationalError) as error:
+        if not _disk_full(error):
+            raise
+        print(f"error: the disk is full ({str(error).strip()[:200]}): free some space under {settings.store_dir} "
+              f"and run `python -m ingest` again; the published index was not changed", file=sys.stderr)
+        return 2
     finally:
         progress.close()
     if args.json:
@@ -74,6 +82,10 @@ def _main(argv: list[str] | None, prog: str) -> int:
     if summary.skipped and args.strict:
         return 1
     return 0
+
+
+def _disk_full(error: BaseException) -> bool:
+    return getattr(error, "errno", None) == errno.ENOSPC or "disk is full" in str(error).lower()
 
 
 def summary_line(summary: IngestSummary) -> str:

@@ -16,6 +16,7 @@ from assistant.errors import StoreError
 from assistant.settings import Settings
 
 REBUILD = "rebuild the index with `python -m ingest --rebuild`"
+FULL_DISK = ("disk is full", "no space left")
 
 
 def server_url(settings: Settings) -> str:
@@ -45,6 +46,9 @@ def translate(settings: Settings, error: BaseException, doing: str) -> StoreErro
         return error
     first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     where = server_url(settings) if settings.chroma_host else "the embedded store"
+    if any(words in first.lower() for words in FULL_DISK):
+        return StoreError(f"the disk is full ({where}: {first[:200]}): free some space and run `python -m ingest` "
+                          f"again; the published index was not changed")
     return StoreError(f"Chroma ({where}) failed while {doing}: {first[:300]}; {REBUILD}")
 
 

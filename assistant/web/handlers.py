@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import QuestionError
+from assistant.errors import QuestionError, StoreError
 from assistant.types import Answer
 from assistant.web import render
 from assistant.web.session import ChatSession
@@ -153,8 +153,8 @@ def respond(backend: Backend, session: ChatSession, message: str, index: int) ->
     try:
         backend.wait()
         answer, replaced = yield from _stream(backend, session, message or "")
-    except (QuestionError, AssistantUnavailable) as error:
-        yield ChatReply(render.error_html(str(error), lang), lang)
+    except (QuestionError, AssistantUnavailable, StoreError) as error:  # StoreError: a lost Chroma server, a
+        yield ChatReply(render.error_html(str(error), lang), lang)  # deleted store; the next question tries again
         return
     except Exception as error:  # noqa: BLE001 - keep the session alive whatever happens
         print(f"error: ask failed: {error!r}", file=sys.stderr, flush=True)
@@ -256,8 +256,12 @@ def feedback(backend: Backend, session: ChatSession, index: int, liked: object) 
 
 
 def answer_json(backend: Backend, question: str, history: list[str] | None = None) -> dict:
-    """The answer object (docs/contracts.md) for one question; QuestionError / AssistantUnavailable otherwise."""
-    return backend.ask(question, history).to_dict()
+    """The answer object (docs/contracts.md) for one question; QuestionError / AssistantUnavailable otherwise
+    (also when the store is unreachable: the one-line reason)."""
+    try:
+        return backend.ask(question, history).to_dict()
+    except StoreError as error:
+        raise AssistantUnavailable(str(error)) from error
 
 
 def draft(backend: Backend, topic: str, lang: str) -> tuple[str, list[str] | None]:

@@ -19,7 +19,7 @@ import sys
 import threading
 from typing import Protocol
 
-from assistant.errors import QuestionError
+from assistant.errors import QuestionError, StoreError
 from assistant.types import Answer
 
 # Warm-up questions: report words, words outside its vocabulary (simplemma's dictionaries), English
@@ -81,6 +81,8 @@ class ProcessAsker:
             return Answer.from_dict(reply["answer"])
         if reply.get("kind") == "question":
             raise QuestionError(reply["error"])
+        if reply.get("kind") == "store":  # the store is unreachable: the same one line as in this process
+            raise StoreError(reply["error"])
         raise WorkerError(reply.get("error", "worker failed"))
 
     def _read(self) -> dict:
@@ -172,6 +174,8 @@ def serve(overrides: str = "{}") -> int:
             send({"answer": answer.to_dict()})
         except QuestionError as error:
             send({"error": str(error), "kind": "question"})
+        except StoreError as error:
+            send({"error": str(error), "kind": "store"})
         except Exception as error:  # noqa: BLE001 - one failed question, the worker goes on
             send({"error": f"{type(error).__name__}: {error}", "kind": "other"})
     return 0
