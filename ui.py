@@ -48,6 +48,9 @@ CSS = """
 .card-quote mark, .page-text mark { background: #fde68a; color: inherit; }
 .card-sources { margin: 4px 0 0 16px; font-size: 0.9em; }
 .card-sources a { word-break: break-all; }
+.source-check { margin-top: 2px; }
+.check-confirmed { color: #166534; } .check-figure_differs { color: #9a3412; font-weight: 600; }
+.check-not_found { color: #475569; }
 .open-page { white-space: nowrap; margin-left: 8px; padding: 1px 8px; border: 1px solid #1d4ed8; border-radius: 6px;
   color: #1d4ed8; background: white; cursor: pointer; font-size: 0.85em; }
 .refusal-notice { background: #fef3c7; border: 1px solid #f59e0b; border-radius: 8px; padding: 6px 10px;

@@ -24,12 +24,18 @@ def is_report(doc: str) -> bool:
 def list_sources(snapshot: "StoreSnapshot") -> dict[str, Any]:
     """{"documents": [...], "sources": [...]}: each indexed file, and each cited work with its footnotes.
 
-    A source's `full_text` is the text of the cited work itself; none is stored yet, so it is null."""
+    A source's `full_text` is the indexed file of the cited work's own text (corpus/sources/), else null;
+    a document of corpus/sources/ says which work it is the text of (`full_text_of`, null: an extra document)."""
+    from assistant.claims import full_text_files
+
+    full_text, files = full_text_files(snapshot)
+    matched = {f["file"]: f for f in files}
     titles: dict[str, str] = {}
     for chunk in snapshot.chunks.values():
         titles.setdefault(chunk.doc, chunk.title)
     documents = [{"doc": doc, "title": titles.get(doc, ""), "report": is_report(doc), "pages": entry.pages,
-                  "chunks": entry.chunks, "sha256": entry.sha256}
+                  "chunks": entry.chunks, "sha256": entry.sha256,
+                  **({"full_text_of": matched[doc]["source"], "matched": matched[doc]} if doc in matched else {})}
                  for doc, entry in sorted(snapshot.manifest.files.items(), key=lambda item: (not is_report(item[0]),
                                                                                                item[0]))]
     cited_in: dict[str, list[dict[str, Any]]] = {}
@@ -40,7 +46,7 @@ def list_sources(snapshot: "StoreSnapshot") -> dict[str, Any]:
         sources.append({"id": source.id, "reference": source.reference, "kind": source.kind,
                         "authors": source.authors, "year": source.year, "url": source.url, "doi": source.doi,
                         "footnotes": list(source.footnotes), "cited_in": cited_in.get(source.id, []),
-                        "full_text": None})
+                        "full_text": full_text.get(source.id)})
     return {"store": str(snapshot.generation.path.parent), "documents": documents, "sources": sources}
 
 
@@ -56,15 +62,19 @@ def format_listing(listing: dict[str, Any]) -> str:
     lines = [f"documents ({len(listing['documents'])}):"]
     for d in listing["documents"]:
         role = "the report" if d["report"] else "own document"
+        if "full_text_of" in d:
+            role = f"full text of {d['full_text_of']}" if d["full_text_of"] else "extra document, not cited"
         pages, chunks = _count(d["pages"], "page"), _count(d["chunks"], "chunk")
         lines.append(f"  {d['doc']}  ({role}; {pages}, {chunks})  {d['title']}")
     lines.append("")
-    lines.append(f"sources ({len(listing['sources'])}; full texts: none stored yet):")
+    texts = sum(1 for s in listing["sources"] if s["full_text"])
+    lines.append(f"sources ({len(listing['sources'])}; full texts indexed: {texts or 'none'}):")
     for s in listing["sources"]:
         notes = ", ".join(str(n) for n in s["footnotes"])
         link = s["url"] or (f"https://doi.org/{s['doi']}" if s["doi"] else "")
         extra = f" {link}" if link and link not in s["reference"] else ""
-        lines.append(f"  {s['id']}  [footnotes {notes}]  {s['reference']}{extra}")
+        text = f"  (full text: {s['full_text']})" if s["full_text"] else ""
+        lines.append(f"  {s['id']}  [footnotes {notes}]  {s['reference']}{extra}{text}")
     return "\n".join(lines)
 
 

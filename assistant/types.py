@@ -150,12 +150,43 @@ class Context:
 
 
 @dataclass
+class SourceCheck:
+    """The claim check of one cited source (issue 16): does the source's own text support the quoted sentence?
+
+    Computed at ingest (ingest.claims) and looked up at answer time (assistant.claims). `state` is
+    "confirmed", "figure_differs" (`figure` in the report, `source_figure` in the source) or "not_found";
+    `doc` is the source's file, `page` and `quote` the best supporting passage (None when not found)."""
+
+    state: str
+    doc: str
+    page: int | None = None
+    quote: str | None = None
+    figure: str | None = None
+    source_figure: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "SourceCheck | None":
+        if data is None:
+            return None
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass
 class CitedSource:
     footnote: int
     id: str
     reference: str
     url: str | None = None
     doi: str | None = None
+    check: SourceCheck | None = None  # None: the source's own text is not indexed (corpus/sources/)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "CitedSource":
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["check"] = SourceCheck.from_dict(data.get("check"))
+        return cls(**values)
 
 
 @dataclass
@@ -180,7 +211,7 @@ class Citation:
     def from_dict(cls, data: dict[str, Any]) -> "Citation":
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
-        values["sources"] = [CitedSource(**s) for s in data.get("sources") or []]
+        values["sources"] = [CitedSource.from_dict(s) for s in data.get("sources") or []]
         values["sentences"] = [SentenceRef(*s) for s in data.get("sentences") or []]
         return cls(**values)
 

@@ -79,6 +79,8 @@ def _main(argv: list[str] | None, prog: str) -> int:
         print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=1))
     else:
         print(summary_line(summary))
+        for note in summary.notes:  # cited works' full texts: which file matched which work, how sure; checks
+            print(note)
     if summary.skipped and args.strict:
         return 1
     return 0

@@ -34,6 +34,7 @@ from assistant.settings import Settings
 from .assemble import Assembled, assemble, chunk_metadata, embedding_text, lexical_text, source_chunk
 from .embed import Embedded, delete_stale, embed_index, open_collection
 from .errors import NothingToIngest
+from .full_texts import bibliography_records, link_and_check, manifest_changed, previous_full_texts, summary_of
 from .plan import PARSER_VERSION, Parsed, Plan, corpus_files, file_hash, load_previous, parse_files, plan_files
 from .progress import IngestProgress
 from .readers import SUPPORTED
@@ -68,6 +69,10 @@ class IngestSummary:
     seconds: float = 0.0
     store: str = ""
     rebuilt: bool = False  # every chunk and sentence was written again (--rebuild or a new embedder)
+    # cited works' full texts (corpus/sources/, ingest.full_texts): how each file was matched, the claim checks
+    full_texts: list[dict] = field(default_factory=list)
+    claims: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # one line each: matches, manifest warnings, check counts
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -86,15 +91,19 @@ def run_ingest(settings: Settings, rebuild: bool = False, progress: IngestProgre
     parsed = parse_files(plan, progress, on_skip)
     check_something_to_index(settings, layout, plan, parsed)
     summary = IngestSummary(store=str(layout.root), skipped=parsed.skipped)
-    if parsed.same_as(plan):  # nothing to do: no embedding, no new generation
+    before = previous_full_texts(layout, plan.previous.manifest and plan.previous.manifest.generation)
+    if parsed.same_as(plan) and not manifest_changed(settings.corpus_dir, before):  # nothing to do
         layout.remove_old_generations(keep=plan.previous.manifest.generation)  # left by a run killed after publishing
+        summary.full_texts, summary.claims = summary_of(before)
         return _finish(summary, parsed, plan.previous.manifest.chunks, plan.previous.manifest.sources, started)
-    index = assemble(parsed.records)
+    index = assemble(bibliography_records(parsed.records))
     collection, embedded, summary.rebuilt = embed(settings, name, index, parsed.records, rebuild, re_embed, progress)
     summary.embedded, summary.texts_embedded, summary.texts_cached = (embedded.chunks, embedded.count.embedded,
                                                                       embedded.count.cached)
+    full_texts = link_and_check(settings.corpus_dir, parsed.records, index.sources, index.footnotes, before)
+    summary.full_texts, summary.claims, summary.notes = full_texts.stored["files"], full_texts.claims, full_texts.lines
     progress.step("writing the index")
-    generation = write_generation(layout, index, parsed.records)
+    generation = write_generation(layout, index, parsed.records, full_texts.stored)
     publish(settings, layout, make_manifest(generation, name, settings.collection, parsed, index))  # commit point
     summary.deleted = clean_up(layout, collection, index, generation, settings)
     forget_unused_vectors(layout, name, index, parsed.records)
@@ -127,11 +136,13 @@ def embed(settings: Settings, name: str, index: Assembled, records: dict[str, di
     return collection, embedded, everything
 
 
-def write_generation(layout: StoreLayout, index: Assembled, records: dict[str, dict]) -> Generation:
+def write_generation(layout: StoreLayout, index: Assembled, records: dict[str, dict],
+                     full_texts: dict | None = None) -> Generation:
     """Step 4: a new generation folder with everything the assistant reads (unpublished until step 5)."""
     generation = layout.new_generation()
     write_json(generation.chunks, [c.to_dict() for c in index.chunks])
-    write_json(generation.bibliography, {"sources": [s.to_dict() for s in index.sources], "footnotes": index.footnotes})
+    write_json(generation.bibliography, {"sources": [s.to_dict() for s in index.sources], "footnotes": index.footnotes,
+                                         "full_texts": full_texts or {}})
     write_json(generation.records, records)
     texts = [lexical_text(c) for c in index.chunks]
     LexicalIndex.build(index.ids, texts).save(generation.lexical)

@@ -19,6 +19,7 @@ from .document import parse_document
 from .errors import IngestError
 from .progress import IngestProgress
 from .readers import read_document
+from .sources_dir import is_manifest
 
 PARSER_VERSION = 8  # bump when parsing changes: files are re-parsed (unchanged chunks are not re-embedded)
 
@@ -72,7 +73,9 @@ class Parsed:
 
 
 def corpus_files(corpus: Path) -> list[Path]:
-    return sorted(p for p in Path(corpus).rglob("*") if p.is_file() and not p.name.startswith("."))
+    """The documents to index: every file but hidden ones and corpus/sources/sources.toml (ingest.sources_dir)."""
+    return sorted(p for p in Path(corpus).rglob("*") if p.is_file() and not p.name.startswith(".")
+                  and not is_manifest(p.relative_to(corpus).as_posix()))
 
 
 def file_hash(path: Path) -> str:

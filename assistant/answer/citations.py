@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from assistant.claims import check_line, source_check
 from assistant.strings import message
 from assistant.types import Chunk, Citation, CitedSource, SentenceRef
 
@@ -14,16 +15,27 @@ if TYPE_CHECKING:
 def make_citation(marker: int, chunk: Chunk, quote: str, footnotes: list[int], snapshot: "StoreSnapshot",
                   sentences: list[SentenceRef] | None = None) -> Citation:
     sources = []
+    quoted = _sentence_texts(snapshot, sentences or [])
     for number in footnotes:
         source_id = snapshot.footnote_source.get((chunk.doc, number))
         source = snapshot.sources.get(source_id) if source_id else None
         if source is None:
             continue
+        check = source_check(snapshot, chunk.doc, number, source.id, quote, quoted)  # stored at ingest: a lookup
         sources.append(CitedSource(footnote=number, id=source.id, reference=source.reference,
-                                   url=source.url, doi=source.doi))
+                                   url=source.url, doi=source.doi, check=check))
     return Citation(marker=marker, doc=chunk.doc, title=chunk.title, page=chunk.page, section=chunk.section,
                     quote=quote, footnotes=list(footnotes), sources=sources, chunk_id=chunk.id,
                     sentences=list(sentences or []))
+
+
+def _sentence_texts(snapshot: "StoreSnapshot", refs: list[SentenceRef]) -> list[str]:
+    texts = []
+    for chunk_id, index in refs:
+        chunk = snapshot.chunks.get(chunk_id)
+        if chunk is not None and 0 <= index < len(chunk.sentences):
+            texts.append(chunk.sentences[index].text)
+    return texts
 
 
 def format_sources(citations: list[Citation], language: str, see_also: bool = False) -> str:
@@ -47,4 +59,6 @@ def format_sources(citations: list[Citation], language: str, see_also: bool = Fa
             link = f" https://doi.org/{s.doi}" if s.doi and not (s.url or "").endswith(s.doi) else ""
             url = f" {s.url}" if s.url and s.url not in s.reference else ""
             lines.append(f"    {note_word} {s.footnote}: {s.reference}{url}{link}")
+            if s.check is not None:  # the cited work's own text says (issue 16)
+                lines.append(f"      {check_line(s.check, language)}")
     return "\n".join(lines)

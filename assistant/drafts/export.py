@@ -16,6 +16,7 @@ import os
 import re
 from pathlib import Path
 
+from assistant.claims import check_line
 from assistant.drafts.bibliography import endnote
 from assistant.drafts.model import Draft, DraftOutputError
 from assistant.drafts.tables import WORDS
@@ -66,7 +67,11 @@ def to_markdown(draft: Draft) -> str:
         lines += [f"- „{fragment}” [{c.marker}] ({words.page} {c.page})" for fragment, c in rows]
         lines += [""]
     lines += [f"## {words.notes}", ""]
-    lines += [f"{c.marker}. {endnote(c, draft)}" for c in draft.citations]
+    for c in draft.citations:
+        lines.append(f"{c.marker}. {endnote(c, draft)}")
+        # what each cited work's own text says, when it is indexed (corpus/sources/, assistant.claims)
+        lines += [f"   - {words.footnote} {s.footnote}: {check_line(s.check, draft.language)}"
+                  for s in c.sources if s.check is not None]
     lines += ["", f"## {words.bibliography}", ""]
     lines += [f"{e['number']}. {e['text']}" for e in draft.bibliography]
     return "\n".join(lines) + "\n"

@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import quote as url_quote
 from urllib.parse import urlparse
 
+from assistant.claims import check_line
 from assistant.types import Answer, Citation
 
 EXAMPLES = [
@@ -155,7 +156,11 @@ def source_lines(citation: Citation, lang: str) -> list[str]:
     lines = []
     for source in citation.sources:
         ref = reference_html(source.reference or "", source.url, source.doi) or f"<i>{t['no_reference']}</i>"
-        lines.append(f'<li><span class="fn">{t["footnote"]} {int(source.footnote)}</span>: {ref}</li>')
+        check = ""
+        if source.check is not None:  # what the cited work's own text says (issue 16), escaped like the rest
+            check = (f'<div class="source-check check-{esc(source.check.state)}">'
+                     f'{esc(check_line(source.check, lang))}</div>')
+        lines.append(f'<li><span class="fn">{t["footnote"]} {int(source.footnote)}</span>: {ref}{check}</li>')
     cited = {int(s.footnote) for s in citation.sources}
     for number in citation.footnotes:
         if int(number) not in cited:
@@ -261,6 +266,8 @@ def plain_text(answer: Answer) -> str:
                 href = safe_href(s.url, s.doi)
                 ref = s.reference + (f" {href}" if href and href not in s.reference else "")
                 lines.append(f"    {t['footnote']} {s.footnote}: {ref}")
+                if s.check is not None:
+                    lines.append(f"      {check_line(s.check, answer.language)}")
     return "\n".join(lines)
 
 
