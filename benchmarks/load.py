@@ -1,12 +1,13 @@
 """Concurrent chat sessions against a real `python ui.py`: requests/s, p50/p95/p99, errors, memory.
 
-    .venv/bin/python benchmarks/load.py [--sessions 10 25 50] [--seconds 30] [--api chat|answer]
+    .venv/bin/python benchmarks/load.py [--sessions 10 25 50] [--seconds 30] [--api chat|answer] [--think 10]
                                         [--client http|gradio] [--busy] [--ui-args "--workers 2"] [--json]
 
 Starts `python ui.py` on a free port (the project store unless --store), waits for "assistant
 ready", then for each session count runs that many gradio_client sessions at once, each asking
 the next dev question as soon as its previous answer arrived (no think time: the worst case), for
---seconds. A request counts from sending to the final answer (for /chat: the final message with
+--seconds; `--think S` makes each session read an answer for S seconds on average first (people do).
+A request counts from sending to the final answer (for /chat: the final message with
 its source cards). Memory: the peak of the PSS summed over the server and its worker processes
 (sampled every 0.5 s; shared library pages counted once), and of their RSS summed (counted twice).
 `--busy` keeps one `while True: pass` process running beside it (a neighbour on the 2 cores).
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import shlex
 import shutil
 import socket
@@ -261,8 +263,9 @@ def _one_request(client, api: str, question: str, history: list[str]) -> None:
 
 
 def run_load(url: str, sessions: int, seconds: float, api: str = "chat", busy: bool = False,
-             client: str = "http") -> LoadRow:
-    """`sessions` clients asking back to back for `seconds`; requests still running at the end are waited for."""
+             client: str = "http", think: float = 0.0) -> LoadRow:
+    """`sessions` clients asking for `seconds`, each `think` seconds on average (uniform 0.5-1.5x) after an
+    answer before its next question (0: back to back); requests still running at the end are waited for."""
     asked = questions()
     clients: list = [None] * sessions
 
@@ -286,7 +289,10 @@ def run_load(url: str, sessions: int, seconds: float, api: str = "chat", busy: b
     deadline = start + seconds
 
     def session(index: int) -> None:
+        pause = random.Random(index)  # reading time differs per person, reproducibly
         number = index * 7
+        if think:  # people do not all press enter in the same second
+            time.sleep(pause.uniform(0.0, think))
         while time.perf_counter() < deadline:
             question, history = asked[number % len(asked)]
             number += 1
@@ -299,6 +305,8 @@ def run_load(url: str, sessions: int, seconds: float, api: str = "chat", busy: b
                 continue
             with lock:
                 latencies.append((time.perf_counter() - sent) * 1000)
+            if think:
+                time.sleep(pause.uniform(0.5, 1.5) * think)
 
     threads = [threading.Thread(target=session, args=(i,)) for i in range(sessions)]
     for thread in threads:
@@ -339,16 +347,19 @@ def main() -> int:
                         help="Gradio's HTTP API directly (default) or gradio_client")
     parser.add_argument("--busy", action="store_true", help="one busy process beside the server")
     parser.add_argument("--ui-args", default="", help="extra ui.py arguments, e.g. '--workers 2'")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean seconds a person reads an answer before the next question (default 0: back to back)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     rows = []
     with ui_server(shlex.split(args.ui_args)) as server, busy_neighbour(args.busy), \
             MemoryPeak(server.proc.pid) as peak:
         for count in args.sessions:
-            row = run_load(server.url, count, args.seconds, args.api, args.busy, args.client)
+            row = run_load(server.url, count, args.seconds, args.api, args.busy, args.client, args.think)
             rows.append(row)
             if not args.json:
-                print(f"{count:3d} sessions{' (busy)' if args.busy else ''}: {row.rps:5.1f} req/s  "
+                print(f"{count:3d} sessions{' (busy)' if args.busy else ''}"
+                      f"{f', think {args.think:g} s' if args.think else ''}: {row.rps:5.1f} req/s  "
                       f"p50 {row.p50_ms:6.0f}  p95 {row.p95_ms:6.0f}  p99 {row.p99_ms:6.0f} ms  "
                       f"{row.requests} requests, {row.errors} errors", flush=True)
     if args.json:
