@@ -7,7 +7,7 @@ address (no shared file system to mount and keep consistent, one backup of one s
 whole index). Each file of a generation folder is stored as base64 parts (records
 `<generation>/<path>#<part>`, a 1-number placeholder vector: Chroma stores no record without one),
 and one record `manifest` holds the published manifest: writing it is the commit point for every
-replica, as replacing manifest.json is for the embedded store.
+replica, as replacing the manifest file is for the embedded store.
 
 Every process keeps a local copy of the published generation under its own store folder
 (`sync`), so all the code that reads a generation folder works unchanged; a copy is downloaded

@@ -57,7 +57,7 @@ def open_layout(settings: Settings) -> StoreLayout:
 
 
 def publish(settings: Settings, layout: StoreLayout, manifest: Manifest) -> None:
-    """The commit point: the server's manifest record (after the generation's files), then manifest.json."""
+    """The commit point: the server's manifest record (after the generation's files), then the local manifest file."""
     if settings.chroma_host:
         from assistant.index.shared import SharedGenerations
 
@@ -165,7 +165,7 @@ def open_index(settings: Settings):
 
 class GenerationWatch:
     """Has another generation been published since `generation` was loaded? Raises a StoreError when the
-    store is gone or unreadable. Embedded: a stat of manifest.json per call; server: the manifest record,
+    store is gone or unreadable. Embedded: a stat of the manifest file per call; server: the manifest record,
     at most every `settings.chroma_refresh_s` seconds."""
 
     def __init__(self, settings: Settings, generation: str) -> None:
