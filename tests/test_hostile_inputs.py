@@ -148,9 +148,7 @@ QUESTIONS = [
         "history items must be questions", "got list of int", options={"history": [1, 2]}),
     Row("web-answer-nul", "web", "Ile klastrów\x00?", "error", "a NUL is not typed text", "sterujące"),
     Row("web-answer-history-int", "web", "A ile z nich ma status KKK?", "error", "history must be a list",
-        "got int", options={"history": 5},
-        known_bug="assistant/web/handlers.py Backend.ask does list(history or []) before the question is read: "
-                  "TypeError, a generic 'upstream Gradio app has raised an exception'"),
+        "got int", options={"history": 5}),
     Row("web-chat-empty", "chat", "", "error", "nothing was asked", "Puste pytanie"),
     Row("web-chat-100kB", "chat", BIG, "error", "a paste: the limit is named", "2000"),
     Row("web-chat-ansi", "chat", "Ile\x1b[2J klastrów?", "error", "escape sequences are not typed text", "sterujące"),

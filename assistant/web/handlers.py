@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.answer.question import clean_history
 from assistant.errors import QuestionError, StoreError
 from assistant.types import Answer
 from assistant.web import render
@@ -114,7 +115,9 @@ class Backend:
         assistant = self.wait()
         if self.pool is None:  # an Assistant set from outside (tests): its own threads only
             self.pool = AskPool([LocalAsker(assistant)] * self.threads)
-        return self.pool.ask(question, list(history or []))
+        # checked here, before the worker's JSON line: a history of 5 is a clear error, not a TypeError
+        history_items = clean_history(history, assistant.settings.max_question_chars)
+        return self.pool.ask(question, list(history_items))
 
     def close(self) -> None:
         if self.pool is not None:
