@@ -114,22 +114,16 @@ def summary_markdown(runs: dict[str, EvalRun]) -> str:
     for name, run in runs.items():
         causes = ", ".join(f"{k}: {v}" for k, v in sorted(run.metrics.get("failure_causes", {}).items())) or "none"
         lines.append(f"- {name}: {causes}")
-    lines += ["", "Pass rate by category (each set's report.md has the details):", ""]
-    for name, run in runs.items():
-        cats = ", ".join(
-            f"{c} {v['pass_rate']:.2f} ({v['questions']})"
-            for c, v in run.metrics.get("by_category", {}).items()
-            if v["pass_rate"] is not None
-        )
-        lines.append(f"- {name}: {cats}")
-    lines += ["", "Pass rate by language:", ""]
-    for name, run in runs.items():
-        langs = ", ".join(
-            f"{c} {v['pass_rate']:.2f} ({v['questions']})"
-            for c, v in run.metrics.get("by_lang", {}).items()
-            if v["pass_rate"] is not None
-        )
-        lines.append(f"- {name}: {langs}")
+    for title, key in (("Pass rate by category (each set's report.md has the details):", "by_category"),
+                       ("Pass rate by language:", "by_lang")):
+        lines += ["", title, ""]
+        for name, run in runs.items():
+            rates = ", ".join(
+                f"{c} {v['pass_rate']:.2f} ({v['questions']})"
+                for c, v in run.metrics.get(key, {}).items()
+                if v["pass_rate"] is not None
+            )
+            lines.append(f"- {name}: {rates}")
     return "\n".join(lines) + "\n"
 
 

@@ -8,37 +8,24 @@ playwright is missing. Every test here is marked `browser`: `pytest -m "not brow
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import chromium
 import test_ui_api
 from test_ui_api import AMBER, DRAFT_TOPIC, KKK
 
 ui_app = test_ui_api.ui_app  # the running app: the same one tests/test_ui_api.py uses
 
-CHROMIUM = "/usr/bin/chromium"
 OUTPUT = Path(__file__).resolve().parent / "output"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 ANSWERED = ".answer-block, .input-error"
 
 pytestmark = pytest.mark.browser
+browser = chromium.browser  # one headless Chromium for this module (tests/chromium.py)
 
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium): browser tests need it", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (pip package) is not installed")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -62,23 +62,33 @@ class ExtractiveAnswerer:
                                  follow_up=question.follow_up)
         if not scored:
             return [], scored
+        signals = self.signals(question, retrieved, scored)
+        found = []
+        for sentence in scored[:CANDIDATES]:
+            terms, text = self.answer_terms(sentence), self.answer_text(sentence)  # each worked out once
+            if self.satisfies(sentence, question.needs, terms, text):
+                found.append(Candidate(sentence, signals(sentence, terms, text)))
+        return found, scored
+
+    def signals(self, question: "Question", retrieved: "Retrieved", scored: list[ScoredSentence]):
+        """A function giving one ranked sentence's answerability signals; what the whole question and the
+        retrieval share (top similarity, concepts, BM25 scale) is worked out once. Drafts rank with it too."""
         top_similarity = max(s.features.get("similarity", 0.0) for s in scored)
         unknown = unknown_share(question, self.sentences)
         concepts = question_concepts(question, self.sentences)
         top_bm25 = max(retrieved.lexical.values(), default=0.0) or 1.0
         min_dense = min(retrieved.dense.values(), default=0.0)
-        found = []
-        for sentence in scored[:CANDIDATES]:
-            terms, text = self.answer_terms(sentence), self.answer_text(sentence)  # each worked out once
-            if not self.satisfies(sentence, question.needs, terms, text):
-                continue
-            values = candidate_features(question, sentence, terms, text,
-                                        top_similarity, scored[0].score, unknown, concepts,
-                                        self.own_terms(sentence), self.sentences)
+
+        def of(sentence: ScoredSentence, terms: set[str] | None = None, text: str | None = None) -> dict[str, float]:
+            terms = self.answer_terms(sentence) if terms is None else terms
+            text = self.answer_text(sentence) if text is None else text
+            values = candidate_features(question, sentence, terms, text, top_similarity, scored[0].score, unknown,
+                                        concepts, self.own_terms(sentence), self.sentences)
             values["bm25"] = retrieved.lexical.get(sentence.chunk.id, 0.0) / top_bm25
             values["chunk_dense"] = retrieved.dense.get(sentence.chunk.id, min_dense)
-            found.append(Candidate(sentence, values))
-        return found, scored
+            return values
+
+        return of
 
     def answer(self, question: "Question", retrieved: "Retrieved") -> Answer:
         language, contexts = question.language, retrieved.contexts

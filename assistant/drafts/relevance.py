@@ -17,7 +17,6 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from assistant.answer.answerability import candidate_features, question_concepts, unknown_share
 from assistant.answer.language import detect_language
 from assistant.answer.question import Question
 from assistant.answer.scoring import score_sentences
@@ -169,19 +168,10 @@ def _ranked(assistant, text: str, model, whole: bool):
               if s.chunk.kind == "report"]
     if not scored:
         return [], [], {}
-    extractive = assistant.extractive
-    top_similarity = max(s.features.get("similarity", 0.0) for s in scored)
-    unknown = unknown_share(question, assistant.sentences)
-    concepts = question_concepts(question, assistant.sentences)
-    top_bm25 = max(retrieved.lexical.values(), default=0.0) or 1.0
-    min_dense = min(retrieved.dense.values(), default=0.0)
+    signals = assistant.extractive.signals(question, retrieved, scored)
     rows = []
     for sentence in scored:
-        values = candidate_features(question, sentence, extractive.answer_terms(sentence),
-                                    extractive.answer_text(sentence), top_similarity, scored[0].score, unknown,
-                                    concepts, extractive.own_terms(sentence), assistant.sentences)
-        values["bm25"] = retrieved.lexical.get(sentence.chunk.id, 0.0) / top_bm25
-        values["chunk_dense"] = retrieved.dense.get(sentence.chunk.id, min_dense)
+        values = signals(sentence)
         rows.append(((sentence.chunk.id, sentence.index), values))
     if model is None:  # no trained model: the hand-set score stands in for the ranker's margin
         return rows, [(key, s.score * 4 - 4) for (key, _), s in zip(rows, scored)], {}
