@@ -44,9 +44,12 @@ def previous_full_texts(layout: StoreLayout, generation: str | None) -> dict:
         return {}
 
 
-def manifest_changed(corpus_dir: Path, previous: dict) -> bool:
-    """sources.toml is not indexed itself, so a change to it alone must still make a new generation."""
-    return manifest_digest(corpus_dir) != previous.get("manifest_sha256", "")
+def manifest_changed(corpus_dir: Path, previous: dict, records: dict[str, dict]) -> bool:
+    """sources.toml is not indexed itself, so a change to it alone must still make a new generation; so must
+    source files the published generation has not linked yet (a store built before full texts)."""
+    linked = {item["file"] for item in previous.get("files") or []}
+    return (manifest_digest(corpus_dir) != previous.get("manifest_sha256", "")
+            or linked != {rel for rel in records if is_source_file(rel)})
 
 
 def bibliography_records(records: dict[str, dict]) -> dict[str, dict]:

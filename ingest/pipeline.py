@@ -92,7 +92,7 @@ def run_ingest(settings: Settings, rebuild: bool = False, progress: IngestProgre
     check_something_to_index(settings, layout, plan, parsed)
     summary = IngestSummary(store=str(layout.root), skipped=parsed.skipped)
     before = previous_full_texts(layout, plan.previous.manifest and plan.previous.manifest.generation)
-    if parsed.same_as(plan) and not manifest_changed(settings.corpus_dir, before):  # nothing to do
+    if parsed.same_as(plan) and not manifest_changed(settings.corpus_dir, before, parsed.records):  # nothing to do
         layout.remove_old_generations(keep=plan.previous.manifest.generation)  # left by a run killed after publishing
         summary.full_texts, summary.claims = summary_of(before)
         return _finish(summary, parsed, plan.previous.manifest.chunks, plan.previous.manifest.sources, started)

@@ -174,3 +174,29 @@ def test_draft_notes_show_the_check(sources_assistant, figures):
     assert any(figures["eu"] in c.quote and 4 in c.footnotes for c in draft.citations), draft.citations
     line = f"   - przypis 4: Inna liczba w źródle (raport: {figures['eu']}, źródło: 1,500) [{TXT}, s. 2]: „Around 1,500"
     assert line in to_markdown(draft)
+
+
+@pytest.mark.parametrize("passage, state", [
+    ("Patenting was {f}% higher in clusters compared with the counterfactual scenario.", "confirmed"),
+    ("Patenting was {other}% higher in clusters compared with the counterfactual scenario.", "figure_differs"),
+    ("Employment grew by {f}% in the region over the decade.", "not_found"),  # same figure, another claim
+])
+def test_rule_on_english_paraphrases(built_store, figures, passage, state):
+    """The rule itself, on the stored report sentence (footnote 14) against one-page made-up sources."""
+    from assistant.index.store import load_snapshot
+    from assistant.settings import Settings
+    from ingest.claims import check_sentence, source_passages
+
+    snapshot = load_snapshot(Settings.load(corpus_dir=built_store[0], store_dir=built_store[1]))
+    sentence = next(s.text for c in snapshot.chunks.values() for s in c.sentences
+                    if s.text.startswith("Był on o") and 14 in s.footnotes)
+    other = str(int(figures["patents"]) + 10)
+    text = passage.format(f=figures["patents"], other=other)
+    record = {"chunks": [{"page": 3, "sentences": [{"text": "We estimate the effect of clusters on patents."},
+                                                   {"text": text}]}]}
+    check = check_sentence(sentence, None, source_passages(record))
+    assert check.state == state
+    if state != "not_found":
+        assert check.page == 3 and check.quote == text
+    if state == "figure_differs":
+        assert (check.figure, check.source_figure) == (figures["patents"], other)
