@@ -50,6 +50,9 @@ def build_parser(prog: str = "python -m eval") -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="a short smoke version (1 round, seconds per row)")
     bench.add_argument("--json", action="store_true", help="print the rows as JSON")
     bench.add_argument("--ui-args", default="", help="extra `python ui.py` options for the serving rows")
+    bench.add_argument("--growth", type=int, nargs="?", const=300, metavar="PAGES",
+                       help="add the growth rows (benchmarks/growth.py, a generated corpus of PAGES pages, 300 "
+                            "when not given; about half an hour)")
     return parser
 
 
@@ -155,7 +158,7 @@ def bench_command(args) -> int:
 
     from .bench import run_bench, table
 
-    result = run_bench(quick=args.quick, ui_args=shlex.split(args.ui_args))
+    result = run_bench(quick=args.quick, ui_args=shlex.split(args.ui_args), growth=args.growth)
     print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1) if args.json else table(result))
     return 1 if result.errors() else 0
 

@@ -6,7 +6,9 @@ then per round one real `python ui.py` (benchmarks/load.py): start-up to HTTP 20
 the first answer after ready for a question full of words outside the report, load rows for
 10/25/50 back-to-back sessions idle and beside a busy process, and the server's peak memory.
 Medians over rounds (3, or 1 with --quick, which also shortens every load row to a few seconds and
-skips ingest). Nothing here asserts a target: the table shows them beside the numbers.
+skips ingest). Nothing here asserts a target: the table shows them beside the numbers. `--growth [PAGES]`
+adds the rows of benchmarks/growth.py (the report against a generated 300-page corpus, embedded and on a
+Chroma server; about half an hour, so only when asked).
 """
 
 from __future__ import annotations
@@ -176,11 +178,32 @@ def serving_rows(quick: bool, ui_args: list[str] | None = None) -> list[Row]:
     return rows
 
 
-def run_bench(quick: bool = False, ui_args: list[str] | None = None, with_ingest: bool | None = None) -> Bench:
+def growth_rows(pages: int) -> list[Row]:
+    """benchmarks/growth.py --json: per corpus and mode, ingest, store size, ask p50/p95, memory, figure accuracy."""
+    done = subprocess.run([sys.executable, "benchmarks/growth.py", "--json", "--pages", str(pages)], cwd=ROOT,
+                          capture_output=True, text=True)
+    data = _last_json(done.stdout)
+    if done.returncode != 0 or data is None:
+        reason = (done.stderr.strip().splitlines() or ["no JSON printed"])[-1][:100]
+        return [Row(f"growth: {pages} pages", f"n/a ({reason})", "", {"errors": 1})]
+    rows = []
+    for r in data["rows"]:
+        how = "cold" if not r["texts_cached"] else "vectors cached"
+        server = f", Chroma server {r['server_peak_mb']:.0f} MB" if r["server_peak_mb"] is not None else ""
+        rows.append(Row(f"growth: {r['corpus']} ({r['pages']} pages, {r['chunks']} chunks), {r['mode']}",
+                        f"ingest {r['ingest_s']:.0f} s ({how}), store {r['store_mb']:.0f} MB; ask p50 "
+                        f"{r['p50_ms']:.0f} / p95 {r['p95_ms']:.0f} ms, {r['ask_peak_mb']:.0f} MB{server}; "
+                        f"dev figure accuracy {r['figure_accuracy']:.3f}", "accuracy as on the report alone", r))
+    return rows
+
+
+def run_bench(quick: bool = False, ui_args: list[str] | None = None, with_ingest: bool | None = None,
+              growth: int | None = None) -> Bench:
     started = time.perf_counter()
     rows = ingest_rows(quick if with_ingest is None else not with_ingest)
     rows += ask_rows(quick)
     rows += serving_rows(quick, ui_args)
+    rows += growth_rows(growth) if growth else []
     meta = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
             "quick": quick, "ui_args": " ".join(ui_args or []) or "(defaults)",
             "load_average_end": round(os.getloadavg()[0], 1), "seconds": round(time.perf_counter() - started)}
