@@ -1,7 +1,7 @@
 """Claim checks at answer time: looked up in what ingest stored (ingest.claims), never computed here.
 
 Why a lookup: checking a sentence against a whole source takes far longer than an answer may, so ingest
-checks every footnoted report sentence once and stores the verdicts in bibliography.json (`full_texts`).
+checks every footnoted report sentence once and stores the verdicts in the generation's bibliography file.
 Here they are read once per published generation and indexed by (document, footnote); a citation's
 check is the stored one of a sentence its quote is made of. `check_line` is the one wording of a check
 that the CLI, the web chat and drafts show.

@@ -1,7 +1,7 @@
 """The ingest step for cited works' full texts: link corpus/sources/ files to the bibliography, check claims.
 
 Called by `run_ingest` after embedding (the checks use the sentence vectors) and before the generation
-is written. The result goes into bibliography.json under `full_texts` (which file is which work, how it
+is written. The result goes into the generation's bibliography file under `full_texts` (which file is which work, how it
 was matched, the manifest's hash) and `claims` (one check per footnoted report sentence and source
 file), so answers look a check up instead of computing it.
 """

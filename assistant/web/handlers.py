@@ -116,7 +116,7 @@ class Backend:
         if self.pool is None:  # an Assistant set from outside (tests): its own threads only
             self.pool = AskPool([LocalAsker(assistant)] * self.threads)
         # checked here, before the worker's JSON line: a history of 5 is a clear error, not a TypeError
-        history_items = clean_history(history, assistant.settings.max_question_chars)
+        history_items = clean_history(history, self.settings.max_question_chars)
         return self.pool.ask(question, list(history_items))
 
     def close(self) -> None:
