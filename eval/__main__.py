@@ -52,7 +52,7 @@ def build_parser(prog: str = "python -m eval") -> argparse.ArgumentParser:
     bench.add_argument("--ui-args", default="", help="extra `python ui.py` options for the serving rows")
     bench.add_argument("--growth", type=int, nargs="?", const=300, metavar="PAGES",
                        help="add the growth rows (benchmarks/growth.py, a generated corpus of PAGES pages, 300 "
-                            "when not given; about half an hour)")
+                            "when not given; 15-30 minutes)")
     return parser
 
 

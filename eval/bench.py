@@ -8,7 +8,7 @@ the first answer after ready for a question full of words outside the report, lo
 Medians over rounds (3, or 1 with --quick, which also shortens every load row to a few seconds and
 skips ingest). Nothing here asserts a target: the table shows them beside the numbers. `--growth [PAGES]`
 adds the rows of benchmarks/growth.py (the report against a generated 300-page corpus, embedded and on a
-Chroma server; about half an hour, so only when asked).
+Chroma server; 15-30 minutes on 2 cores, so only when asked).
 """
 
 from __future__ import annotations
