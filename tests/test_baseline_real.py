@@ -83,3 +83,6 @@ def test_baseline_is_reported_next_to_the_assistant(baseline_run):
     assert saved["baseline"]["mrr_at_k"] == baseline_run.baseline["mrr_at_k"]
     markdown = (baseline_run.report_dir / "report.md").read_text(encoding="utf-8")
     assert "Retrieval recall@4" in markdown
+
+
+pytestmark = pytest.mark.slow  # a system-level run: CI runs it, `scripts/test --fast` skips it

@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -50,3 +52,6 @@ def test_bench_table_has_one_line_per_row():
     lines = table(bench).splitlines()
     assert lines[0] == "| measure | result | target |" and lines[2] == "| chat, 10 sessions | 5.0 req/s | 0 errors |"
     assert "2 cores" in lines[-1] and "--quick" in lines[-1] and bench.errors() == 0
+
+
+pytestmark = pytest.mark.slow  # a system-level run: CI runs it, `scripts/test --fast` skips it

@@ -122,3 +122,6 @@ def test_a_running_replica_picks_up_a_new_generation_without_a_restart(server, p
     # the server keeps the files of the published generation only
     files = SharedGenerations(other).files.get(include=["metadatas"])["metadatas"]
     assert {m["generation"] for m in files} == {running.snapshot.manifest.generation}
+
+
+pytestmark = pytest.mark.slow  # a system-level run: CI runs it, `scripts/test --fast` skips it

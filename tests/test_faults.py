@@ -265,3 +265,6 @@ def test_full_disk_during_ingest_is_one_line_and_the_previous_index_stays(small_
     (small_disk / "filler").unlink()
     answer = Assistant.load(Settings.load(corpus_dir=corpus, store_dir=store)).ask(QUESTION)
     assert not answer.refused and "27" in answer.answer
+
+
+pytestmark = pytest.mark.slow  # a system-level run: CI runs it, `scripts/test --fast` skips it

@@ -12,6 +12,7 @@ import re
 import shutil
 import sys
 
+import pytest
 from conftest import REPORT_PDF, ROOT
 
 sys.path.insert(0, str(ROOT))
@@ -52,3 +53,6 @@ def test_grown_corpus_is_indexed_whole_and_the_report_still_answers(built_store,
     assert figure in figures_in(re.sub(r"\[\d+\]", "", answer.answer)), answer.answer
     assert answer.citations[0].doc == REPORT_PDF.name, [c.doc for c in answer.citations]
     assert answer.answer.startswith("Według raportu"), answer.answer
+
+
+pytestmark = pytest.mark.slow  # a system-level run: CI runs it, `scripts/test --fast` skips it
