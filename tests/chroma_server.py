@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import ROOT
 
 CHROMA = Path(sys.executable).parent / "chroma"
@@ -67,3 +68,12 @@ def seed_cache(built_store: Path, server_store: Path, settings) -> None:
     target = store_layout(settings).embedding_cache
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(built_store / "embeddings.sqlite", target)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """One real `chroma run` for the test module that uses it (`server = chroma_server.server`)."""
+    chroma = ChromaServer(tmp_path_factory.mktemp("chroma") / "data")
+    chroma.start()
+    yield chroma
+    chroma.stop()

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import chroma_server
 import pytest
 from chroma_server import ChromaServer, seed_cache
 from conftest import ROOT
@@ -24,12 +25,7 @@ NOTE = ("# Klaster Bursztynowy\n\n## 1. Członkowie\n\n"
         "Klaster Bursztynowy z Gdańska zrzesza 27 pracowni jubilerskich.\n")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    chroma = ChromaServer(tmp_path_factory.mktemp("chroma") / "data")
-    chroma.start()
-    yield chroma
-    chroma.stop()
+server = chroma_server.server  # one real `chroma run` for this module (tests/chroma_server.py)
 
 
 def replica(server: ChromaServer, store: Path, corpus: Path | None = None, **extra) -> Settings:

@@ -14,6 +14,7 @@ import threading
 import time
 from pathlib import Path
 
+import chroma_server
 import pytest
 from chroma_server import ChromaServer
 from conftest import ROOT
@@ -39,12 +40,7 @@ def big_document(paragraphs: int, sentences: int = 4) -> str:
         for j in range(sentences)) for i in range(paragraphs))
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    chroma = ChromaServer(tmp_path_factory.mktemp("chroma") / "data")
-    chroma.start()
-    yield chroma
-    chroma.stop()
+server = chroma_server.server  # one real `chroma run` for this module (tests/chroma_server.py)
 
 
 @pytest.fixture(scope="module")
