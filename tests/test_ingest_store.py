@@ -105,6 +105,7 @@ def kill_after_vectors_are_written(corpus: Path, store: Path, attempts: int = 3)
     pytest.fail(f"in {attempts} attempts the ingest was never killed after writing a vector")
 
 
+@pytest.mark.slow  # a SIGKILL fault run (its server-mode twin is in tests/test_faults.py)
 def test_killed_run_leaves_previous_index_answering(tmp_path):
     corpus, store = tmp_path / "corpus", tmp_path / "store"
     corpus.mkdir()
