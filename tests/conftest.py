@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,13 @@ def pytest_collection_modifyitems(config, items) -> None:
         if "smollm2_gguf" in getattr(item, "fixturenames", ()) and item.get_closest_marker("llm") is None:
             item.add_marker(pytest.mark.llm)
 
+
+
+def free_port() -> int:
+    """A free local TCP port for a server a test starts (Chroma, ui.py, llama-server)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 @pytest.fixture(scope="session")
 def built_store(tmp_path_factory) -> tuple[Path, Path]:

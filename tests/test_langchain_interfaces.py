@@ -17,10 +17,10 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import math
-import socket
 from pathlib import Path
 
 import pytest
+from conftest import free_port
 from langchain_core.documents import Document
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
@@ -228,12 +228,6 @@ def test_runnable_astream_and_ainvoke_match_the_sync_calls(assistant):
 
 
 # --- as_runnable: the LLM mode of the settings ----------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Watched:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import http.server
-import socket
 import threading
 
 import pytest
+from conftest import free_port
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
@@ -79,12 +79,6 @@ def with_injected_passage(extractive: Answer) -> Answer:
     fake = Context.from_dict({"chunk_id": "injected-0", "doc": "raport-klastry.pdf", "page": 5,
                               "section": "3. Klastry w Polsce w liczbach", "text": INJECTED_PASSAGE, "score": 1.0})
     return dataclasses.replace(extractive, contexts=[fake, *extractive.contexts])
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- the pipeline with scripted models ------------------------------------------------------------

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 
 import pytest
+from conftest import free_port
 from langchain_core.messages import HumanMessage
 
 import assistant.llm.answerer as answerer_module
@@ -235,12 +235,6 @@ def test_cli_ask_llm_prints_only_the_checked_answer(built_store, smollm2_gguf, m
 
 
 # --- python -m llama_cpp.server, through ChatOpenAI ------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def llama_server(smollm2_gguf, tmp_path_factory):
