@@ -26,6 +26,9 @@ import sys
 from pathlib import Path
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no calls out at start
+# Gradio's queue rebuilds a pandas table of its recent events after every event, for a monitoring page
+# this app does not use (about 3 ms of the chat's CPU per question): every 1000 events is enough.
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 
 import gradio as gr
 
@@ -59,6 +62,9 @@ CSS = """
 .see-also .card-quote { border-left-color: #94a3b8; }
 .see-also .card-quote mark { background: #e2e8f0; }
 .see-also-title, .sources-title { font-weight: 700; margin-bottom: 4px; }
+.pick-title { font-weight: 700; margin-bottom: 4px; }
+.pick-list ul { list-style: none; padding-left: 0; margin: 0; }
+.pick-list li { margin: 2px 0; }
 .input-error { color: #991b1b; }
 .panel-heading { font-size: 1.15em; font-weight: 700; margin: 0 0 4px 0; }
 .status-banner { background: #e0f2fe; border: 1px solid #0284c7; border-radius: 8px; padding: 6px 10px;
@@ -131,7 +137,7 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY) -> gr.Blocks:
                                            elem_id="plain-text", buttons=["copy"])
                 with gr.Column(scale=2, elem_id="side-panel"):
                     panel = gr.HTML(render.panel_html("pl"), elem_id="panel-title")
-                    pick = gr.Radio(choices=[], label=t["pick"], elem_id="pick", visible=False)
+                    pick = gr.HTML(elem_id="pick")  # the answer's pages as "show page" links
                     page_img = gr.Image(label=t["page_image"], type="pil", interactive=False, elem_id="page-image",
                                         buttons=["download", "fullscreen"], height=640, visible=False)
                     page_txt = gr.HTML(elem_id="page-text")
@@ -162,7 +168,7 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY) -> gr.Blocks:
                     msg: gr.update(placeholder=t["placeholder"]),
                     send: gr.update(value=t["send"]), copy_btn: gr.update(value=t["copy"]),
                     clear: gr.update(value=t["new_chat"]), plain_box: gr.update(label=t["plain"]),
-                    panel: gr.update(value=render.panel_html(lang)), pick: gr.update(label=t["pick"]),
+                    panel: gr.update(value=render.panel_html(lang)),
                     page_img: gr.update(label=t["page_image"]), examples: gr.update(label=t["examples"])}
 
         def respond(message: str, chat: list, state: ChatSession | None):
@@ -176,10 +182,9 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY) -> gr.Blocks:
                 if reply.final:  # the cards replace the streamed text; labels follow the answer's language
                     t = render.labels(reply.language)
                     if reply.language != shown_language:  # ten components redrawn only when it changed
-                        update.update(relabel(reply.language))
-                    update[msg] = gr.update(value="", placeholder=t["placeholder"])
-                    update[pick] = gr.update(choices=reply.choices, value=None, label=t["pick"],
-                                             visible=bool(reply.choices))
+                        update.update(relabel(reply.language))  # (each gr.update rebuilds a component)
+                        update[msg] = gr.update(value="", placeholder=t["placeholder"])
+                    update[pick] = render.pick_html(reply.choices, reply.language)
                     update[plain] = reply.plain
                 yield update
 
@@ -198,7 +203,7 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY) -> gr.Blocks:
         def reset() -> dict:
             return {**relabel("pl"), chatbot: [],
                     msg: gr.update(value="", placeholder=render.labels("pl")["placeholder"]),
-                    session: None, pick: gr.update(choices=[], value=None, visible=False), plain: "",
+                    session: None, pick: "", plain: "",
                     page_img: gr.update(value=None, visible=False), page_txt: ""}
 
         ask_outputs = [chatbot, msg, session, pick, plain, title, send, copy_btn, clear, plain_box, panel, page_img,
@@ -206,7 +211,6 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY) -> gr.Blocks:
         msg.submit(respond, [msg, chatbot, session], ask_outputs, api_name="chat", concurrency_limit=concurrency)
         send.click(respond, [msg, chatbot, session], ask_outputs, api_visibility="private",
                    concurrency_limit=concurrency)
-        pick.change(open_page, [pick, session], [page_img, page_txt, panel], api_visibility="private")
         open_key.change(open_page, [open_key, session], [page_img, page_txt, panel], api_visibility="private")
         chatbot.like(feedback, [session], None, api_visibility="private")
         copy_btn.click(None, [plain], None, js=COPY_JS)

@@ -56,6 +56,8 @@ class LoadRow:
     p95_ms: float
     p99_ms: float
     busy: bool = False
+    server_cpu_ms: float = float("nan")  # CPU time of the chat and its workers per answered request
+    client_cpu_ms: float = float("nan")  # CPU time of this load generator per answered request (same cores)
 
 
 @dataclass
@@ -200,6 +202,19 @@ def questions(limit: int = 200) -> list[tuple[str, list[str]]]:
     return [(q["question"], list(q.get("history") or [])) for q in data if q.get("split", "dev") == "dev"][:limit]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its descendants (all their threads), in seconds."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for current in _tree(pid):
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 def percentile(values: list[float], share: float) -> float:
     if not values:
         return float("nan")
@@ -263,7 +278,7 @@ def _one_request(client, api: str, question: str, history: list[str]) -> None:
 
 
 def run_load(url: str, sessions: int, seconds: float, api: str = "chat", busy: bool = False,
-             client: str = "http", think: float = 0.0) -> LoadRow:
+             client: str = "http", think: float = 0.0, server_pid: int | None = None) -> LoadRow:
     """`sessions` clients asking for `seconds`, each `think` seconds on average (uniform 0.5-1.5x) after an
     answer before its next question (0: back to back); requests still running at the end are waited for."""
     asked = questions()
@@ -285,6 +300,8 @@ def run_load(url: str, sessions: int, seconds: float, api: str = "chat", busy: b
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
+    server_cpu = cpu_seconds(server_pid) if server_pid else float("nan")
+    client_cpu = sum(os.times()[:2])
     start = time.perf_counter()
     deadline = start + seconds
 
@@ -314,6 +331,9 @@ def run_load(url: str, sessions: int, seconds: float, api: str = "chat", busy: b
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - start
+    answered = max(len(latencies), 1)
+    server_cpu = (cpu_seconds(server_pid) - server_cpu) * 1000 / answered if server_pid else float("nan")
+    client_cpu = (sum(os.times()[:2]) - client_cpu) * 1000 / answered
     for error in sorted(set(errors))[:3]:
         print(f"  error: {error}", file=sys.stderr)
     for session_client in clients:
@@ -323,7 +343,7 @@ def run_load(url: str, sessions: int, seconds: float, api: str = "chat", busy: b
             pass
     return LoadRow(sessions, len(latencies), len(errors), len(latencies) / elapsed,
                    statistics.median(latencies) if latencies else float("nan"), percentile(latencies, 0.95),
-                   percentile(latencies, 0.99), busy)
+                   percentile(latencies, 0.99), busy, server_cpu, client_cpu)
 
 
 @contextmanager
@@ -355,13 +375,15 @@ def main() -> int:
     with ui_server(shlex.split(args.ui_args)) as server, busy_neighbour(args.busy), \
             MemoryPeak(server.proc.pid) as peak:
         for count in args.sessions:
-            row = run_load(server.url, count, args.seconds, args.api, args.busy, args.client, args.think)
+            row = run_load(server.url, count, args.seconds, args.api, args.busy, args.client, args.think,
+                           server.proc.pid)
             rows.append(row)
             if not args.json:
                 print(f"{count:3d} sessions{' (busy)' if args.busy else ''}"
                       f"{f', think {args.think:g} s' if args.think else ''}: {row.rps:5.1f} req/s  "
                       f"p50 {row.p50_ms:6.0f}  p95 {row.p95_ms:6.0f}  p99 {row.p99_ms:6.0f} ms  "
-                      f"{row.requests} requests, {row.errors} errors", flush=True)
+                      f"{row.requests} requests, {row.errors} errors; CPU per request: "
+                      f"server {row.server_cpu_ms:.0f} ms, load generator {row.client_cpu_ms:.0f} ms", flush=True)
     if args.json:
         print(json.dumps({"rows": [asdict(r) for r in rows], "peak_pss_mb": peak.pss, "peak_rss_mb": peak.rss,
                           "ui_args": args.ui_args}))

@@ -156,7 +156,8 @@ def serving_rows(quick: bool, ui_args: list[str] | None = None) -> list[Row]:
             for busy in (False, True):
                 with busy_neighbour(busy):
                     for count in SESSIONS:
-                        loads.setdefault((count, busy), []).append(run_load(server.url, count, seconds, "chat", busy))
+                        loads.setdefault((count, busy), []).append(run_load(server.url, count, seconds, "chat", busy,
+                                                                                    server_pid=server.proc.pid))
         peaks.append((peak.pss, peak.rss))
     rows = [Row("start-up: python ui.py -> page (HTTP 200), -> ready",
                 f"{_median([s[0] for s in starts]):.1f} s, {_median([s[1] for s in starts]):.1f} s",

@@ -141,10 +141,10 @@ def test_kkk_question_returns_18_with_footnote_5_on_page_5(client):
     assert any(page == 5 and footnote == 5 for page, footnote, _ in cited), cited
 
 
-def test_chat_streams_then_shows_cards_and_plain_text(client):
+def test_chat_shows_the_answer_with_cards_and_plain_text_in_one_update(client):
     outputs = chat_outputs(client, KKK)
     streamed = [last_message(o) for o in outputs if 'class="answer streaming"' in last_message(o)]
-    assert len(streamed) >= 2 and len(streamed[0]) < len(streamed[-1]), "no text pieces were streamed"
+    assert streamed == [], "an extractive answer is shown whole, with its cards, not as partial text first"
     final, plain = last_message(outputs[-1]), plain_of(outputs[-1])
     answer = client.predict(KKK, [], api_name="/answer")
     assert final.count('class="source-card"') == len(answer["citations"]) > 0

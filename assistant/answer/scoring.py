@@ -63,6 +63,21 @@ class ScoredSentence:
     features: dict[str, float] = field(default_factory=dict)  # the signals behind `score`, for answerability
 
 
+@dataclass(frozen=True)
+class SentenceCues:
+    """The question-independent cues of one sentence that scoring reads."""
+
+    leans_back: bool  # "było ich 18": it means what the sentence before it says
+    has_figure: bool
+    has_year: bool
+    is_table: bool
+
+    @classmethod
+    def read(cls, text: str) -> "SentenceCues":
+        return cls(bool(LEANS_BACK.search(text)), bool(HAS_FIGURE.search(text)), bool(REPORTED_YEAR.search(text)),
+                   text.startswith(("Tabela", "Table")))
+
+
 class SentenceIndex:
     """Token sets and IDF of every sentence, computed once when the store is opened."""
 
@@ -70,11 +85,13 @@ class SentenceIndex:
         self.vectors = vectors  # sentence embeddings (numpy, rows follow `keys`), optional
         self.row = {tuple(k): r for r, k in enumerate(keys or [])}
         self.tokens: dict[tuple[str, int], set[str]] = {}
+        self.cues: dict[tuple[str, int], SentenceCues] = {}  # what scoring reads from the text, read once
         df: dict[str, int] = {}
         for chunk in chunks.values():
             for i, sentence in enumerate(chunk.sentences):
                 terms = set(tokenize(sentence.text))
                 self.tokens[(chunk.id, i)] = terms
+                self.cues[(chunk.id, i)] = SentenceCues.read(sentence.text)
                 for term in terms:
                     df[term] = df.get(term, 0) + 1
         total = max(1, len(self.tokens))
@@ -107,6 +124,13 @@ class SentenceIndex:
     def similarity(self, key: tuple[str, int], query_vector) -> float:
         row = self.row.get(key)
         return 0.0 if row is None or self.vectors is None else float(self.vectors[row] @ query_vector)
+
+    def similarities(self, query_vector) -> dict[tuple[str, int], float]:
+        """Every sentence's similarity to the question, in one product (per-sentence products cost ~5 ms)."""
+        if self.vectors is None or query_vector is None:
+            return {}
+        products = (self.vectors @ query_vector).tolist()
+        return {key: products[row] for key, row in self.row.items()}
 
     def is_known(self, term: str) -> bool:
         return shares_stem(term, self.df)
@@ -141,6 +165,17 @@ def coverage(terms: set[str], sentence_terms: set[str], index: SentenceIndex, un
     return sum(index.weight(t) for t in terms & sentence_terms) / total
 
 
+def coverage_of(terms: set[str], index: SentenceIndex, unknown: bool = True):
+    """`coverage` with the question's side computed once: a function of the sentence's terms."""
+    if not unknown:
+        terms = {t for t in terms if t in index.idf}
+    if not terms:
+        return lambda sentence_terms: 0.0
+    weights = {t: index.weight(t) for t in terms}
+    total = sum(weights[t] for t in terms)
+    return lambda sentence_terms: sum(weights[t] for t in terms & sentence_terms) / total
+
+
 def score_sentences(
     question: str,
     expanded: str,
@@ -171,39 +206,42 @@ def score_sentences(
     if include_all:  # every report sentence competes: a one-sentence chunk the chunk search missed still answers
         seen = {c.chunk_id for c in contexts}
         ranked += [(c, 0.0) for c in chunks.values() if c.kind == "report" and c.id not in seen]
+    cover_all, cover_own = coverage_of(terms, index, unknown), coverage_of(own_terms, index, unknown)
+    cover_rare = coverage_of(rare, index)
+    cover_new = coverage_of(new_terms, index, unknown)
+    similarities = index.similarities(query_vector) if query_vector is not None else {}
     for chunk, prior in ranked:
         for i, sentence in enumerate(chunk.sentences):
-            sentence_terms = index.tokens[(chunk.id, i)]
-            cover = max(
-                coverage(terms, sentence_terms, index, unknown), coverage(own_terms, sentence_terms, index, unknown)
-            )
-            previous = index.context_of((chunk.id, i))
-            leans = previous is not None and (bool(LEANS_BACK.search(sentence.text)) or (chunk.id, i) in index.lead_in)
+            key = (chunk.id, i)
+            sentence_terms, cues = index.tokens[key], index.cues[key]
+            cover = max(cover_all(sentence_terms), cover_own(sentence_terms))
+            previous = index.context_of(key)
+            leans = previous is not None and (cues.leans_back or key in index.lead_in)
             joined = sentence_terms | index.tokens[(previous[0].id, previous[1])] if leans else sentence_terms
             if leans:
-                cover = max(cover, 0.95 * coverage(terms, joined, index, unknown))
+                cover = max(cover, 0.95 * cover_all(joined))
             score = cover + 0.25 * prior + (0.15 if sentence.footnotes else 0.0)
-            rare_cover = coverage(rare, joined, index) if rare else 0.0
+            rare_cover = cover_rare(joined) if rare else 0.0
             if rare:  # the question's most specific words ("mikroprzedsiębiorstwa") single out the sentence
                 score += SPECIFIC_BONUS * rare_cover
-            new_cover = coverage(new_terms, joined, index, unknown) if new_terms else 0.0
+            new_cover = cover_new(joined) if new_terms else 0.0
             if new_terms:
                 score += 0.6 * new_cover
             similarity = 0.0
             if query_vector is not None:
-                similarity = index.similarity((chunk.id, i), query_vector)
+                similarity = similarities.get(key, 0.0)
                 if leans:  # "było ich 18" means what the sentence before it says
-                    similarity = max(similarity, 0.98 * index.similarity((previous[0].id, previous[1]), query_vector))
+                    similarity = max(similarity, 0.98 * similarities.get((previous[0].id, previous[1]), 0.0))
                 score += 1.2 * min(1.0, max(0.0, (similarity - 0.78) / 0.12))
-            has_figure = bool(HAS_FIGURE.search(sentence.text))
+            has_figure = cues.has_figure
             if wants_figure:
                 score += 0.12 if has_figure else -0.2
             if wants_source and sentence.footnotes:
                 score += 0.1
-            has_year = bool(REPORTED_YEAR.search(sentence.text))
+            has_year = cues.has_year
             if wants_year:
                 score += 0.15 if has_year else -0.2
-            is_table = sentence.text.startswith(("Tabela", "Table"))
+            is_table = cues.is_table
             if wants_table and is_table:
                 score += 0.3  # "w tabeli 1", "in Table 1": the reader points at the table
             if chunk.kind == "source" and not wants_source:

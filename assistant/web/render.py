@@ -248,6 +248,16 @@ def pick_choices(answer: Answer, turn: int) -> list[tuple[str, str]]:
             + [(f"↗ {i} {t['page']} {c.page}", cite_key(turn, f"s{i}")) for i, c in enumerate(answer.see_also, 1)])
 
 
+def pick_html(choices: list[tuple[str, str]], lang: str) -> str:
+    """The side panel's list of the answer's pages: the same "show page" links as the cards. An HTML
+    value, not a Radio whose choices change: Gradio rebuilds a component for every such update."""
+    if not choices:
+        return ""
+    links = "".join(f'<li><a class="open-page" href="#{PAGE_LINK}{esc(key)}" role="button">{esc(label)}</a></li>'
+                    for label, key in choices)
+    return f'<div class="pick-list"><div class="pick-title">{esc(labels(lang)["pick"])}</div><ul>{links}</ul></div>'
+
+
 def plain_text(answer: Answer) -> str:
     """The answer with its sources, for pasting into a grant justification."""
     t = labels(answer.language)
