@@ -104,6 +104,7 @@ COPY_JS = """
 # Measured defaults (benchmarks/load.py, 2 cores): see main()'s help texts and README "Benchmarks"
 WORKERS = 1
 THREADS = 2
+WORKER_THREADS = 2
 CONCURRENCY = 8
 MAX_QUEUE = 128
 # Gradio keeps every session's State and component updates in memory, 10 000 sessions by default;
@@ -314,14 +315,18 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"extra processes answering questions, about 200 MB each (default {WORKERS}; "
                              "0: this process only); not used with an LLM configured")
     parser.add_argument("--threads", type=int, default=THREADS,
-                        help=f"questions answered at the same time in this process (default {THREADS})")
+                        help=f"questions answered at the same time in this process when the workers are busy "
+                             f"(default {THREADS})")
+    parser.add_argument("--worker-threads", type=int, default=WORKER_THREADS,
+                        help=f"questions answered at the same time in each worker (default {WORKER_THREADS})")
     parser.add_argument("--concurrency", type=int, default=CONCURRENCY,
                         help=f"chat events handled at the same time (default {CONCURRENCY}); more wait in the queue")
     parser.add_argument("--max-queue", type=int, default=MAX_QUEUE,
                         help=f"events waiting at most (default {MAX_QUEUE}); beyond it a user is told it is full")
     args = parser.parse_args(argv)
-    if min(args.workers, args.threads - 1, args.concurrency - 1, args.max_queue - 1) < 0:
-        print("error: --workers must be at least 0, --threads, --concurrency and --max-queue at least 1",
+    if min(args.workers, args.threads - 1, args.worker_threads - 1, args.concurrency - 1, args.max_queue - 1) < 0:
+        print("error: --workers must be at least 0, --threads, --worker-threads, --concurrency and --max-queue "
+              "at least 1",
               file=sys.stderr)
         return 2
     try:
@@ -330,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     backend = Backend({"corpus_dir": args.corpus, "store_dir": args.store}, prepare=build_missing_store,
-                      workers=args.workers, threads=args.threads)
+                      workers=args.workers, threads=args.threads, worker_threads=args.worker_threads)
     demo = build_app(backend, args.concurrency)
     demo.queue(max_size=args.max_queue, default_concurrency_limit=args.concurrency)
     _, local_url, _ = demo.launch(server_name=args.host, server_port=args.port, auth=users or None, share=False,

@@ -250,3 +250,31 @@ def test_a_worker_process_answers_exactly_like_the_chat_process(built_store, ass
     finally:
         backend.close()
     assert worker.proc.poll() is not None  # closing the chat ends its workers
+
+
+def test_a_worker_answers_several_questions_at_once_and_its_death_loses_none(built_store, assistant, capfd):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from assistant.web.workers import ProcessAsker
+
+    def same(answer: dict) -> dict:
+        return {key: value for key, value in answer.items() if key != "latency_ms"}
+
+    corpus, store = built_store
+    backend = Backend({"corpus_dir": corpus, "store_dir": store}, workers=1, threads=1, worker_threads=3)
+    backend.load()
+    try:
+        worker = next(asker for asker in backend.pool.askers if isinstance(asker, ProcessAsker))
+        questions = [KKK, GERMANY, REGIONS_FIRST]
+        with ThreadPoolExecutor(3) as pool:  # three questions in the one worker at once, each reply to its asker
+            answers = list(pool.map(lambda q: worker.ask(q, []).to_dict(), questions))
+        assert [same(a) for a in answers] == [same(assistant.ask(q).to_dict()) for q in questions]
+        with ThreadPoolExecutor(6) as pool:  # the worker dies with questions in flight: none is lost
+            running = [pool.submit(handlers.answer_json, backend, q) for q in questions * 2]
+            worker.proc.kill()
+            answers = [future.result(timeout=120) for future in running]
+        assert [same(a) for a in answers] == [same(assistant.ask(q).to_dict()) for q in questions * 2]
+        assert worker not in backend.pool.askers and "a worker stopped answering" in capfd.readouterr().err
+        assert same(handlers.answer_json(backend, KKK)) == same(assistant.ask(KKK).to_dict())  # the chat goes on
+    finally:
+        backend.close()

@@ -46,14 +46,15 @@ class Backend:
     """The assistant, opened once in the background; handlers wait on `ready`."""
 
     def __init__(self, overrides: dict | None = None,
-                 prepare: Callable[..., bool] | None = None, workers: int = 0, threads: int = 2) -> None:
+                 prepare: Callable[..., bool] | None = None, workers: int = 0, threads: int = 2,
+                 worker_threads: int = 1) -> None:
         """`overrides`: Settings.load keywords (None values ignored); `prepare(settings, announce=...)`:
         called before the store is opened, to build it when it is missing (ui.py passes ingest.ensure_store);
-        `workers` extra processes and `threads` questions at once in this one answer extractively
-        (with an LLM configured: this process only, one question at a time)."""
+        `workers` extra processes (`worker_threads` questions at once each) and `threads` questions at once
+        in this one answer extractively (with an LLM configured: this process only, one at a time)."""
         self.overrides = overrides or {}
         self.prepare = prepare
-        self.workers, self.threads = workers, max(1, threads)
+        self.workers, self.threads, self.worker_threads = workers, max(1, threads), max(1, worker_threads)
         self.ready = threading.Event()
         self.assistant = None
         self.settings = None
@@ -84,7 +85,8 @@ class Backend:
                 self.prepare(self.settings, announce=self._announce)
             self._set("loading")
             llm = self.settings.llm_backend != "none"
-            started = [] if llm else _Starting(self.workers, self.overrides)  # the workers load meanwhile
+            # the workers load meanwhile
+            started = [] if llm else _Starting(self.workers, self.overrides, self.worker_threads)
             assistant = Assistant.load(self.settings)
             warm_up(assistant)
             processes = [] if llm else started.join()
@@ -204,15 +206,15 @@ def _stream_extractive(backend: Backend, session: ChatSession, message: str):
 class _Starting:
     """Worker processes starting in the background while this process loads its own Assistant."""
 
-    def __init__(self, count: int, overrides: dict) -> None:
+    def __init__(self, count: int, overrides: dict, slots: int = 1) -> None:
         self.result: list = []
         self.error: Exception | None = None
-        self.thread = threading.Thread(target=self._run, args=(count, overrides), daemon=True)
+        self.thread = threading.Thread(target=self._run, args=(count, overrides, slots), daemon=True)
         self.thread.start()
 
-    def _run(self, count: int, overrides: dict) -> None:
+    def _run(self, count: int, overrides: dict, slots: int) -> None:
         try:
-            self.result = start_workers(count, overrides) if count else []
+            self.result = start_workers(count, overrides, slots) if count else []
         except Exception as error:  # noqa: BLE001 - raised again in join
             self.error = error
 

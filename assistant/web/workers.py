@@ -3,20 +3,24 @@
 Scoring a question is Python and holds the GIL for most of its ~50 ms, so one process answers on
 one core however many threads it has. A worker is `python -m assistant.web.workers` (no gradio
 imported: about 200 MB instead of the chat's 400; the settings overrides are its JSON argument),
-speaking JSON lines on its stdin/stdout: `{"question": str, "history": [str]}` in,
-`{"answer": <answer object>}` or `{"error": str, "kind": "question"|"other"}` out; its first
-line is `{"ready": true}` once every lazy load is done, or `{"error": ...}`. `AskPool` hands
-each question to whichever asker is free: the chat's own process (`LocalAsker`, a number of
-slots) and the workers (`ProcessAsker`, one question at a time each).
+speaking JSON lines on its stdin/stdout: `{"id": int, "question": str, "history": [str]}` in,
+`{"id": int, "answer": <answer object>}` or `{"id": int, "error": str, "kind": "question"|"store"|"other"}`
+out; its first line is `{"ready": true}` once every lazy load is done, or `{"error": ...}`. A worker
+answers a few questions at once (threads: the query embedding runs outside the GIL, so one question
+embeds while another is scored), and replies in the order they finish. `AskPool` hands each question
+to a free slot, a worker's first: the chat's own process also runs Gradio, so it answers only when
+the workers are busy.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import queue
 import subprocess
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 from assistant.errors import QuestionError, StoreError
@@ -58,25 +62,56 @@ class WorkerError(RuntimeError):
 
 
 class ProcessAsker:
-    """One worker process; `ask` is called by one thread at a time (AskPool sees to that)."""
+    """One worker process answering up to `slots` questions at once; `ask` is thread-safe."""
 
-    def __init__(self, overrides: dict | None = None) -> None:
-        command = [sys.executable, "-m", "assistant.web.workers", json.dumps(_plain(overrides or {}))]
+    def __init__(self, overrides: dict | None = None, slots: int = 1) -> None:
+        self.slots = max(1, slots)
+        command = [sys.executable, "-m", "assistant.web.workers", json.dumps(_plain(overrides or {})), str(self.slots)]
         self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                      encoding="utf-8", bufsize=1)
+        self._lock = threading.Lock()
+        self._ids = itertools.count()
+        self._waiting: dict[int, queue.Queue] = {}  # request id -> where its reply goes
+        self._gone: str | None = None  # why the worker stopped answering
 
     def wait_ready(self) -> None:
         reply = self._read()
         if not reply.get("ready"):
             raise WorkerError(f"worker did not start: {reply.get('error', 'no reason given')}")
+        threading.Thread(target=self._route_replies, daemon=True).start()
+
+    def _route_replies(self) -> None:
+        """Hand each reply to the question waiting for it; when the worker dies, every waiting one learns it."""
+        while True:
+            try:
+                reply = self._read()
+            except (WorkerError, ValueError) as error:
+                with self._lock:
+                    self._gone = str(error)
+                    waiting, self._waiting = self._waiting, {}
+                for box in waiting.values():
+                    box.put({"error": self._gone, "kind": "gone"})
+                return
+            with self._lock:
+                box = self._waiting.pop(reply.get("id"), None)
+            if box is not None:
+                box.put(reply)
 
     def ask(self, question: str, history: list[str]) -> Answer:
-        try:
-            self.proc.stdin.write(json.dumps({"question": question, "history": list(history)}) + "\n")
-            self.proc.stdin.flush()
-        except (BrokenPipeError, OSError) as error:
-            raise WorkerError(f"worker {self.proc.pid} is gone ({error})") from error
-        reply = self._read()
+        box: queue.Queue = queue.Queue(maxsize=1)
+        with self._lock:
+            if self._gone is not None:
+                raise WorkerError(self._gone)
+            request = next(self._ids)
+            self._waiting[request] = box
+            try:
+                message = {"id": request, "question": question, "history": list(history)}
+                self.proc.stdin.write(json.dumps(message) + "\n")
+                self.proc.stdin.flush()
+            except (BrokenPipeError, OSError, ValueError) as error:
+                self._waiting.pop(request, None)
+                raise WorkerError(f"worker {self.proc.pid} is gone ({error})") from error
+        reply = box.get()
         if "answer" in reply:
             return Answer.from_dict(reply["answer"])
         if reply.get("kind") == "question":
@@ -101,20 +136,43 @@ class ProcessAsker:
 
 
 class AskPool:
-    """Each question goes to a free asker; the others wait in line (FIFO) for the next free one."""
+    """Each question goes to a free slot, a worker process's first (the chat's own process also runs
+    Gradio); the others wait in line for the next free one. A worker with N slots is N askers."""
 
     def __init__(self, askers: list[Asker]) -> None:
         self.askers = askers
-        self._free: queue.Queue = queue.Queue()
-        for asker in askers:
-            self._free.put(asker)
+        self._free: queue.PriorityQueue = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._slots = [asker for asker in askers for _ in range(getattr(asker, "slots", 1))]
+        for slot, asker in enumerate(self._slots):
+            self._free.put((self._rank(asker), slot))
+
+    @staticmethod
+    def _rank(asker: Asker) -> int:
+        return 0 if isinstance(asker, ProcessAsker) else 1
 
     def ask(self, question: str, history: list[str]) -> Answer:
-        asker = self._free.get()
-        try:
-            return asker.ask(question, history)
-        finally:
-            self._free.put(asker)
+        while True:
+            rank, slot = self._free.get()
+            asker = self._slots[slot]
+            try:
+                answer = asker.ask(question, history)
+            except WorkerError as error:  # a dead worker loses its slots; the question goes to the next free one
+                self._drop(asker, error)
+                continue
+            except BaseException:
+                self._free.put((rank, slot))
+                raise
+            self._free.put((rank, slot))
+            return answer
+
+    def _drop(self, asker: Asker, error: WorkerError) -> None:
+        if asker in self.askers:
+            print(f"warning: a worker stopped answering, the chat goes on without it: {error}", file=sys.stderr,
+                  flush=True)
+            self.askers = [a for a in self.askers if a is not asker]
+        if not self.askers:
+            raise error
 
     def close(self) -> None:
         for asker in set(self.askers):
@@ -122,9 +180,10 @@ class AskPool:
                 asker.close()
 
 
-def start_workers(count: int, overrides: dict | None = None) -> list[ProcessAsker]:
-    """`count` worker processes, started together and returned once all are ready (WorkerError otherwise)."""
-    workers = [ProcessAsker(overrides) for _ in range(count)]
+def start_workers(count: int, overrides: dict | None = None, slots: int = 1) -> list[ProcessAsker]:
+    """`count` worker processes of `slots` questions at once each, started together and returned once all
+    are ready (WorkerError otherwise)."""
+    workers = [ProcessAsker(overrides, slots) for _ in range(count)]
     errors: list[str] = []
 
     def wait(worker: ProcessAsker) -> None:
@@ -149,14 +208,18 @@ def _plain(overrides: dict) -> dict:
     return {key: str(value) for key, value in overrides.items() if value is not None}
 
 
-def serve(overrides: str = "{}") -> int:
-    """The worker's loop: answer JSON-line questions on stdin until it closes (`overrides`: Settings.load JSON)."""
+def serve(overrides: str = "{}", slots: str = "1") -> int:
+    """The worker's loop: answer JSON-line questions on stdin, `slots` at once, until it closes
+    (`overrides`: Settings.load JSON)."""
     out = sys.stdout
     sys.stdout = sys.stderr  # anything the libraries print must not mix with the replies
+    writing = threading.Lock()
 
     def send(message: dict) -> None:
-        out.write(json.dumps(message, ensure_ascii=False) + "\n")
-        out.flush()
+        line = json.dumps(message, ensure_ascii=False) + "\n"
+        with writing:
+            out.write(line)
+            out.flush()
 
     try:
         from assistant import Assistant, Settings
@@ -167,19 +230,24 @@ def serve(overrides: str = "{}") -> int:
         send({"error": f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}"})
         return 1
     send({"ready": True})
-    for line in sys.stdin:
-        request = json.loads(line)
+
+    def answer(request: dict) -> None:
+        ident = request.get("id")
         try:
-            answer = assistant.ask(request["question"], history=request.get("history") or [])
-            send({"answer": answer.to_dict()})
+            reply = {"answer": assistant.ask(request["question"], history=request.get("history") or []).to_dict()}
         except QuestionError as error:
-            send({"error": str(error), "kind": "question"})
+            reply = {"error": str(error), "kind": "question"}
         except StoreError as error:
-            send({"error": str(error), "kind": "store"})
+            reply = {"error": str(error), "kind": "store"}
         except Exception as error:  # noqa: BLE001 - one failed question, the worker goes on
-            send({"error": f"{type(error).__name__}: {error}", "kind": "other"})
+            reply = {"error": f"{type(error).__name__}: {error}", "kind": "other"}
+        send({"id": ident, **reply})
+
+    with ThreadPoolExecutor(max_workers=max(1, int(slots))) as pool:
+        for line in sys.stdin:
+            pool.submit(answer, json.loads(line))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(serve(*sys.argv[1:2]))
+    sys.exit(serve(*sys.argv[1:3]))
