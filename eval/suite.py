@@ -16,6 +16,8 @@ DEV_EXTRA = EVAL_DIR / "dev_extra.yaml"
 # A second set written from the report alone (2026-11-30). Asked once by the model trained without it, it
 # scored like the held-out set; trained on, it moved the held-out figures only within noise, so it is
 # reported beside the others and not trained on (the shipped model stays reproducible from dev + dev-extra).
+# Since 2026-11-30 (issue 12, follow-ups and "unanswerable_other") it is a tuning set: its questions and failures
+# are read while tuning (still not trained on), so only test and new remain held out.
 DEV_MORE = EVAL_DIR / "dev_more.yaml"
 HELD_OUT = EVAL_DIR / "heldout" / "new.yaml"
 GATED_SETS = ("dev", "test")  # eval/questions.yaml: the regression gate applies
