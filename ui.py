@@ -33,6 +33,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 import gradio as gr
 
 from assistant.errors import QuestionError
+from assistant.settings import Settings
 from assistant.web import drafts as web_drafts
 from assistant.web import handlers, render
 from assistant.web.handlers import AssistantUnavailable, Backend
@@ -103,8 +104,8 @@ COPY_JS = """
 
 # Measured defaults (benchmarks/load.py, 2 cores): see main()'s help texts and README "Benchmarks"
 WORKERS = 1
-THREADS = 2
-WORKER_THREADS = 2
+THREADS = 1
+WORKER_THREADS = 3
 CONCURRENCY = 8
 MAX_QUEUE = 128
 # Gradio keeps every session's State and component updates in memory, 10 000 sessions by default;
@@ -113,7 +114,10 @@ MAX_QUEUE = 128
 SESSIONS_KEPT = 500
 
 
-def build_app(backend: Backend, concurrency: int = CONCURRENCY) -> gr.Blocks:
+def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = True) -> gr.Blocks:
+    """The chat and draft tabs. `streams`: an LLM writes the answers, so the chat shows their text as it
+    comes; without one (extractive answers, complete at once) the chat event is a plain function, which
+    spares Gradio a generator's thread hops and a second copy of the whole chat on the wire."""
     t = render.labels("pl")
     with gr.Blocks(title=t["title"], analytics_enabled=False) as demo:
         session = gr.State(None)
@@ -163,23 +167,27 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY) -> gr.Blocks:
                 draft_md = gr.Markdown(latex_delimiters=[], elem_id="draft-text", container=True, padding=True)
 
         def relabel(lang: str) -> dict:
-            """Interface labels in the language of the last answered question."""
+            """Interface labels in the language of the last answered question. A value (a button's label, a
+            Markdown or HTML text) is sent as is; a gr.update makes Gradio rebuild the component (about 5 ms
+            each), so only the labels that are properties (placeholder, label) go that way."""
             t = render.labels(lang)
-            return {title: gr.update(value=f"## {t['title']}\n{t['intro']}"),
+            return {title: f"## {t['title']}\n{t['intro']}",
                     msg: gr.update(placeholder=t["placeholder"]),
-                    send: gr.update(value=t["send"]), copy_btn: gr.update(value=t["copy"]),
-                    clear: gr.update(value=t["new_chat"]), plain_box: gr.update(label=t["plain"]),
-                    panel: gr.update(value=render.panel_html(lang)),
+                    send: t["send"], copy_btn: t["copy"], clear: t["new_chat"], plain_box: gr.update(label=t["plain"]),
+                    panel: render.panel_html(lang),
                     page_img: gr.update(label=t["page_image"]), examples: gr.update(label=t["examples"])}
 
         def respond(message: str, chat: list, state: ChatSession | None):
+            new_session = state is None  # later the same ChatSession is changed in place: not sent again
             state = state or ChatSession()
             message, shown_language = message or "", state.language
             chat = list(chat or []) + [{"role": "user", "content": render.user_html(message, state.language)},
                                        {"role": "assistant", "content": ""}]
             for reply in handlers.respond(backend, state, message, index=len(chat) - 1):
                 chat[-1] = {"role": "assistant", "content": reply.html}
-                update = {chatbot: copy.deepcopy(chat), msg: "", session: state}
+                update = {chatbot: copy.deepcopy(chat), msg: ""}
+                if new_session:  # (every State output costs Gradio a config rebuild)
+                    update[session] = state
                 if reply.final:  # the cards replace the streamed text; labels follow the answer's language
                     t = render.labels(reply.language)
                     if reply.language != shown_language:  # ten components redrawn only when it changed
@@ -207,11 +215,17 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY) -> gr.Blocks:
                     session: None, pick: "", plain: "",
                     page_img: gr.update(value=None, visible=False), page_txt: ""}
 
+        def respond_whole(message: str, chat: list, state: ChatSession | None) -> dict:
+            final: dict = {}
+            for update in respond(message, chat, state):
+                final.update(update)
+            return final
+
+        ask = respond if streams else respond_whole
         ask_outputs = [chatbot, msg, session, pick, plain, title, send, copy_btn, clear, plain_box, panel, page_img,
                        examples]
-        msg.submit(respond, [msg, chatbot, session], ask_outputs, api_name="chat", concurrency_limit=concurrency)
-        send.click(respond, [msg, chatbot, session], ask_outputs, api_visibility="private",
-                   concurrency_limit=concurrency)
+        msg.submit(ask, [msg, chatbot, session], ask_outputs, api_name="chat", concurrency_limit=concurrency)
+        send.click(ask, [msg, chatbot, session], ask_outputs, api_visibility="private", concurrency_limit=concurrency)
         open_key.change(open_page, [open_key, session], [page_img, page_txt, panel], api_visibility="private")
         chatbot.like(feedback, [session], None, api_visibility="private")
         copy_btn.click(None, [plain], None, js=COPY_JS)
@@ -336,7 +350,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     backend = Backend({"corpus_dir": args.corpus, "store_dir": args.store}, prepare=build_missing_store,
                       workers=args.workers, threads=args.threads, worker_threads=args.worker_threads)
-    demo = build_app(backend, args.concurrency)
+    try:
+        streams = Settings.load(corpus_dir=args.corpus, store_dir=args.store).llm_backend != "none"
+    except Exception:  # noqa: BLE001 - a bad setting is reported by the backend, on the page
+        streams = True
+    demo = build_app(backend, args.concurrency, streams)
     demo.queue(max_size=args.max_queue, default_concurrency_limit=args.concurrency)
     _, local_url, _ = demo.launch(server_name=args.host, server_port=args.port, auth=users or None, share=False,
                                   prevent_thread_lock=True, show_error=False, css=CSS, js=JS, footer_links=["api"],

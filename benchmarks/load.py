@@ -1,18 +1,23 @@
 """Concurrent chat sessions against a real `python ui.py`: requests/s, p50/p95/p99, errors, memory.
 
-    .venv/bin/python benchmarks/load.py [--sessions 10 25 50] [--seconds 30] [--api chat|answer] [--think 10]
-                                        [--client http|gradio] [--busy] [--ui-args "--workers 2"] [--json]
+    .venv/bin/python benchmarks/load.py [--sessions 10 25 50] [--seconds 30] [--think 10]
+                                        [--client browser|http|gradio] [--api chat|answer] [--busy]
+                                        [--ui-args "--workers 2"] [--json]
 
 Starts `python ui.py` on a free port (the project store unless --store), waits for "assistant
-ready", then for each session count runs that many gradio_client sessions at once, each asking
+ready", then for each session count runs that many chat sessions at once, each asking
 the next dev question as soon as its previous answer arrived (no think time: the worst case), for
 --seconds; `--think S` makes each session read an answer for S seconds on average first (people do).
 A request counts from sending to the final answer (for /chat: the final message with
 its source cards). Memory: the peak of the PSS summed over the server and its worker processes
 (sampled every 0.5 s; shared library pages counted once), and of their RSS summed (counted twice).
 `--busy` keeps one `while True: pass` process running beside it (a neighbour on the 2 cores).
-Sessions speak Gradio's documented HTTP API (POST /gradio_api/call/<api>, then its SSE stream),
-as a browser does, through the server's real queue. `--client gradio` uses gradio_client instead:
+A session is a browser tab by default (`--client browser`): the page's own protocol (POST
+/gradio_api/queue/join with the tab's session hash and its chat so far, then the session's SSE stream),
+the conversation carried over between questions, a new one every 10 questions. `--client http`
+speaks Gradio's documented HTTP API instead (POST /gradio_api/call/<api>, then its SSE stream): every
+question is a new Gradio session, which costs the server about 8 ms of CPU more (Gradio builds each
+new session's copy of the page config); that is what API clients get. `--client gradio` uses gradio_client:
 it spends about 75 ms of CPU per request (a new HTTP connection per call, polling threads), more
 than the answer itself, and on a 2-core machine that measures the client more than the chat.
 Targets (issue 13): 25 sessions p95 <= 1 s, 50 sessions p95 <= 2 s, 0 errors, <= 600 MB.
@@ -196,10 +201,11 @@ class MemoryPeak:
         self.rss = max(self.rss, memory_mb(self.pid))  # the kernel's own peak counts too
 
 
-def questions(limit: int = 200) -> list[tuple[str, list[str]]]:
-    """Dev questions (with their follow-up history), never the held-out ones."""
+def questions(limit: int = 200, lang: str | None = None) -> list[tuple[str, list[str]]]:
+    """Dev questions (with their follow-up history), never the held-out ones; `lang`: in that language only."""
     data = yaml.safe_load((ROOT / "eval" / "questions.yaml").read_text(encoding="utf-8"))
-    return [(q["question"], list(q.get("history") or [])) for q in data if q.get("split", "dev") == "dev"][:limit]
+    return [(q["question"], list(q.get("history") or [])) for q in data
+            if q.get("split", "dev") == "dev" and lang in (None, q.get("lang"))][:limit]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -251,7 +257,58 @@ class HttpSession:
         self.http.close()
 
 
+class BrowserSession:
+    """One chat tab, speaking the page's own protocol: `queue/join` with the tab's session hash and its chat
+    so far, then the session's SSE stream until the event completes. The conversation (the chat and the
+    server-side session state) carries over between questions, as in a browser; every `turns` questions the
+    official opens a new conversation (a new tab)."""
+
+    def __init__(self, url: str, turns: int = 10) -> None:
+        import httpx
+
+        self.http = httpx.Client(base_url=url, timeout=120)
+        config = self.http.get("config").raise_for_status().json()
+        chat = next(d for d in config["dependencies"] if d.get("api_name") == "chat")
+        self.fn_index, self.trigger = chat["id"], chat["targets"][0][0]
+        self.turns, self.asked = turns, 0
+        self._new_conversation()
+
+    def _new_conversation(self) -> None:
+        self.session_hash, self.chat = os.urandom(6).hex(), []
+
+    def ask(self, question: str) -> str:
+        """The final assistant message's HTML; RuntimeError when the event fails."""
+        if self.asked and self.asked % self.turns == 0:
+            self._new_conversation()
+        self.asked += 1
+        body = {"data": [question, self.chat, None], "fn_index": self.fn_index, "trigger_id": self.trigger,
+                "session_hash": self.session_hash, "event_data": None}
+        event_id = self.http.post("gradio_api/queue/join", json=body).raise_for_status().json()["event_id"]
+        with self.http.stream("GET", "gradio_api/queue/data", params={"session_hash": self.session_hash}) as stream:
+            for line in stream.iter_lines():
+                if not line.startswith("data:") or "process_completed" not in line[:60]:
+                    continue  # (the load generator shares the 2 cores: it parses only the final message)
+                message = json.loads(line[5:])
+                if message.get("event_id") != event_id or message.get("msg") != "process_completed":
+                    continue
+                output = message.get("output") or {}
+                if not message.get("success", True) or "error" in output and output["error"]:
+                    raise RuntimeError(f"server error: {str(output.get('error'))[:100]}")
+                self.chat = output["data"][0]
+                content = self.chat[-1]["content"] if self.chat else ""
+                return content if isinstance(content, str) else "".join(p.get("text", "") for p in content)
+        raise RuntimeError("the stream ended without an answer")
+
+    def close(self) -> None:
+        self.http.close()
+
+
 def _one_request(client, api: str, question: str, history: list[str]) -> None:
+    if isinstance(client, BrowserSession):
+        text = client.ask(question)
+        if "answer" not in text:
+            raise RuntimeError(f"unexpected chat reply: {text[:100]}")
+        return
     if isinstance(client, HttpSession):
         output = client.call(api, [question, history] if api == "answer" else [question, []])
         result = output[0] if isinstance(output, list) and output else None
@@ -278,13 +335,18 @@ def _one_request(client, api: str, question: str, history: list[str]) -> None:
 
 
 def run_load(url: str, sessions: int, seconds: float, api: str = "chat", busy: bool = False,
-             client: str = "http", think: float = 0.0, server_pid: int | None = None) -> LoadRow:
+             client: str = "browser", think: float = 0.0, server_pid: int | None = None) -> LoadRow:
     """`sessions` clients asking for `seconds`, each `think` seconds on average (uniform 0.5-1.5x) after an
-    answer before its next question (0: back to back); requests still running at the end are waited for."""
-    asked = questions()
+    answer before its next question (0: back to back); requests still running at the end are waited for.
+    A browser session asks in one language, Polish or English every other session (people do not switch
+    language at every question, and a switch redraws the page's labels)."""
+    by_language, mixed = {"pl": questions(lang="pl"), "en": questions(lang="en")}, questions()
     clients: list = [None] * sessions
 
     def connect(index: int) -> None:
+        if client == "browser":
+            clients[index] = BrowserSession(url)
+            return
         if client == "http":
             clients[index] = HttpSession(url)
             return
@@ -310,6 +372,7 @@ def run_load(url: str, sessions: int, seconds: float, api: str = "chat", busy: b
         number = index * 7
         if think:  # people do not all press enter in the same second
             time.sleep(pause.uniform(0.0, think))
+        asked = by_language["en" if index % 2 else "pl"] if client == "browser" else mixed
         while time.perf_counter() < deadline:
             question, history = asked[number % len(asked)]
             number += 1
@@ -362,9 +425,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, nargs="+", default=[10, 25, 50])
     parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--api", choices=["chat", "answer"], default="chat")
-    parser.add_argument("--client", choices=["http", "gradio"], default="http",
-                        help="Gradio's HTTP API directly (default) or gradio_client")
+    parser.add_argument("--api", choices=["chat", "answer"], default="chat", help="with --client http or gradio")
+    parser.add_argument("--client", choices=["browser", "http", "gradio"], default="browser",
+                        help="browser: chat tabs, the page's own protocol, each tab's conversation carried over "
+                             "(default); http: Gradio's HTTP API, a new session per question; gradio: gradio_client")
     parser.add_argument("--busy", action="store_true", help="one busy process beside the server")
     parser.add_argument("--ui-args", default="", help="extra ui.py arguments, e.g. '--workers 2'")
     parser.add_argument("--think", type=float, default=0.0,
