@@ -109,9 +109,10 @@ WORKER_THREADS = 3
 CONCURRENCY = 8
 MAX_QUEUE = 128
 # Gradio keeps every session's State and component updates in memory, 10 000 sessions by default;
-# each API call is a session of its own, so under load that grew the chat by ~100 MB. 500 browser
-# sessions is ten times the 50 officials the chat is sized for; the oldest is dropped first.
-SESSIONS_KEPT = 500
+# each API call is a session of its own, so under load that grew the chat by ~100 MB. 200 sessions
+# (about 0.2 MB each: Gradio's copy of the page config, the conversation) is four times the 50
+# officials the chat is sized for; the oldest is dropped first (500 measured 608 MB at 50 sessions).
+SESSIONS_KEPT = 200
 
 
 def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = True) -> gr.Blocks:

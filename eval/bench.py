@@ -166,13 +166,15 @@ def serving_rows(quick: bool, ui_args: list[str] | None = None) -> list[Row]:
                 f"{_median([f['answer_ms'] for f in firsts]):.0f} ms, {_median([f['chat_ms'] for f in firsts]):.0f} ms",
                 "<= 300 ms", {key: _median([f[key] for f in firsts]) for key in firsts[0]})]
     for (count, busy), runs in loads.items():
-        values = {key: _median([asdict(run)[key] for run in runs]) for key in ("rps", "p50_ms", "p95_ms", "p99_ms")}
+        values = {key: _median([asdict(run)[key] for run in runs])
+                  for key in ("rps", "p50_ms", "p95_ms", "p99_ms", "server_cpu_ms")}
         values.update(sessions=count, busy=busy, errors=sum(run.errors for run in runs),
                       requests=sum(run.requests for run in runs))
         target = f"p95 <= {LOAD_TARGETS[count] / 1000:g} s, 0 errors" if count in LOAD_TARGETS else "0 errors"
         rows.append(Row(f"chat, {count} sessions{' beside a busy process' if busy else ''}",
                         f"{values['rps']:.1f} req/s; p50 {values['p50_ms']:.0f} / p95 {values['p95_ms']:.0f} / "
-                        f"p99 {values['p99_ms']:.0f} ms; {values['errors']} errors", target, values))
+                        f"p99 {values['p99_ms']:.0f} ms; {values['errors']} errors; "
+                        f"{values['server_cpu_ms']:.0f} ms CPU per question", target, values))
     pss, rss = max(p[0] for p in peaks), max(p[1] for p in peaks)
     rows.append(Row("serving: peak memory of ui.py and its workers, PSS total (RSS summed)",
                     f"{pss:.0f} MB ({rss:.0f} MB)", "<= 600 MB", {"peak_mb": pss, "peak_rss_mb": rss}))
