@@ -119,7 +119,7 @@ def main() -> int:
             print(f"run {number}: " + ", ".join(f"{k} {v:.2f}" for k, v in result.items()), flush=True)
     medians = {key: statistics.median(r[key] for r in results) for key in results[0]}
     print(f"median of {args.runs}: python ui.py -> HTTP 200 {medians['http_200_s']:.2f} s (target <= 6); "
-          f"first streamed text {medians['first_piece_ms']:.0f} ms after sending the first question, "
+          f"first answer text {medians['first_piece_ms']:.0f} ms after sending the first question, "
           f"{medians['later_piece_ms']:.0f} ms for later ones (target <= 300); "
           f"store open {medians['store_open_s']:.2f} s; "
           f"first full answer {medians['answer_ms']:.0f} ms, "
