@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -252,7 +253,7 @@ def test_a_worker_process_answers_exactly_like_the_chat_process(built_store, ass
     assert worker.proc.poll() is not None  # closing the chat ends its workers
 
 
-def test_a_worker_answers_several_questions_at_once_and_its_death_loses_none(built_store, assistant, capfd):
+def test_a_worker_answers_several_questions_at_once_and_a_dead_one_is_replaced(built_store, assistant, capfd):
     from concurrent.futures import ThreadPoolExecutor
 
     from assistant.web.workers import ProcessAsker
@@ -276,5 +277,11 @@ def test_a_worker_answers_several_questions_at_once_and_its_death_loses_none(bui
         assert [same(a) for a in answers] == [same(assistant.ask(q).to_dict()) for q in questions * 2]
         assert worker not in backend.pool.askers and "a worker stopped answering" in capfd.readouterr().err
         assert same(handlers.answer_json(backend, KKK)) == same(assistant.ask(KKK).to_dict())  # the chat goes on
+        deadline = time.monotonic() + 120  # and a new worker takes the dead one's place
+        while not any(isinstance(a, ProcessAsker) for a in backend.pool.askers) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        new = next(a for a in backend.pool.askers if isinstance(a, ProcessAsker))
+        assert new.proc.pid != worker.proc.pid
+        assert same(new.ask(KKK, []).to_dict()) == same(assistant.ask(KKK).to_dict())
     finally:
         backend.close()

@@ -20,6 +20,7 @@ import queue
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
@@ -65,7 +66,7 @@ class ProcessAsker:
     """One worker process answering up to `slots` questions at once; `ask` is thread-safe."""
 
     def __init__(self, overrides: dict | None = None, slots: int = 1) -> None:
-        self.slots = max(1, slots)
+        self.overrides, self.slots = dict(overrides or {}), max(1, slots)
         command = [sys.executable, "-m", "assistant.web.workers", json.dumps(_plain(overrides or {})), str(self.slots)]
         self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                      encoding="utf-8", bufsize=1)
@@ -128,7 +129,10 @@ class ProcessAsker:
 
     def close(self) -> None:
         if self.proc.poll() is None:
-            self.proc.stdin.close()
+            try:
+                self.proc.stdin.close()
+            except OSError:  # it died meanwhile
+                pass
             try:
                 self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
@@ -137,14 +141,28 @@ class ProcessAsker:
 
 class AskPool:
     """Each question goes to a free slot, a worker process's first (the chat's own process also runs
-    Gradio); the others wait in line for the next free one. A worker with N slots is N askers."""
+    Gradio); the others wait in line for the next free one. A worker with N slots is N askers. A worker
+    that dies is replaced in the background (at most `RESTARTS` times in `RESTART_WINDOW_S`, so a worker
+    that cannot start does not loop); meanwhile its questions go to the other slots."""
+
+    RESTARTS, RESTART_WINDOW_S = 3, 600.0
 
     def __init__(self, askers: list[Asker]) -> None:
-        self.askers = askers
+        self.askers = list(askers)
         self._free: queue.PriorityQueue = queue.PriorityQueue()
-        self._order = itertools.count()
-        self._slots = [asker for asker in askers for _ in range(getattr(asker, "slots", 1))]
-        for slot, asker in enumerate(self._slots):
+        self._slots: list[Asker] = []
+        self._lock = threading.Lock()
+        self._restarted: list[float] = []
+        self._closed = False
+        for asker in askers:
+            self._add_slots(asker)
+
+    def _add_slots(self, asker: Asker) -> None:
+        with self._lock:
+            first = len(self._slots)
+            self._slots.extend([asker] * getattr(asker, "slots", 1))
+            slots = range(first, len(self._slots))
+        for slot in slots:
             self._free.put((self._rank(asker), slot))
 
     @staticmethod
@@ -167,14 +185,45 @@ class AskPool:
             return answer
 
     def _drop(self, asker: Asker, error: WorkerError) -> None:
-        if asker in self.askers:
-            print(f"warning: a worker stopped answering, the chat goes on without it: {error}", file=sys.stderr,
-                  flush=True)
+        with self._lock:
+            first_report = asker in self.askers
             self.askers = [a for a in self.askers if a is not asker]
-        if not self.askers:
+            now = time.monotonic()
+            self._restarted = [t for t in self._restarted if now - t < self.RESTART_WINDOW_S]
+            restart = first_report and isinstance(asker, ProcessAsker) and not self._closed \
+                and len(self._restarted) < self.RESTARTS
+            if restart:
+                self._restarted.append(now)
+        if first_report:
+            print(f"warning: a worker stopped answering ({error}); "
+                  + ("starting a new one" if restart else "the chat goes on without it"), file=sys.stderr, flush=True)
+            if isinstance(asker, ProcessAsker):
+                asker.close()
+        if restart:
+            threading.Thread(target=self._replace, args=(asker,), daemon=True).start()
+        if not self.askers and not restart:
             raise error
 
+    def _replace(self, dead: ProcessAsker) -> None:
+        try:
+            worker = ProcessAsker(dead.overrides, dead.slots)
+            worker.wait_ready()
+        except (WorkerError, OSError, ValueError) as error:
+            print(f"warning: the new worker did not start: {error}", file=sys.stderr, flush=True)
+            return
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                self.askers.append(worker)
+        if closed:
+            worker.close()
+            return
+        self._add_slots(worker)
+        print(f"a new worker (process {worker.proc.pid}) is answering", file=sys.stderr, flush=True)
+
     def close(self) -> None:
+        with self._lock:
+            self._closed = True
         for asker in set(self.askers):
             if isinstance(asker, ProcessAsker):
                 asker.close()
