@@ -285,3 +285,24 @@ def test_a_worker_answers_several_questions_at_once_and_a_dead_one_is_replaced(b
         assert same(new.ask(KKK, []).to_dict()) == same(assistant.ask(KKK).to_dict())
     finally:
         backend.close()
+
+
+def test_a_worker_that_cannot_be_replaced_leaves_the_chat_answering(built_store, assistant, tmp_path, capfd):
+    from assistant.web.workers import ProcessAsker
+
+    corpus, store = built_store
+    backend = Backend({"corpus_dir": corpus, "store_dir": store}, workers=1, threads=1, worker_threads=2)
+    backend.load()
+    try:
+        worker = next(asker for asker in backend.pool.askers if isinstance(asker, ProcessAsker))
+        worker.overrides["store_dir"] = str(tmp_path / "no-store")  # its replacement will find no index
+        worker.proc.kill()
+        assert handlers.answer_json(backend, KKK)["answer"] == assistant.ask(KKK).answer
+        deadline = time.monotonic() + 120
+        while "the new worker did not start" not in (err := capfd.readouterr().err) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert "the new worker did not start" in err
+        assert not any(isinstance(a, ProcessAsker) for a in backend.pool.askers)
+        assert handlers.answer_json(backend, GERMANY)["refused"]  # still answering, on the chat's own thread
+    finally:
+        backend.close()

@@ -205,11 +205,14 @@ class AskPool:
             raise error
 
     def _replace(self, dead: ProcessAsker) -> None:
+        worker = None
         try:
             worker = ProcessAsker(dead.overrides, dead.slots)
             worker.wait_ready()
         except (WorkerError, OSError, ValueError) as error:
             print(f"warning: the new worker did not start: {error}", file=sys.stderr, flush=True)
+            if worker is not None:
+                worker.close()
             return
         with self._lock:
             closed = self._closed
