@@ -173,7 +173,7 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
             each), so only the labels that are properties (placeholder, label) go that way."""
             t = render.labels(lang)
             return {title: f"## {t['title']}\n{t['intro']}",
-                    msg: gr.update(placeholder=t["placeholder"]),
+                    msg: gr.update(value="", placeholder=t["placeholder"]),
                     send: t["send"], copy_btn: t["copy"], clear: t["new_chat"], plain_box: gr.update(label=t["plain"]),
                     panel: render.panel_html(lang),
                     page_img: gr.update(label=t["page_image"]), examples: gr.update(label=t["examples"])}
@@ -190,10 +190,8 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
                 if new_session:  # (every State output costs Gradio a config rebuild)
                     update[session] = state
                 if reply.final:  # the cards replace the streamed text; labels follow the answer's language
-                    t = render.labels(reply.language)
                     if reply.language != shown_language:  # ten components redrawn only when it changed
                         update.update(relabel(reply.language))  # (each gr.update rebuilds a component)
-                        update[msg] = gr.update(value="", placeholder=t["placeholder"])
                     update[pick] = render.pick_html(reply.choices, reply.language)
                     update[plain] = reply.plain
                 yield update
@@ -211,9 +209,7 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
                 gr.Info(render.labels(state.language)["feedback_thanks"])
 
         def reset() -> dict:
-            return {**relabel("pl"), chatbot: [],
-                    msg: gr.update(value="", placeholder=render.labels("pl")["placeholder"]),
-                    session: None, pick: "", plain: "",
+            return {**relabel("pl"), chatbot: [], session: None, pick: "", plain: "",
                     page_img: gr.update(value=None, visible=False), page_txt: ""}
 
         def respond_whole(message: str, chat: list, state: ChatSession | None) -> dict:

@@ -121,12 +121,8 @@ class SentenceIndex:
         """The sentence another one leans on: a list item's lead-in, else the sentence before."""
         return self.lead_in.get(key) or self.previous.get(key)
 
-    def similarity(self, key: tuple[str, int], query_vector) -> float:
-        row = self.row.get(key)
-        return 0.0 if row is None or self.vectors is None else float(self.vectors[row] @ query_vector)
-
     def similarities(self, query_vector) -> dict[tuple[str, int], float]:
-        """Every sentence's similarity to the question, in one product (per-sentence products cost ~5 ms)."""
+        """Every sentence's similarity to the question, in one product (one product per sentence cost ~5 ms)."""
         if self.vectors is None or query_vector is None:
             return {}
         products = (self.vectors @ query_vector).tolist()
@@ -157,12 +153,7 @@ def coverage(terms: set[str], sentence_terms: set[str], index: SentenceIndex, un
     things the report does not mention); for English questions `unknown=False`
     ignores them, since most English words never occur in the Polish text.
     """
-    if not unknown:
-        terms = {t for t in terms if t in index.idf}
-    if not terms:
-        return 0.0
-    total = sum(index.weight(t) for t in terms)
-    return sum(index.weight(t) for t in terms & sentence_terms) / total
+    return coverage_of(terms, index, unknown)(sentence_terms)
 
 
 def coverage_of(terms: set[str], index: SentenceIndex, unknown: bool = True):
