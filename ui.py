@@ -148,6 +148,7 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
                                         buttons=["download", "fullscreen"], height=640, visible=False)
                     page_txt = gr.HTML(elem_id="page-text")
                     open_key = gr.Textbox(visible="hidden", elem_id="open-key")
+                    ui_lang = gr.Textbox("pl", visible="hidden", elem_id="ui-lang")  # its change relabels the page
             with gr.Tab(render.DRAFT_LABELS["tab"], id="draft-tab", elem_id="draft-tab"):
                 d = render.DRAFT_LABELS
                 gr.Markdown(d["intro"])
@@ -168,12 +169,14 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
                 draft_md = gr.Markdown(latex_delimiters=[], elem_id="draft-text", container=True, padding=True)
 
         def relabel(lang: str) -> dict:
-            """Interface labels in the language of the last answered question. A value (a button's label, a
-            Markdown or HTML text) is sent as is; a gr.update makes Gradio rebuild the component (about 5 ms
-            each), so only the labels that are properties (placeholder, label) go that way."""
-            t = render.labels(lang)
+            """Interface labels in the language of the last answered question, an event of its own that runs
+            when `ui_lang` changes. Gradio rebuilds every output an event does not return (a skipped output is
+            an empty update), so the chat event keeps to the outputs it always sets. A value (a button's label,
+            a Markdown or HTML text) is sent as is; a gr.update also rebuilds the component (about 5 ms each),
+            so only the labels that are properties (placeholder, label) go that way."""
+            t = render.labels(lang if lang in render.LABELS else "pl")
             return {title: f"## {t['title']}\n{t['intro']}",
-                    msg: gr.update(value="", placeholder=t["placeholder"]),
+                    msg: gr.update(placeholder=t["placeholder"]),
                     send: t["send"], copy_btn: t["copy"], clear: t["new_chat"], plain_box: gr.update(label=t["plain"]),
                     panel: render.panel_html(lang),
                     page_img: gr.update(label=t["page_image"]), examples: gr.update(label=t["examples"])}
@@ -181,7 +184,7 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
         def respond(message: str, chat: list, state: ChatSession | None):
             new_session = state is None  # later the same ChatSession is changed in place: not sent again
             state = state or ChatSession()
-            message, shown_language = message or "", state.language
+            message = message or ""
             chat = list(chat or []) + [{"role": "user", "content": render.user_html(message, state.language)},
                                        {"role": "assistant", "content": ""}]
             for reply in handlers.respond(backend, state, message, index=len(chat) - 1):
@@ -190,10 +193,9 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
                 if new_session:  # (every State output costs Gradio a config rebuild)
                     update[session] = state
                 if reply.final:  # the cards replace the streamed text; labels follow the answer's language
-                    if reply.language != shown_language:  # ten components redrawn only when it changed
-                        update.update(relabel(reply.language))  # (each gr.update rebuilds a component)
                     update[pick] = render.pick_html(reply.choices, reply.language)
                     update[plain] = reply.plain
+                    update[ui_lang] = reply.language  # relabels the page only when it changed
                 yield update
 
         def open_page(key: str, state: ChatSession | None):
@@ -209,7 +211,7 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
                 gr.Info(render.labels(state.language)["feedback_thanks"])
 
         def reset() -> dict:
-            return {**relabel("pl"), chatbot: [], session: None, pick: "", plain: "",
+            return {chatbot: [], msg: "", session: None, pick: "", plain: "", ui_lang: "pl",
                     page_img: gr.update(value=None, visible=False), page_txt: ""}
 
         def respond_whole(message: str, chat: list, state: ChatSession | None) -> dict:
@@ -219,15 +221,16 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
             return final
 
         ask = respond if streams else respond_whole
-        ask_outputs = [chatbot, msg, session, pick, plain, title, send, copy_btn, clear, plain_box, panel, page_img,
-                       examples]
+        ask_outputs = [chatbot, msg, session, pick, plain, ui_lang]  # what every answer sets (see relabel)
+        labelled = [title, msg, send, copy_btn, clear, plain_box, panel, page_img, examples]
         msg.submit(ask, [msg, chatbot, session], ask_outputs, api_name="chat", concurrency_limit=concurrency)
         send.click(ask, [msg, chatbot, session], ask_outputs, api_visibility="private", concurrency_limit=concurrency)
         open_key.change(open_page, [open_key, session], [page_img, page_txt, panel], api_visibility="private")
         chatbot.like(feedback, [session], None, api_visibility="private")
         copy_btn.click(None, [plain], None, js=COPY_JS)
-        clear.click(reset, None, ask_outputs + [page_txt], api_visibility="private")
-        chatbot.clear(reset, None, ask_outputs + [page_txt], api_visibility="private")
+        ui_lang.change(relabel, ui_lang, labelled, api_visibility="private")
+        clear.click(reset, None, ask_outputs + [page_img, page_txt], api_visibility="private")
+        chatbot.clear(reset, None, ask_outputs + [page_img, page_txt], api_visibility="private")
 
         def show_status():
             """The banner while the assistant starts; the timer stops once it is ready (or failed)."""

@@ -261,7 +261,9 @@ class BrowserSession:
     """One chat tab, speaking the page's own protocol: `queue/join` with the tab's session hash and its chat
     so far, then the session's SSE stream until the event completes. The conversation (the chat and the
     server-side session state) carries over between questions, as in a browser; every `turns` questions the
-    official opens a new conversation (a new tab)."""
+    official opens a new conversation (a new tab). When an answer changes the page's language (`ui-lang`),
+    the tab sends the relabel event the page's change listener sends, before its next question (`catch_up`;
+    a browser does it while the official reads)."""
 
     def __init__(self, url: str, turns: int = 10) -> None:
         import httpx
@@ -270,19 +272,28 @@ class BrowserSession:
         config = self.http.get("config").raise_for_status().json()
         chat = next(d for d in config["dependencies"] if d.get("api_name") == "chat")
         self.fn_index, self.trigger = chat["id"], chat["targets"][0][0]
+        ui_lang = next((c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "ui-lang"), None)
+        relabel = next((d for d in config["dependencies"] if [ui_lang, "change"] in d.get("targets", [])), None)
+        self.relabel_index = relabel["id"] if relabel else None
+        self.language_output = chat["outputs"].index(ui_lang) if ui_lang in chat["outputs"] else None
+        self.ui_lang, self.relabel_trigger = None, ui_lang
         self.turns, self.asked = turns, 0
         self._new_conversation()
 
     def _new_conversation(self) -> None:
-        self.session_hash, self.chat = os.urandom(6).hex(), []
+        self.session_hash, self.chat, self.language, self.ui_lang = os.urandom(6).hex(), [], "pl", None
 
-    def ask(self, question: str) -> str:
-        """The final assistant message's HTML; RuntimeError when the event fails."""
-        if self.asked and self.asked % self.turns == 0:
-            self._new_conversation()
-        self.asked += 1
-        body = {"data": [question, self.chat, None], "fn_index": self.fn_index, "trigger_id": self.trigger,
-                "session_hash": self.session_hash, "event_data": None}
+    def catch_up(self) -> None:
+        """The relabel event the page sends when an answer changed its language (not part of any answer's time)."""
+        if self.ui_lang is None or self.ui_lang == self.language or self.relabel_index is None:
+            return
+        self.language = self.ui_lang
+        self._run(self.relabel_index, self.relabel_trigger, [self.language])
+
+    def _run(self, fn_index: int, trigger: int, data: list) -> dict:
+        """Join the queue with one event and read the session's stream until it completes: its output."""
+        body = {"data": data, "fn_index": fn_index, "trigger_id": trigger, "session_hash": self.session_hash,
+                "event_data": None}
         event_id = self.http.post("gradio_api/queue/join", json=body).raise_for_status().json()["event_id"]
         with self.http.stream("GET", "gradio_api/queue/data", params={"session_hash": self.session_hash}) as stream:
             for line in stream.iter_lines():
@@ -294,10 +305,20 @@ class BrowserSession:
                 output = message.get("output") or {}
                 if not message.get("success", True) or "error" in output and output["error"]:
                     raise RuntimeError(f"server error: {str(output.get('error'))[:100]}")
-                self.chat = output["data"][0]
-                content = self.chat[-1]["content"] if self.chat else ""
-                return content if isinstance(content, str) else "".join(p.get("text", "") for p in content)
+                return output
         raise RuntimeError("the stream ended without an answer")
+
+    def ask(self, question: str) -> str:
+        """The final assistant message's HTML; RuntimeError when the event fails."""
+        if self.asked and self.asked % self.turns == 0:
+            self._new_conversation()
+        self.asked += 1
+        output = self._run(self.fn_index, self.trigger, [question, self.chat, None])
+        self.chat = output["data"][0]
+        if self.language_output is not None and isinstance(output["data"][self.language_output], str):
+            self.ui_lang = output["data"][self.language_output]
+        content = self.chat[-1]["content"] if self.chat else ""
+        return content if isinstance(content, str) else "".join(p.get("text", "") for p in content)
 
     def close(self) -> None:
         self.http.close()
@@ -376,6 +397,12 @@ def run_load(url: str, sessions: int, seconds: float, api: str = "chat", busy: b
         while time.perf_counter() < deadline:
             question, history = asked[number % len(asked)]
             number += 1
+            if isinstance(clients[index], BrowserSession):
+                try:
+                    clients[index].catch_up()
+                except Exception as error:  # noqa: BLE001 - counted, the session goes on
+                    with lock:
+                        errors.append(f"relabel: {type(error).__name__}: {str(error)[:120]}")
             sent = time.perf_counter()
             try:
                 _one_request(clients[index], api, question, history)

@@ -148,7 +148,8 @@ def test_bad_input_gets_clear_replies_and_session_keeps_working(page):
 def test_english_question_switches_labels_and_follow_up_uses_history(page):
     reply = ask(page, "How many clusters have the status of a National Key Cluster?")
     assert "Sources" in reply.inner_text() and "p. " in reply.inner_text()
-    assert page.locator("#send").inner_text().strip() == "Send"
+    # the labels follow in an event of their own, sent by the page when the answer changed its language
+    page.wait_for_function("document.querySelector('#send').innerText.trim() === 'Send'", timeout=30_000)
     assert page.locator("#question textarea").get_attribute("placeholder").startswith("Ask")
     assert page.get_by_text("Example questions").is_visible()
     follow_up = ask(page, "And which region has the most clusters?")
@@ -157,6 +158,8 @@ def test_english_question_switches_labels_and_follow_up_uses_history(page):
     page.click("#new-chat")  # a new conversation: empty chat, Polish labels again
     page.wait_for_function("document.querySelector('#send').innerText.trim() === 'Wyślij'", timeout=30_000)
     assert page.locator(ANSWERED).count() == 0
+    assert not page.locator("#question textarea").get_attribute("placeholder").startswith("Ask")
+    assert page.get_by_text("Przykładowe pytania").is_visible()
 
 
 def test_copy_and_feedback(page, ui_app):
