@@ -174,7 +174,8 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
             an empty update), so the chat event keeps to the outputs it always sets. A value (a button's label,
             a Markdown or HTML text) is sent as is; a gr.update also rebuilds the component (about 5 ms each),
             so only the labels that are properties (placeholder, label) go that way."""
-            t = render.labels(lang if lang in render.LABELS else "pl")
+            lang = lang if lang in render.LABELS else "pl"  # (a hidden textbox: a client could send anything)
+            t = render.labels(lang)
             return {title: f"## {t['title']}\n{t['intro']}",
                     msg: gr.update(placeholder=t["placeholder"]),
                     send: t["send"], copy_btn: t["copy"], clear: t["new_chat"], plain_box: gr.update(label=t["plain"]),

