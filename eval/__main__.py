@@ -39,6 +39,9 @@ def build_parser(prog: str = "python -m eval") -> argparse.ArgumentParser:
     bilingual = commands.add_parser("bilingual",
                                     help="regenerate assistant/data/bilingual.tsv from the report's vocabulary")
     bilingual.add_argument("--json", action="store_true")
+    thesaurus = commands.add_parser("thesaurus", help="regenerate assistant/data/synonyms.tsv from mythes-pl and the "
+                                                      "report's vocabulary")
+    thesaurus.add_argument("--json", action="store_true")
     report = commands.add_parser("report", help="re-score saved results and write the report")
     report.add_argument("--results", type=Path, required=True, help="results JSONL written by `run`")
     report.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
@@ -78,6 +81,14 @@ def _main(argv: list[str] | None, prog: str) -> int:
 
             count = build(load_settings_quiet().store_dir)
             print(json.dumps({"entries": count, "file": str(OUT)}) if args.json else f"{count} English lemmas -> {OUT}")
+            return 0
+        if args.command == "thesaurus":
+            from .thesaurus import OUT as SYNONYMS
+            from .thesaurus import build as build_thesaurus
+
+            count = build_thesaurus(load_settings_quiet().store_dir)
+            print(json.dumps({"entries": count, "file": str(SYNONYMS)}) if args.json
+                  else f"{count} Polish lemmas -> {SYNONYMS}")
             return 0
         if args.command == "run" and args.questions is None:
             return suite_command(args)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from assistant.answer.needs import MONEY, counts, keys_satisfied, names_same_place
 from assistant.lemmas import shares_stem, tokenize
+from assistant.synonyms import covered_by_synonym, synonym_weight, synonyms
 
 if TYPE_CHECKING:
     from assistant.answer.question import Question
@@ -184,7 +185,12 @@ def unknown_share(question: "Question", index: "SentenceIndex") -> float:
     terms = [t for t in set(tokenize(question.text)) if not t[0].isdigit()]
     if not terms:
         return 0.0
-    return sum(not shares_stem(t, index.df) for t in terms) / len(terms)
+    return sum(not is_known(t, index) for t in terms) / len(terms)
+
+
+def is_known(lemma: str, index: "SentenceIndex") -> bool:
+    """The report uses the word, in some form, or a synonym of it (przeciętnie: średnio)."""
+    return shares_stem(lemma, index.df) or bool(synonyms(lemma))
 
 
 ENGLISH_FUNCTION_WORDS = frozenset(
@@ -242,6 +248,7 @@ def question_concepts(question: "Question", index: "SentenceIndex") -> list[Conc
         if not options or options & SCOPE_LEMMAS:
             continue
         known = [index.weight(o) for o in options if o in index.idf]
+        known += [synonym_weight(o, index) for o in options if o not in index.idf and synonyms(o)]
         weight = max(known) if known else index.unknown_idf
         concepts.append(Concept(lower, frozenset(options), weight, is_name))
     return concepts
@@ -249,7 +256,9 @@ def question_concepts(question: "Question", index: "SentenceIndex") -> list[Conc
 
 def concept_features(concepts: list[Concept], terms: set[str], index: "SentenceIndex") -> dict[str, float]:
     covered = [
-        any(shares_stem(o, terms) or (c.is_name and names_same_place(o, terms)) for o in c.options) for c in concepts
+        any(shares_stem(o, terms) or (c.is_name and names_same_place(o, terms)) or covered_by_synonym(o, terms)
+            for o in c.options)
+        for c in concepts
     ]
     total = sum(c.weight for c in concepts)
     attributes = [(c, ok) for c, ok in zip(concepts, covered) if not c.is_name]

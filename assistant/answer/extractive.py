@@ -27,6 +27,7 @@ from assistant.glossary import ACRONYMS
 from assistant.lemmas import shares_stem, tokenize
 from assistant.numbers import HAS_FIGURE, REPORTED_YEAR, edition_years, year_terms
 from assistant.strings import message
+from assistant.synonyms import synonyms
 from assistant.types import Answer, Citation, SentenceRef
 
 if TYPE_CHECKING:
@@ -179,7 +180,7 @@ class ExtractiveAnswerer:
                 return message("missing_names", question.language, names=", ".join(dict.fromkeys(words)))
         vocabulary = self.sentences.df
         unknown = [c.word for c in question_concepts(question, self.sentences)
-                   if not any(shares_stem(option, vocabulary) for option in c.options)]
+                   if not any(shares_stem(option, vocabulary) or synonyms(option) for option in c.options)]
         if unknown:
             return message("missing_words", question.language, words=", ".join(dict.fromkeys(unknown)))
         return message("missing_answer", question.language)

@@ -88,5 +88,18 @@ class Question:
         history_items = clean_history(history, max_chars)
         query = resolve_follow_up(cleaned, list(history_items))
         expanded = expand_query(query, language)
+        if language == "pl":
+            expanded = with_synonyms(expanded, index)
         needs = Needs.read(cleaned, query, language, index)
         return cls(cleaned, language, history_items, query, expanded, needs)
+
+
+def with_synonyms(text: str, index: "SentenceIndex") -> str:
+    """The lexical query plus the report's synonyms of the words it never uses ("przeciętnie": "średnio"):
+    those words match nothing in the report, so only their synonyms can find the passage."""
+    from assistant.lemmas import shares_stem, tokenize
+    from assistant.synonyms import synonym_lemmas
+
+    extra = [" ".join(sorted(synonym_lemmas(t))) for t in dict.fromkeys(tokenize(text))
+             if not t[0].isdigit() and not shares_stem(t, index.df) and synonym_lemmas(t)]
+    return f"{text} {' '.join(extra)}" if extra else text

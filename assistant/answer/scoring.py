@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from assistant.lemmas import shares_stem, tokenize
 from assistant.numbers import HAS_FIGURE, REPORTED_YEAR, figures_of, plain_numbers
+from assistant.synonyms import synonym_weight, synonyms
 from assistant.types import Chunk, Context
 
 QUANTITY = re.compile(
@@ -158,13 +159,24 @@ def coverage(terms: set[str], sentence_terms: set[str], index: SentenceIndex, un
 
 def coverage_of(terms: set[str], index: SentenceIndex, unknown: bool = True):
     """`coverage` with the question's side computed once: a function of the sentence's terms."""
+    alternatives = {t: synonyms(t) for t in terms if not t[0].isdigit()}
+    alternatives = {t: found for t, found in alternatives.items() if found}
     if not unknown:
-        terms = {t for t in terms if t in index.idf}
+        terms = {t for t in terms if t in index.idf or t in alternatives}
     if not terms:
         return lambda sentence_terms: 0.0
-    weights = {t: index.weight(t) for t in terms}
+    weights = {t: synonym_weight(t, index) for t in terms}
     total = sum(weights[t] for t in terms)
-    return lambda sentence_terms: sum(weights[t] for t in terms & sentence_terms) / total
+    if not alternatives:
+        return lambda sentence_terms: sum(weights[t] for t in terms & sentence_terms) / total
+
+    def cover(sentence_terms: set[str]) -> float:
+        found = terms & sentence_terms
+        by_synonym = [t for t, alts in alternatives.items()
+                      if t not in found and any(alt <= sentence_terms for alt in alts)]
+        return (sum(weights[t] for t in found) + sum(weights[t] for t in by_synonym)) / total
+
+    return cover
 
 
 def score_sentences(

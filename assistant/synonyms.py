@@ -1,0 +1,62 @@
+"""Polish synonyms a question may use for the report's own words (przeciętnie -> średnio, staż -> praktyka).
+
+The table is generated from Debian's Polish thesaurus restricted to the report's vocabulary
+(`python -m eval thesaurus`, assistant/data/synonyms.tsv), so coverage, the question's unknown words and
+draft topics count a synonym as the word without any list typed per question.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from assistant.lemmas import shares_stem
+
+SYNONYM_FILE = Path(__file__).parent / "data" / "synonyms.tsv"
+Alternative = frozenset[str]  # the lemmas of one synonym, every one needed ("branża budowlany")
+
+
+def load_synonyms(path: Path = SYNONYM_FILE) -> dict[str, tuple[Alternative, ...]]:
+    """lemma -> its synonyms in the report's words; a duplicate or empty line is an error naming the line."""
+    from assistant.glossary import WordTableError
+
+    table: dict[str, tuple[Alternative, ...]] = {}
+    if not path.exists():
+        return table
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        word, _, synonyms = line.partition("\t")
+        if not synonyms.strip() or word in table:
+            raise WordTableError(f"{path}:{number}: {'duplicate' if word in table else 'empty'} entry {word!r}")
+        table[word] = tuple(frozenset(s.split("+")) for s in synonyms.split())
+    return table
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, tuple[Alternative, ...]]:
+    return load_synonyms()
+
+
+def synonyms(lemma: str) -> tuple[Alternative, ...]:
+    """The report's words for `lemma` (each a set of lemmas that must all appear); () when none."""
+    return _table().get(lemma, ())
+
+
+def covered_by_synonym(lemma: str, terms) -> bool:
+    """Some synonym of `lemma` is in `terms`, every word of it (inflected forms count: shared stem)."""
+    return any(all(shares_stem(part, terms) for part in alternative) for alternative in synonyms(lemma))
+
+
+def synonym_lemmas(lemma: str) -> set[str]:
+    """Every lemma of every synonym of `lemma` (for a lexical query or a draft topic's terms)."""
+    return {part for alternative in synonyms(lemma) for part in alternative}
+
+
+def synonym_weight(term: str, index) -> float:
+    """A word the report uses weighs its IDF; a word it only has synonyms for weighs like its most specific
+    synonym (not like a word the report never uses, which would let the synonym decide everything)."""
+    alternatives = synonyms(term)
+    if term in index.idf or not alternatives:
+        return index.weight(term)
+    return max(min(index.weight(part) for part in alternative) for alternative in alternatives)
