@@ -49,7 +49,7 @@ LABELS = {
         "show_page": "Pokaż stronę", "no_reference": "brak opisu źródła w przypisie",
         "refusal": "Raport nie zawiera odpowiedzi na to pytanie.",
         "check": "Do sprawdzenia: to najbliższy fragment raportu, nie pewna odpowiedź.",
-        "check_sources": "Źródło fragmentu do sprawdzenia",
+        "check_sources": "Źródła fragmentu do sprawdzenia",
         "see_also": "Zobacz też: powiązane fragmenty raportu (to nie jest odpowiedź)",
         "error": "Nie mogę przyjąć tego pytania", "empty": "(pusta wiadomość)", "loading": "Wczytuję indeks…",
         "building": "Pierwsze uruchomienie: buduję indeks raportu (około minuty). Pytania wysłane teraz poczekają.",
@@ -70,7 +70,7 @@ LABELS = {
         "show_page": "Show page", "no_reference": "the footnote gives no reference",
         "refusal": "The report does not answer this question.",
         "check": "To check: the closest passage of the report, not a sure answer.",
-        "check_sources": "Source of the passage to check",
+        "check_sources": "Sources of the passage to check",
         "see_also": "See also: related passages of the report (not an answer)",
         "error": "I cannot take this question", "empty": "(empty message)", "loading": "Loading the index…",
         "building": "First start: building the report's index (about a minute). Questions sent now will wait.",
@@ -197,12 +197,11 @@ def answer_html(answer: Answer, turn: int) -> str:
     class names its outcome (issue 25): a passage to check is framed apart, with its notice, and keeps its cards."""
     t = labels(answer.language)
     check = answer.outcome == Outcome.CHECK
-    parts = [f'<div class="answer-block outcome-{esc(answer.outcome)}" lang="{esc(answer.language)}" '
-             f'data-outcome="{esc(answer.outcome)}">']
+    parts = [f'<div class="answer-block outcome-{esc(answer.outcome)}" lang="{esc(answer.language)}">']
     if answer.refused and answer.language in LABELS:  # other languages get the assistant's own note only
         parts.append(f'<div class="refusal-notice" role="status">⚠️ {t["refusal"]}</div>')
     if check:
-        parts.append(f'<div class="check-notice" role="status">🔎 {t["check"]}</div>')
+        parts.append(f'<div class="check-notice" role="status">ⓘ {t["check"]}</div>')
     parts.append(f'<div class="answer">{text_html(answer.answer)}</div>')
     if answer.citations:
         cards = "".join(citation_card(c, answer.language, cite_key(turn, c.marker)) for c in answer.citations)
