@@ -59,6 +59,12 @@ CSS = """
   color: #1d4ed8; background: white; cursor: pointer; font-size: 0.85em; }
 .refusal-notice { background: #fef3c7; border: 1px solid #f59e0b; border-radius: 8px; padding: 6px 10px;
   margin-bottom: 6px; font-weight: 600; color: #78350f; }
+.check-notice { background: #e0f2fe; border: 1px solid #0369a1; border-radius: 8px; padding: 6px 10px;
+  margin-bottom: 6px; font-weight: 600; color: #0c4a6e; }
+.outcome-check .answer { border: 2px dashed #0369a1; border-radius: 8px; padding: 6px 10px; background: #f0f9ff; }
+.outcome-check .source-card { border-style: dashed; border-color: #0369a1; }
+.outcome-check .card-quote { border-left-color: #0369a1; }
+.outcome-check .card-quote mark { background: #bae6fd; }
 .see-also { margin-top: 12px; padding: 8px; border: 2px dashed #94a3b8; border-radius: 8px; background: #f1f5f9; }
 .see-also .card-quote { border-left-color: #94a3b8; }
 .see-also .card-quote mark { background: #e2e8f0; }

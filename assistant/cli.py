@@ -25,11 +25,13 @@ from typing import Callable
 from assistant.errors import KlastryError
 
 EXIT_CODES = """exit codes (ask, draft):
-  0    answered / drafted
-  1    refused: the report does not say (`refused: true`; a draft writes no file)
+  0    a sure answer (`outcome: "sure"`) / drafted
+  1    refused: the report does not say (`outcome: "refused"`, `refused: true`; a draft writes no file)
+  3    ask: a passage to check (`outcome: "check"`): the closest the report comes, not a sure answer
   2    bad input, a bad setting or no usable store (one line `error: ...` on stderr)
   130  interrupted (Ctrl-C); 141 the reader of the output went away (`| head`)"""
 
+OUTCOME_EXIT = {"sure": 0, "refused": 1, "check": 3}  # by Outcome (a StrEnum): EXIT_CODES
 MAX_K = 50  # as Settings.top_k
 DELEGATED = {"ingest": "index corpus/ into the store (= python -m ingest)",
              "eval": "evaluate on the question sets (= python -m eval)",
@@ -97,7 +99,7 @@ def _main(argv: list[str], prog: str) -> int:
     except KlastryError as error:
         return _error(error)
     _show(answer, args)
-    return 1 if answer.refused else 0
+    return OUTCOME_EXIT[answer.outcome]
 
 
 def _load(args):
@@ -278,6 +280,8 @@ def _toml_value(value, relative: bool = False) -> str:
 
     if isinstance(value, Path):
         value = value.relative_to(PROJECT_ROOT).as_posix() if relative and value.is_relative_to(PROJECT_ROOT) else value
+    if value is None:  # TOML has no null: an optional setting left to its default is the empty string
+        return '""'
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     if isinstance(value, bool):

@@ -25,10 +25,12 @@ NOT_SETTINGS = {"KLASTRY_CONFIG", "KLASTRY_UI_USERS"}  # read elsewhere: the con
 
 
 class AnswerSettings(BaseModel):
-    """How the extractive answerer decides between answering and refusing (the evaluation varies these).
+    """How the extractive answerer decides between a sure answer, a passage to check and a refusal (the
+    evaluation varies these).
 
-    With a trained answerability model (the default) its own threshold decides; refuse_below and
-    answer_above apply only with `model = "off"` or before a model has been trained."""
+    With a trained answerability model (the default) its own two levels decide (check_above and sure_above
+    override them); refuse_below and answer_above apply only with `model = "off"` or before a model has been
+    trained, and every answer they let through is then sure."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -51,6 +53,26 @@ class AnswerSettings(BaseModel):
         description="answerability model (JSON from `python -m eval train`); empty: the bundled "
         "assistant/data/answerability.json; `off`: the hand-set refuse_below/answer_above rule",
     )
+    sure_above: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="a sure answer when the answerability model's judged probability of the passage is at least "
+        "this (below it, down to check_above, the passage is shown for the reader to check; `ask` exits 3); "
+        'empty "": the level `python -m eval train` chose (the model file\'s sure_threshold)',
+    )
+    check_above: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="below this judged probability the answer is refused (the report does not say; exit 1); "
+        'empty "": the level `python -m eval train` chose (the model file\'s threshold)',
+    )
+
+    @field_validator("sure_above", "check_above", mode="before")
+    @classmethod
+    def _empty_is_the_models(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 class Settings(BaseSettings):

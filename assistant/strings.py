@@ -10,6 +10,19 @@ from __future__ import annotations
 MESSAGES: dict[str, dict[str, str]] = {
     "framing": {"pl": "Według raportu:", "en": "According to the report:"},
     "framing_document": {"pl": "Według dokumentu {doc}:", "en": "According to {doc}:"},
+    # a passage to check (issue 25): the closest the report comes, below the sure level; never "Według raportu"
+    "framing_check": {
+        "pl": "Najbliższy fragment raportu — sprawdź, czy odpowiada na pytanie:",
+        "en": "The closest the report comes; check that it answers your question:",
+    },
+    "framing_check_document": {
+        "pl": "Najbliższy fragment dokumentu {doc} — sprawdź, czy odpowiada na pytanie:",
+        "en": "The closest {doc} comes; check that it answers your question:",
+    },
+    "framing_check_documents": {
+        "pl": "Najbliższe fragmenty dokumentów {docs} — sprawdź, czy odpowiadają na pytanie:",
+        "en": "The closest {docs} come; check that they answer your question:",
+    },
     "refusal": {"pl": "Raport nie podaje tej informacji.", "en": "The report does not say."},
     "other_language": {
         "pl": "Odpowiadam na pytania po polsku i angielsku. / I answer questions in Polish and English.",

@@ -225,6 +225,17 @@ class Mode(StrEnum):
     FALLBACK = "extractive-fallback"  # the model's text failed the check (or the model was down)
 
 
+class Outcome(StrEnum):
+    """How sure an answer is (issue 25): what the reader is shown, the CLI's exit code, what the evaluation counts.
+
+    The judged probability of the answer's passage against two levels chosen on dev (`python -m eval train`,
+    settings `answer.sure_above` / `answer.check_above`)."""
+
+    SURE = "sure"  # at or above the sure level: an answer ("Według raportu: ...")
+    CHECK = "check"  # between the levels: the closest passage, shown for the reader to check, never as an answer
+    REFUSED = "refused"  # below the refusal level: not in the report (`refused` is true only for this one)
+
+
 @dataclass
 class Grounding:
     """The grounding check's record for one LLM answer (chat) or one rewritten paragraph (drafts)."""
@@ -273,10 +284,21 @@ class Answer:
     grounding: Grounding | None = None
     missing: str = ""  # for a refusal: what the report lacks, in one line (empty when answered)
     confidence: float | None = None  # answerability of the best candidate (0-1), None without a model
+    outcome: Outcome | None = None  # sure / check / refused; None at construction means "from `refused`"
+
+    def __post_init__(self) -> None:
+        """`refused` and `outcome` never disagree: a refusal is REFUSED; an answer without one is SURE."""
+        if self.refused:
+            self.outcome = Outcome.REFUSED
+        elif self.outcome is None or self.outcome == Outcome.REFUSED:
+            self.outcome = Outcome.SURE
+        else:
+            self.outcome = Outcome(self.outcome)
 
     def to_dict(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["mode"] = str(self.mode)
+        data["outcome"] = str(self.outcome)
         data["citations"] = [asdict(c) for c in self.citations]
         data["see_also"] = [asdict(c) for c in self.see_also]
         data["contexts"] = [c.to_dict() for c in self.contexts]
@@ -300,6 +322,7 @@ class Answer:
             grounding=Grounding.from_dict(data.get("grounding")),
             missing=data.get("missing", ""),
             confidence=data.get("confidence"),
+            outcome=Outcome(data["outcome"]) if data.get("outcome") else None,
         )
 
 

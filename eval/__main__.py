@@ -196,7 +196,9 @@ def train_command(args) -> int:
             return ", ".join(f"{name} {weight:+.2f}" for name, weight in pairs)
 
         print(f"trained on {data['questions']} dev questions ({data['rows']} candidates, {data['positives']} right); "
-              f"threshold {data['threshold']:.3f}\n  ranker: {strongest(data['ranker'])}\n"
+              f"threshold {data['threshold']:.3f}, sure from {data['sure_threshold']:.3f} "
+              f"({data['dev_out_of_fold']['sure_precision']:.1%} of the sure dev answers right, "
+              f"out of fold)\n  ranker: {strongest(data['ranker'])}\n"
               f"  judge: {strongest(data['judge'])}")
         print(f"model: {args.out or MODEL_FILE}")
     return 0
@@ -223,8 +225,13 @@ def rescore(results_path: Path, questions_path: Path, report_dir: Path, k: int |
         source_of = {}  # footnotes then match by number only
     effective_k = k or settings.top_k
     scores, metrics = score_all(questions, results, source_of, effective_k)
+    from assistant.answer.answerability import model_for
+
+    from .outcomes import levels_of
+
     meta = {"questions_file": str(questions_path), "results": str(results_path), "k": effective_k,
-            "store": str(settings.store_dir), "embedder": settings.embedder}
+            "store": str(settings.store_dir), "embedder": settings.embedder,
+            "levels": levels_of(model_for(settings.answer))}
     run = EvalRun(questions, results, scores, metrics, None, meta, results_path, report_dir)
     write_report(run, report_dir)
     return run

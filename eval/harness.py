@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from tqdm import tqdm
 
+from . import outcomes
 from .metrics import aggregate, breakdown, score_question
 
 EVAL_DIR = Path(__file__).resolve().parent
@@ -120,7 +121,7 @@ class EvalRun:
             failures.append(f"errors {self.metrics['errors']} > 0 (questions that crashed)")
         if (self.metrics.get("false_refusal_rate") or 0.0) > MAX_FALSE_REFUSAL_RATE:
             failures.append(f"false_refusal_rate {self.metrics['false_refusal_rate']:.3f} > {MAX_FALSE_REFUSAL_RATE}")
-        return failures
+        return failures + outcomes.gate_failures(self.metrics)
 
     def targets_missed(self) -> list[str]:
         missed = [
@@ -132,7 +133,7 @@ class EvalRun:
             missed.append(
                 f"false_refusal_rate {self.metrics['false_refusal_rate']:.3f} > {TARGET_MAX_FALSE_REFUSAL_RATE}"
             )
-        return missed
+        return missed + outcomes.targets_missed(self.metrics)
 
 
 def ask_all(
@@ -162,8 +163,8 @@ def score_all(
     for position, question in enumerate(questions):
         answer = by_id.get(question["id"], {"error": "no result for this question"})
         wall = walls[position] if walls else None
-        scores.append(score_question(question, answer, source_of, k=k, wall_ms=wall))
-    metrics = aggregate(scores, k=k)
+        scores.append(outcomes.with_outcome(score_question(question, answer, source_of, k=k, wall_ms=wall), answer))
+    metrics = aggregate(scores, k=k) | outcomes.outcome_metrics(scores)
     metrics["by_section"] = breakdown(scores, "section")
     metrics["by_kind"] = breakdown(scores, "kind")
     metrics["by_lang"] = breakdown(scores, "lang")
@@ -242,6 +243,7 @@ def run_eval(
         "total_s": round(time.perf_counter() - started, 2),
         "ingest_s": ingested,
         "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "levels": outcomes.levels_of(assistant.answerability),
     }
     run = EvalRun(questions, results, scores, metrics, baseline_result, meta)
     if out is not None or report_dir is not None:
@@ -298,6 +300,8 @@ def headline(run: EvalRun) -> dict[str, Any]:
         "hallucinated_figures",
         "latency_p50_ms",
         "latency_p95_ms",
+        *outcomes.COUNT_KEYS,
+        *outcomes.RATE_KEYS,
     )
     data = {key: run.metrics.get(key) for key in keys}
     data["k"] = run.metrics.get("k")

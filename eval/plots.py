@@ -92,9 +92,10 @@ def retrieval_comparison(metrics: dict, baseline: dict | None) -> bytes:
     return _png(figure)
 
 
-def reliability(points: list[tuple[float, bool]], bins: int = 10) -> bytes:
+def reliability(points: list[tuple[float, bool]], levels: dict | None = None, bins: int = 10) -> bytes:
     """Reliability curve: for each confidence bin, the share of questions whose best passage really
-    answers them (eval/report.py reliability_points); calibrated means on the diagonal."""
+    answers them (eval/report.py reliability_points); calibrated means on the diagonal. `levels`
+    ({"check": refusal level, "sure": sure level}) are marked as vertical lines."""
     centers, observed, counts = [], [], []
     for b in range(bins):
         low, high = b / bins, (b + 1) / bins
@@ -108,6 +109,9 @@ def reliability(points: list[tuple[float, bool]], bins: int = 10) -> bytes:
     axis.plot(centers, observed, marker="o", color=ASSISTANT_COLOR, label="observed")
     for x, y, n in zip(centers, observed, counts):
         axis.annotate(str(n), (x, y), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
+    for key, color, name in (("check", "#b45309", "refused below"), ("sure", "#15803d", "sure from")):
+        if levels and levels.get(key) is not None:
+            axis.axvline(levels[key], color=color, linestyle=":", linewidth=1.5, label=f"{name} {levels[key]:.2f}")
     axis.set_xlim(0, 1)
     axis.set_ylim(0, 1.05)
     axis.set_xlabel("answerability (confidence of the best passage)")

@@ -11,7 +11,7 @@ import html
 import json
 from pathlib import Path
 
-from . import plots
+from . import outcomes, plots
 from .metrics import METRIC_DEFINITIONS, order_failures_first
 
 # (label, assistant metric key, baseline key, gate text, kind of value)
@@ -86,6 +86,7 @@ def question_rows(scores: list[dict], baseline: dict | None = None) -> list[dict
             {
                 "id": s["id"],
                 "status": "pass" if s["passed"] else "FAIL",
+                "outcome": s.get("outcome") or "",
                 "cause": s["cause"] or "",
                 "kind": s["kind"],
                 "lang": s["lang"],
@@ -113,7 +114,8 @@ def make_plots(run) -> dict[str, bytes]:
             m["latency_p95_ms"],
         ),
         "retrieval.png": plots.retrieval_comparison(m, run.baseline),
-    } | ({"reliability.png": plots.reliability(points)} if (points := reliability_points(run.scores)) else {})
+    } | ({"reliability.png": plots.reliability(points, run.meta.get("levels"))}
+         if (points := reliability_points(run.scores)) else {})
 
 
 def reliability_points(scores: list[dict]) -> list[tuple[float, bool]]:
@@ -156,6 +158,14 @@ def baseline_note(run) -> str:
     )
 
 
+def levels_note(run) -> str:
+    levels = run.meta.get("levels")
+    where = (f"levels in effect: refused below {levels['check']:.3f}, sure from {levels['sure']:.3f} (judged "
+             "probability of the answer's passage)") if levels else "no answerability model: every answer is sure"
+    return (f"{where}. Confidently wrong: a sure answer without the right figure, or to a question the report does "
+            "not answer. Targets from issue 25 (test and new, with dev).")
+
+
 def cause_lines(run) -> list[str]:
     lines = []
     for cause, n in sorted(run.metrics["failure_causes"].items(), key=lambda item: -item[1]):
@@ -186,6 +196,9 @@ def render_markdown(run) -> str:
         "## Headline",
         md_table(["metric", "assistant", "LangChain baseline", "gate"], headline_rows(run)),
         baseline_note(run),
+        "## How sure the answers were",
+        md_table(["outcome", "assistant", "target"], outcomes.table_rows(run.metrics)),
+        levels_note(run),
         "## Failures by cause",
         "\n".join(f"- {line}" for line in cause_lines(run)),
         "## Plots",
@@ -199,6 +212,7 @@ def render_markdown(run) -> str:
     header = [
         "id",
         "status",
+        "outcome",
         "cause",
         "kind",
         "lang",
@@ -214,6 +228,7 @@ def render_markdown(run) -> str:
         [
             r["id"],
             r["status"],
+            r["outcome"],
             r["cause"],
             r["kind"],
             r["lang"],
@@ -231,7 +246,7 @@ def render_markdown(run) -> str:
         "## Questions (failures first)",
         md_table(header, rows),
         "## Definitions",
-        "\n".join(f"- **{k}**: {v}" for k, v in METRIC_DEFINITIONS.items()),
+        "\n".join(f"- **{k}**: {v}" for k, v in (METRIC_DEFINITIONS | outcomes.DEFINITIONS).items()),
     ]
     return "\n\n".join(parts) + "\n"
 
@@ -281,7 +296,8 @@ def headline_html(run) -> str:
 
 
 # (column heading, key of question_rows) of the per-question table; the question and answer follow
-QUESTION_COLUMNS = (("id", "id"), ("status", "status"), ("cause", "cause"), ("kind", "kind"), ("lang", "lang"),
+QUESTION_COLUMNS = (("id", "id"), ("status", "status"), ("outcome", "outcome"),
+                    ("cause", "cause"), ("kind", "kind"), ("lang", "lang"),
                     ("section", "section"), ("reasons", "reasons"), ("pages", "pages"), ("footnotes", "footnotes"),
                     ("rank", "rank"), ("baseline rank", "base"), ("ms", "ms"))
 
@@ -318,11 +334,14 @@ def render_html(run, pngs: dict[str, bytes]) -> str:
         if name in pngs
     )
     causes = "".join(f"<li>{html.escape(line)}</li>" for line in cause_lines(run))
-    definitions = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in METRIC_DEFINITIONS.items())
+    definitions = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>"
+                          for k, v in (METRIC_DEFINITIONS | outcomes.DEFINITIONS).items())
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Evaluation report</title><style>{STYLE}</style></head>
 <body><h1>Evaluation report</h1><p class="muted">{html.escape(run_summary(run).replace("`", ""))}</p>
 <h2>Headline</h2>{headline_html(run)}<p class="muted">{html.escape(baseline_note(run).replace("`", ""))}</p>
+<h2>How sure the answers were</h2>{html_table(["outcome", "assistant", "target"], outcomes.table_rows(run.metrics),
+                                               "headline")}<p class="muted">{html.escape(levels_note(run))}</p>
 <h2>Failures by cause</h2><ul>{causes}</ul>
 <h2>Plots</h2><div class="plots">{images}</div>
 <h2>Breakdowns</h2>{"".join(sections)}

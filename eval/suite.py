@@ -11,6 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from .harness import EVAL_DIR, EvalRun, load_questions, run_eval
+from .outcomes import COUNT_KEYS, RATE_KEYS
+
+OUTCOME_COLUMNS = COUNT_KEYS + RATE_KEYS  # how sure the answers were (eval/outcomes.py)
 
 DEV_EXTRA = EVAL_DIR / "dev_extra.yaml"
 # A second set written from the report alone (2026-11-30). Asked once by the model trained without it, it
@@ -32,6 +35,7 @@ COLUMNS = (
     "hallucinated_figures",
     "errors",
     "latency_p50_ms",
+    *OUTCOME_COLUMNS,
 )
 
 

@@ -5,8 +5,9 @@ checks becomes one row: its signals (assistant/answer/answerability.py) and a la
 sentence holds what the question expects (its figures, else its words, else its page and footnote),
 0 otherwise (always 0 for a question the report does not answer). A logistic regression
 (scikit-learn) on standardized signals gives the probability; the refusal threshold is the highest
-one that keeps false refusals of answerable dev questions at 10% or less (out-of-fold). Test and
-held-out questions are never read here.
+one that keeps false refusals of answerable dev questions at 10% or less (out-of-fold), and the sure
+level the lowest one from which on sure answers are right at least 97% of the time (out-of-fold;
+issue 25). Test and held-out questions are never read here.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from pathlib import Path
 from .metrics import find_figure, find_word, missing_groups
 
 MAX_FALSE_REFUSALS = 0.10  # the product's choice: refuse unanswerable questions as often as this allows
+MIN_SURE_PRECISION = 0.97  # the product's choice (issue 25): at least 97 of 100 sure dev answers right
+MIN_SURE_SUPPORT = 20  # a sure level is judged on at least this many sure dev answers (fewer: too noisy)
 
 
 @dataclass
@@ -169,6 +172,37 @@ def choose_threshold(
     return best, rates(best)
 
 
+def choose_sure_threshold(
+    outcomes: list[tuple[float, bool, bool]], threshold: float, min_precision: float = MIN_SURE_PRECISION
+) -> tuple[float, dict]:
+    """The lowest level, at or above the refusal `threshold`, at which at least `min_precision` of the answers
+    it makes sure are right (answerable, and the best passage holds the answer), on out-of-fold probabilities.
+    A level is judged only with at least MIN_SURE_SUPPORT sure answers; when none reaches the precision, the
+    level of the MIN_SURE_SUPPORT most probable answers (the fewest sure answers that can still be judged)."""
+    ranked = sorted(((p, right and ok) for p, right, ok in outcomes if p >= threshold), key=lambda pair: -pair[0])
+    chosen, right = None, 0
+    for position, (p, ok) in enumerate(ranked, start=1):
+        right += ok
+        if position < len(ranked) and ranked[position][0] == p:
+            continue  # a tie: a level takes every answer at its probability
+        if position >= MIN_SURE_SUPPORT and right / position >= min_precision:
+            chosen = p
+    if chosen is None and ranked:
+        chosen = ranked[min(MIN_SURE_SUPPORT, len(ranked)) - 1][0]
+    level = max(threshold, chosen if chosen is not None else threshold)
+    sure = [ok for p, ok in ranked if p >= level]
+    answerable = sum(ok for _, _, ok in outcomes)
+    precision = sum(sure) / len(sure) if sure else None
+    return level, {
+        "sure_threshold": level,
+        "min_precision": min_precision,
+        "precision_reached": precision is not None and precision >= min_precision and len(sure) >= MIN_SURE_SUPPORT,
+        "sure_precision": precision,
+        "sure_share_of_answerable": sum(ok for p, _, ok in outcomes if p >= level) / max(1, answerable),
+        "confidently_wrong_share": sum(not ok for ok in sure) / max(1, len(outcomes)),
+    }
+
+
 def reliability(outcomes: list[tuple[float, bool, bool]], bins: int = 10) -> list[dict]:
     """Observed share of right best candidates per probability bin (the reliability curve's points)."""
     table = []
@@ -195,15 +229,17 @@ def train(assistant, questions: list[dict], out: Path, show_progress: bool = Tru
         rows = collect_rows(assistant, questions, progress=bar.update)
     ranker, judge, outcomes = fit_two_stage(rows)
     threshold, rates = choose_threshold(outcomes)
+    sure_threshold, sure_rates = choose_sure_threshold(outcomes, threshold)
     data = {
         "ranker": ranker,
         "judge": judge,
         "threshold": threshold,
+        "sure_threshold": sure_threshold,
         "second_threshold": max(threshold, 0.5),
         "questions": len(questions),
         "rows": len(rows),
         "positives": sum(r.label for r in rows),
-        "dev_out_of_fold": rates,
+        "dev_out_of_fold": rates | sure_rates,
         "reliability_out_of_fold": reliability(outcomes),
         "trained_on": "the dev part of eval/questions.yaml and eval/dev_extra.yaml",
     }

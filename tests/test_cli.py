@@ -87,15 +87,28 @@ def test_eval_rejects_a_bad_k_in_one_line(k, capsys):
     assert err.startswith("error: --k ") and err.count("\n") == 1
 
 
-def test_ask_exit_codes_answered_refused(built_store, capsys):
+def test_ask_exit_codes_sure_check_refused(built_store, capsys, monkeypatch):
     _, store = built_store
+    code = main(["ask", KKK, "--json", "--store", str(store)])  # the levels `python -m eval train` chose
+    assert code == {"sure": 0, "check": 3}[json.loads(capsys.readouterr().out)["outcome"]]
+    monkeypatch.setenv("KLASTRY_ANSWER__SURE_ABOVE", "0")  # every answer the model lets through is sure
     assert main(["ask", KKK, "--store", str(store)]) == 0
-    assert "18" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert out.startswith("Według raportu: „") and "18" in out
+    monkeypatch.setenv("KLASTRY_ANSWER__SURE_ABOVE", "1")  # no answer is sure: the passage is shown to check
+    assert main(["ask", KKK, "--store", str(store)]) == 3
+    out = capsys.readouterr().out
+    assert out.startswith("Najbliższy fragment raportu — sprawdź, czy odpowiada na pytanie: „") and "18" in out
+    assert "s. 5" in out  # its sources, as for an answer
+    assert main(["ask", KKK, "--json", "--store", str(store)]) == 3
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["outcome"] == "check" and answer["refused"] is False
     assert main(["ask", OUT_OF_SCOPE, "--store", str(store)]) == 1
     out = capsys.readouterr().out
     assert out.startswith("Raport nie podaje tej informacji.") and "Zobacz też" in out
     assert main(["ask", OUT_OF_SCOPE, "--json", "--store", str(store)]) == 1
-    assert json.loads(capsys.readouterr().out)["refused"] is True
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["refused"] is True and answer["outcome"] == "refused"
 
 
 def test_exit_codes_are_in_the_help(capsys):
@@ -103,7 +116,8 @@ def test_exit_codes_are_in_the_help(capsys):
         with pytest.raises(SystemExit):
             main(argv)
         out = capsys.readouterr().out
-        assert "0    answered" in out and "1    refused" in out and "2    bad input" in out
+        assert "0    a sure answer" in out and "1    refused" in out and "2    bad input" in out
+        assert "3    ask: a passage to check" in out
 
 
 # --- 3. draft: the topic's language, --out prints where it went ------------------------------------

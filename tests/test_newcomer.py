@@ -138,10 +138,11 @@ def with_memo(store_copy):
     return corpus, store
 
 
-def test_answers_from_an_own_document_name_it(with_memo, capsys):
+def test_answers_from_an_own_document_name_it(with_memo, capsys, monkeypatch):
     from assistant import Assistant
 
     corpus, store = with_memo
+    monkeypatch.setenv("KLASTRY_ANSWER__SURE_ABOVE", "0")  # sure answers: their framing names the source
     assistant = Assistant.load(Settings.load(corpus_dir=corpus, store_dir=store))
     answer = assistant.ask("Ilu hodowców alpak zrzesza klaster Dolina Alpak?")
     assert not answer.refused and {c.doc for c in answer.citations} == {"memo.md"}
@@ -154,4 +155,8 @@ def test_answers_from_an_own_document_name_it(with_memo, capsys):
     assert main(["sources", "--store", str(store)]) == 0
     listing = capsys.readouterr().out
     assert "raport-klastry.pdf  (the report;" in listing and "memo.md  (own document; 1 page, 1 chunk)" in listing
+    monkeypatch.setenv("KLASTRY_ANSWER__SURE_ABOVE", "1")  # a passage to check names it too
+    check = Assistant.load(Settings.load(corpus_dir=corpus, store_dir=store)).ask(
+        "Ilu hodowców alpak zrzesza klaster Dolina Alpak?")
+    assert check.answer.startswith("Najbliższy fragment dokumentu memo.md — sprawdź, czy odpowiada na pytanie: „")
     shutil.rmtree(store)

@@ -57,12 +57,14 @@ def wait_http_ok(url: str, proc: subprocess.Popen, log: Path, timeout: float = 1
     raise RuntimeError(f"ui.py did not answer at {url} within {timeout} s:\n{log.read_text(errors='replace')}")
 
 
-def start_ui(corpus: Path, store: Path, work: Path, users: str | None = None) -> SimpleNamespace:
+def start_ui(corpus: Path, store: Path, work: Path, users: str | None = None,
+             settings: dict[str, str] | None = None) -> SimpleNamespace:
+    """`python ui.py` on a free port; `settings`: KLASTRY_* variables for it (and its workers)."""
     port = free_port()
     log = work / f"ui-{port}.log"
     feedback = work / f"feedback-{port}.jsonl"
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1",
-           "KLASTRY_FEEDBACK_FILE": str(feedback)}
+           "KLASTRY_FEEDBACK_FILE": str(feedback), **(settings or {})}
     env.pop("KLASTRY_UI_USERS", None)
     if users:
         env["KLASTRY_UI_USERS"] = users
@@ -286,6 +288,23 @@ def test_plain_text_has_answer_and_full_sources():
     assert "[1] Klastry <b>przemysłowe</b>, s. 5, 3. Klastry w Polsce w liczbach" in text
     assert "Przypis 5: https://www.gov.pl/web/rozwoj-technologia/lista-kkk [dostęp: 31.12.2025]" in text
     assert "Przypis 12: Ketels, C. (2003) https://doi.org/10.1000/xyz" in text
+
+
+def test_a_passage_to_check_is_marked_apart_in_the_chat_and_in_the_copy():
+    check = sample_answer(outcome="check",
+                          answer="Najbliższy fragment raportu — sprawdź, czy odpowiada na pytanie: „było ich 18.” [1]")
+    markup = render.answer_html(check, turn=2)
+    assert 'class="answer-block outcome-check"' in markup
+    assert markup.index("check-notice") < markup.index('class="answer"') < markup.index('class="sources"')
+    assert "Do sprawdzenia" in markup and "Źródła fragmentu do sprawdzenia" in markup and "refusal-notice" not in markup
+    assert 'href="#strona-2-1"' in markup  # its cards open their page as an answer's do
+    text = render.plain_text(check)
+    assert text.startswith(render.labels("pl")["check"] + "\nNajbliższy fragment raportu — sprawdź")
+    sure = render.answer_html(sample_answer(), turn=2)
+    assert 'class="answer-block outcome-sure"' in sure and "check-notice" not in sure
+    english = render.answer_html(sample_answer(outcome="check", language="en"), turn=0)
+    assert "To check: the closest passage of the report, not a sure answer." in english
+    assert "Sources of the passage to check" in english
 
 
 def test_a_document_without_sections_shows_no_empty_section():

@@ -114,11 +114,13 @@ def test_feedback_lines_go_to_the_settings_file(backend):
     up, down = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     assert up["rating"] == "up" and up["question"] == KKK and up["language"] == "pl"
     assert up["refused"] is False and up["mode"] == "extractive" and up["answer"] == final.answer.answer
+    assert up["outcome"] == final.answer.outcome in ("sure", "check") and up["confidence"] == final.answer.confidence
     assert up["citations"] == [{"marker": c.marker, "doc": c.doc, "page": c.page, "footnotes": c.footnotes}
                                for c in final.answer.citations]
     assert any(c["page"] == 5 and 5 in c["footnotes"] for c in up["citations"])
     assert up["history"] == [KKK, GERMANY] and re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", up["time"])
     assert down["rating"] == "down" and down["refused"] is True and down["question"] == GERMANY
+    assert down["outcome"] == "refused"
     assert down["citations"] == []
 
 

@@ -5,8 +5,9 @@ vectors), lemma coverage of the question's content words (words the report never
 uncovered), the question's most specific words, names/numbers/years matched, the figure or year
 the question asks for, retrieval rank, and how much of the question is outside the report's
 vocabulary. `python -m eval train` fits it on the dev questions only and writes
-assistant/data/answerability.json (weights, feature scaling, the refusal threshold chosen on dev).
-The answerer refuses when no candidate reaches the threshold.
+assistant/data/answerability.json (weights, feature scaling, and two levels chosen on dev: the refusal
+`threshold` and the `sure_threshold`). Below the threshold the answerer refuses; between the two its passage
+is shown for the reader to check; at or above the sure level it is an answer (`Outcome`, issue 25).
 """
 
 from __future__ import annotations
@@ -14,19 +15,24 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.answer.needs import MONEY, counts, keys_satisfied, names_same_place
 from assistant.lemmas import shares_stem, tokenize
 from assistant.synonyms import covered_by_synonym, synonym_weight, synonyms
+from assistant.types import Outcome
 
 if TYPE_CHECKING:
     from assistant.answer.question import Question
     from assistant.answer.scoring import ScoredSentence, SentenceIndex
+    from assistant.settings import AnswerSettings
 
 MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "answerability.json"
+# the sure level of a model file written before issue 25 (no `sure_threshold` key): the level a judged probability
+# of 0.9 or more was right at on dev out of fold (92%, the model of 2026-11-30), never below the refusal level
+DEFAULT_SURE_THRESHOLD = 0.9
 
 FEATURES = (
     "coverage",
@@ -131,12 +137,27 @@ class LogisticScore:
 @dataclass(frozen=True)
 class AnswerabilityModel:
     """Two stages: the ranker orders a question's candidates; the judge gives the calibrated probability
-    that the ranker's first choice answers the question. Below `threshold`: refuse."""
+    that the ranker's first choice answers the question. Below `threshold`: refuse; from `threshold` to
+    below `sure_threshold`: a passage to check; from `sure_threshold` on: a sure answer (`outcome`)."""
 
     ranker: LogisticScore
     judge: LogisticScore
-    threshold: float  # chosen on dev questions
+    threshold: float  # the refusal level, chosen on dev questions
     second_threshold: float  # a further quote joins only when its own judged probability reaches this
+    sure_threshold: float = DEFAULT_SURE_THRESHOLD  # the sure level, chosen on dev for precision
+
+    def outcome(self, probability: float) -> Outcome:
+        """What a judged probability makes of an answer."""
+        if probability < self.threshold:
+            return Outcome.REFUSED
+        return Outcome.SURE if probability >= self.sure_threshold else Outcome.CHECK
+
+    def with_levels(self, check_above: float | None = None, sure_above: float | None = None) -> "AnswerabilityModel":
+        """The model with the levels a setting overrides (None keeps the model's own); the sure level is never
+        below the refusal level."""
+        threshold = self.threshold if check_above is None else check_above
+        sure = self.sure_threshold if sure_above is None else sure_above
+        return replace(self, threshold=threshold, sure_threshold=max(sure, threshold))
 
     def rank(self, candidates: list[dict[str, float]]) -> list[tuple[int, float]]:
         """(position, ranker score) best first."""
@@ -150,12 +171,20 @@ class AnswerabilityModel:
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> "AnswerabilityModel":
         data = json.loads(Path(path).read_text(encoding="utf-8"))
+        threshold = float(data["threshold"])
         return cls(
             LogisticScore.from_dict(data["ranker"]),
             LogisticScore.from_dict(data["judge"]),
-            float(data["threshold"]),
-            float(data.get("second_threshold", data["threshold"])),
+            threshold,
+            float(data.get("second_threshold", threshold)),
+            max(threshold, float(data.get("sure_threshold", DEFAULT_SURE_THRESHOLD))),
         )
+
+
+def model_for(settings: "AnswerSettings") -> AnswerabilityModel | None:
+    """The model the answer settings name, with their `check_above` / `sure_above` levels when set."""
+    model = load_model(settings.model)
+    return model.with_levels(settings.check_above, settings.sure_above) if model is not None else None
 
 
 def load_model(spec: str = "") -> AnswerabilityModel | None:

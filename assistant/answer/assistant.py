@@ -12,7 +12,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Iterator
 
-from assistant.answer.answerability import load_model
+from assistant.answer.answerability import AnswerabilityModel, model_for
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.question import Question, check_k
 from assistant.index.retrieval import HybridRetriever, HybridSearch
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 class Assistant:
     def __init__(self, settings: Settings, search: HybridSearch, sentences: "SentenceIndex") -> None:
         self.settings = settings
-        self._model = load_model(settings.answer.model)
+        self._model = model_for(settings.answer)
         self._use(search, sentences)
         self._watch = GenerationWatch(settings, self.snapshot.manifest.generation)
         self._reloading = threading.Lock()
@@ -38,6 +38,11 @@ class Assistant:
         """Switch to one generation's parts, in one assignment (a question under way keeps the ones it took)."""
         self._parts = (search, sentences, ExtractiveAnswerer(search.snapshot, sentences, self.settings.answer,
                                                              self._model))
+
+    @property
+    def answerability(self) -> AnswerabilityModel | None:
+        """The answerability model with the levels in effect (`threshold`, `sure_threshold`); None when off."""
+        return self._model
 
     @property
     def search(self) -> HybridSearch:

@@ -28,7 +28,7 @@ from assistant.lemmas import shares_stem, tokenize
 from assistant.numbers import HAS_FIGURE, REPORTED_YEAR, edition_years, year_terms
 from assistant.strings import message
 from assistant.synonyms import synonyms
-from assistant.types import Answer, Citation, SentenceRef
+from assistant.types import Answer, Citation, Outcome, SentenceRef
 
 if TYPE_CHECKING:
     from assistant.answer.question import Question
@@ -103,7 +103,8 @@ class ExtractiveAnswerer:
         original = sourced_original(chosen[0], self.sentences, self.snapshot.chunks)
         if original is not None and original.text not in [s.text for s in chosen]:
             chosen = [chosen[0], original] + chosen[1:2]
-        answer = self._quote(question, chosen, contexts)
+        sure = self.model is None or confidence is None or self.model.outcome(confidence) == Outcome.SURE
+        answer = self._quote(question, chosen, contexts, Outcome.SURE if sure else Outcome.CHECK)
         answer.confidence = confidence
         return answer
 
@@ -136,19 +137,22 @@ class ExtractiveAnswerer:
                 chosen.append(candidate.sentence)
         return chosen, confidence
 
-    def _quote(self, question: "Question", chosen: list[ScoredSentence], contexts) -> Answer:
+    def _quote(self, question: "Question", chosen: list[ScoredSentence], contexts, outcome: Outcome) -> Answer:
+        """The quotes with their citations: framed as the report's answer when sure, as the closest passage
+        for the reader to check otherwise (never "Według raportu")."""
         language = question.language
         terms = question_terms(question.expanded)
         citations: list[Citation] = []
         from assistant.sources import is_report
 
         docs = list(dict.fromkeys(s.chunk.doc for s in chosen))  # a user's own document is named, not "the report"
+        kind = "framing" if outcome == Outcome.SURE else "framing_check"
         if all(is_report(doc) for doc in docs):
-            framing = message("framing", language)
+            framing = message(kind, language)
         elif len(docs) == 1:
-            framing = message("framing_document", language, doc=docs[0])
+            framing = message(f"{kind}_document", language, doc=docs[0])
         else:
-            framing = message("framing_documents", language, docs=", ".join(docs))
+            framing = message(f"{kind}_documents", language, docs=", ".join(docs))
         parts = [framing]
         for marker, sentence in enumerate(chosen, start=1):
             quote, footnotes = sentence.text, list(sentence.footnotes)
@@ -164,7 +168,8 @@ class ExtractiveAnswerer:
                 quote = quote.split("\nCytowane przy:")[0]
             citations.append(self._cite(marker, sentence, quote, footnotes, refs))
             parts.append(f"„{quote}” [{marker}]")
-        return Answer(question.text, language, " ".join(parts), False, citations=citations, contexts=contexts)
+        return Answer(question.text, language, " ".join(parts), False, citations=citations, contexts=contexts,
+                      outcome=outcome)
 
     def missing(self, question: "Question", scored: list[ScoredSentence]) -> str:
         """What the report lacks, in the question's own words: a name, region or year no passage has,

@@ -23,7 +23,7 @@ from urllib.parse import quote as url_quote
 from urllib.parse import urlparse
 
 from assistant.claims import check_line
-from assistant.types import Answer, Citation
+from assistant.types import Answer, Citation, Outcome
 
 EXAMPLES = [
     "Ile klastrów ma status Krajowego Klastra Kluczowego?",
@@ -48,6 +48,8 @@ LABELS = {
         "sources": "Źródła", "page": "s.", "section": "Rozdział", "footnote": "Przypis",
         "show_page": "Pokaż stronę", "no_reference": "brak opisu źródła w przypisie",
         "refusal": "Raport nie zawiera odpowiedzi na to pytanie.",
+        "check": "Do sprawdzenia: to najbliższy fragment raportu, nie pewna odpowiedź.",
+        "check_sources": "Źródła fragmentu do sprawdzenia",
         "see_also": "Zobacz też: powiązane fragmenty raportu (to nie jest odpowiedź)",
         "error": "Nie mogę przyjąć tego pytania", "empty": "(pusta wiadomość)", "loading": "Wczytuję indeks…",
         "building": "Pierwsze uruchomienie: buduję indeks raportu (około minuty). Pytania wysłane teraz poczekają.",
@@ -67,6 +69,8 @@ LABELS = {
         "sources": "Sources", "page": "p.", "section": "Section", "footnote": "Footnote",
         "show_page": "Show page", "no_reference": "the footnote gives no reference",
         "refusal": "The report does not answer this question.",
+        "check": "To check: the closest passage of the report, not a sure answer.",
+        "check_sources": "Sources of the passage to check",
         "see_also": "See also: related passages of the report (not an answer)",
         "error": "I cannot take this question", "empty": "(empty message)", "loading": "Loading the index…",
         "building": "First start: building the report's index (about a minute). Questions sent now will wait.",
@@ -189,15 +193,20 @@ def citation_card(citation: Citation, lang: str, key: str, label: str | None = N
 
 
 def answer_html(answer: Answer, turn: int) -> str:
-    """The final chat message: answer text, refusal notice, numbered source cards, see-also apart."""
+    """The final chat message: answer text, refusal notice, numbered source cards, see-also apart. The block's
+    class names its outcome (issue 25): a passage to check is framed apart, with its notice, and keeps its cards."""
     t = labels(answer.language)
-    parts = [f'<div class="answer-block" lang="{esc(answer.language)}">']
+    check = answer.outcome == Outcome.CHECK
+    parts = [f'<div class="answer-block outcome-{esc(answer.outcome)}" lang="{esc(answer.language)}">']
     if answer.refused and answer.language in LABELS:  # other languages get the assistant's own note only
         parts.append(f'<div class="refusal-notice" role="status">⚠️ {t["refusal"]}</div>')
+    if check:
+        parts.append(f'<div class="check-notice" role="status">ⓘ {t["check"]}</div>')
     parts.append(f'<div class="answer">{text_html(answer.answer)}</div>')
     if answer.citations:
         cards = "".join(citation_card(c, answer.language, cite_key(turn, c.marker)) for c in answer.citations)
-        parts.append(f'<div class="sources"><div class="sources-title">{t["sources"]}</div>{cards}</div>')
+        title = t["check_sources"] if check else t["sources"]
+        parts.append(f'<div class="sources"><div class="sources-title">{title}</div>{cards}</div>')
     if answer.see_also:
         cards = "".join(citation_card(c, answer.language, cite_key(turn, f"s{i}"), label=f"↗ {i}")
                         for i, c in enumerate(answer.see_also, start=1))
@@ -259,9 +268,12 @@ def pick_html(choices: list[tuple[str, str]], lang: str) -> str:
 
 
 def plain_text(answer: Answer) -> str:
-    """The answer with its sources, for pasting into a grant justification."""
+    """The answer with its sources, for pasting into a grant justification; a passage to check and a
+    refusal say so in their first line (a sure answer starts "Według raportu:")."""
     t = labels(answer.language)
     lines = [t["refusal"]] if answer.refused and answer.language in LABELS else []
+    if answer.outcome == Outcome.CHECK:  # the copy says it is a passage to check, wherever it is pasted
+        lines.append(t["check"])
     lines.append(answer.answer.strip())
     for title, citations, numbered in ((t["sources"], answer.citations, True), (t["see_also"], answer.see_also, False)):
         if not citations:

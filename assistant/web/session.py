@@ -56,7 +56,8 @@ class ChatSession:
         answer = turn.answer
         rating = "up" if liked is True else "down" if liked is False else str(liked)
         return {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "rating": rating, "question": turn.question,
-                "language": answer.language, "refused": answer.refused, "mode": str(answer.mode),
+                "language": answer.language, "refused": answer.refused, "outcome": str(answer.outcome),
+                "confidence": answer.confidence, "mode": str(answer.mode),
                 "answer": answer.answer,
                 "citations": [{"marker": c.marker, "doc": c.doc, "page": c.page, "footnotes": list(c.footnotes)}
                               for c in answer.citations],
