@@ -36,6 +36,8 @@ def build_parser(prog: str = "python -m eval") -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="fit the answerability model on the dev questions only")
     train.add_argument("--out", type=Path, default=None, help="model file (default: assistant/data/answerability.json)")
     train.add_argument("--json", action="store_true", help="print the fitted model as JSON")
+    train.add_argument("--no-cascade", action="store_true",
+                       help="fit without the pair judge's second look (to compare; default: with it when shipped)")
     bilingual = commands.add_parser("bilingual",
                                     help="regenerate assistant/data/bilingual.tsv from the report's vocabulary")
     bilingual.add_argument("--json", action="store_true")
@@ -187,7 +189,8 @@ def train_command(args) -> int:
 
     ensure_store(settings)
     questions = tuning_questions(DEFAULT_QUESTIONS)
-    data = train(Assistant.load(settings), questions, args.out or MODEL_FILE, show_progress=not args.json)
+    data = train(Assistant.load(settings), questions, args.out or MODEL_FILE, show_progress=not args.json,
+                 cascade=not args.no_cascade)
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=1))
     else:
@@ -200,6 +203,10 @@ def train_command(args) -> int:
               f"({data['dev_out_of_fold']['sure_precision']:.1%} of the sure dev answers right, "
               f"out of fold)\n  ranker: {strongest(data['ranker'])}\n"
               f"  judge: {strongest(data['judge'])}")
+        if data.get("pair_cascade"):
+            cascade = data["pair_cascade"]
+            print(f"  pair judge on the best {cascade['top']} when the judge gives {cascade['band'][0]}-"
+                  f"{cascade['band'][1]}: {strongest(cascade['model'])}")
         print(f"model: {args.out or MODEL_FILE}")
     return 0
 

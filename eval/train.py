@@ -30,6 +30,8 @@ class Row:
     features: dict[str, float]
     label: int
     answerable: bool
+    text: str = ""  # the candidate's quotable text (what the pair judge reads)
+    question: str = ""  # the question as the answerer reads it (a follow-up with its conversation)
 
 
 def label_of(question: dict, text: str, page: int, footnotes: list[int], references: str = "") -> int:
@@ -59,7 +61,8 @@ def collect_rows(assistant, questions: list[dict], k: int | None = None, progres
             footnotes = list(sentence.footnotes)
             references = " ".join(_reference(assistant.snapshot, sentence.chunk.doc, n) for n in footnotes)
             label = label_of(question, text, sentence.chunk.page, footnotes, references)
-            rows.append(Row(question["id"], candidate.features, label, not question["expect_refusal"]))
+            rows.append(Row(question["id"], candidate.features, label, not question["expect_refusal"], text,
+                            read.query))
         if not found:  # no candidate at all: the question is refused whatever the model says
             rows.append(Row(question["id"], {}, 0, not question["expect_refusal"]))
         if progress:
@@ -222,12 +225,24 @@ def reliability(outcomes: list[tuple[float, bool, bool]], bins: int = 10) -> lis
     return table
 
 
-def train(assistant, questions: list[dict], out: Path, show_progress: bool = True) -> dict:
+def train(assistant, questions: list[dict], out: Path, show_progress: bool = True, cascade: bool = True) -> dict:
     from tqdm import tqdm
 
     with tqdm(total=len(questions), desc="train", unit="q", disable=not show_progress, file=sys.stderr) as bar:
         rows = collect_rows(assistant, questions, progress=bar.update)
     ranker, judge, outcomes = fit_two_stage(rows)
+    pair_cascade = None
+    pair_judge = _pair_judge(assistant) if cascade else None
+    if pair_judge is not None:  # the pair judge's second look (issue 24): the levels are chosen on its outcomes
+        from .cascade import add_pair_scores, first_stage_out_of_fold, fit_cascade
+
+        found = first_stage_out_of_fold(rows)
+        with tqdm(total=len(found), desc="pair judge", unit="q", disable=not show_progress, file=sys.stderr) as bar:
+            add_pair_scores(found, pair_judge.probability, progress=bar.update)
+        pair_cascade, final = fit_cascade(found)
+        answerable = {r.question_id: r.answerable for r in rows}
+        outcomes = [(p, right, answerable[q]) for q, (p, right) in final.items()]
+        outcomes += [(0.0, False, ok) for q, ok in answerable.items() if q not in final]
     threshold, rates = choose_threshold(outcomes)
     sure_threshold, sure_rates = choose_sure_threshold(outcomes, threshold)
     data = {
@@ -243,6 +258,20 @@ def train(assistant, questions: list[dict], out: Path, show_progress: bool = Tru
         "reliability_out_of_fold": reliability(outcomes),
         "trained_on": "the dev part of eval/questions.yaml and eval/dev_extra.yaml",
     }
+    if pair_cascade is not None:
+        data["pair_cascade"] = pair_cascade
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return data
+
+
+def _pair_judge(assistant):
+    """The served pair judge, when the tuned encoder and its head are shipped (None otherwise)."""
+    from assistant.answer.pair_judge import HEAD_FILE, PairJudge
+
+    if assistant.extractive.pair_judge is not None:
+        return assistant.extractive.pair_judge
+    if not HEAD_FILE.exists():
+        return None
+    return PairJudge.load(embedder=getattr(assistant.search, "embedder", None)
+                          if hasattr(getattr(assistant.search, "embedder", None), "embed_text") else None)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant.answer.cascade import PairCascade
 from assistant.answer.needs import MONEY, counts, keys_satisfied, names_same_place
 from assistant.lemmas import shares_stem, tokenize
 from assistant.synonyms import covered_by_synonym, synonym_weight, synonyms
@@ -145,6 +146,7 @@ class AnswerabilityModel:
     threshold: float  # the refusal level, chosen on dev questions
     second_threshold: float  # a further quote joins only when its own judged probability reaches this
     sure_threshold: float = DEFAULT_SURE_THRESHOLD  # the sure level, chosen on dev for precision
+    cascade: "PairCascade | None" = None  # the pair judge's second look where the judge is unsure (issue 24)
 
     def outcome(self, probability: float) -> Outcome:
         """What a judged probability makes of an answer."""
@@ -178,6 +180,7 @@ class AnswerabilityModel:
             threshold,
             float(data.get("second_threshold", threshold)),
             max(threshold, float(data.get("sure_threshold", DEFAULT_SURE_THRESHOLD))),
+            PairCascade.from_dict(data["pair_cascade"]) if data.get("pair_cascade") else None,
         )
 
 

@@ -29,6 +29,7 @@ class Assistant:
     def __init__(self, settings: Settings, search: HybridSearch, sentences: "SentenceIndex") -> None:
         self.settings = settings
         self._model = model_for(settings.answer)
+        self._pair_judge = pair_judge_for(self._model, search.embedder)
         self._use(search, sentences)
         self._watch = GenerationWatch(settings, self.snapshot.manifest.generation)
         self._reloading = threading.Lock()
@@ -37,7 +38,7 @@ class Assistant:
     def _use(self, search: HybridSearch, sentences: "SentenceIndex") -> None:
         """Switch to one generation's parts, in one assignment (a question under way keeps the ones it took)."""
         self._parts = (search, sentences, ExtractiveAnswerer(search.snapshot, sentences, self.settings.answer,
-                                                             self._model))
+                                                             self._model, self._pair_judge))
 
     @property
     def answerability(self) -> AnswerabilityModel | None:
@@ -182,3 +183,13 @@ class Assistant:
 
 def _ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 1)
+
+
+def pair_judge_for(model, embedder):
+    """The pair judge a model's cascade needs (None without one): on the retrieval's own engine when that is
+    the tuned encoder (one model in memory for both jobs), else on the shipped tuned encoder."""
+    if model is None or model.cascade is None:
+        return None
+    from assistant.answer.pair_judge import PairJudge
+
+    return PairJudge.load(embedder=embedder if hasattr(embedder, "embed_text") else None)

@@ -50,11 +50,12 @@ class Candidate:
 
 class ExtractiveAnswerer:
     def __init__(self, snapshot: "StoreSnapshot", sentences: SentenceIndex, settings: "AnswerSettings",
-                 model: AnswerabilityModel | None = None) -> None:
+                 model: AnswerabilityModel | None = None, pair_judge=None) -> None:
         self.snapshot = snapshot
         self.sentences = sentences
         self.settings = settings
         self.model = model
+        self.pair_judge = pair_judge  # assistant.answer.pair_judge.PairJudge, when the model has a cascade
 
     def candidates(self, question: "Question", retrieved: "Retrieved") -> tuple[list[Candidate], list[ScoredSentence]]:
         """The top-ranked sentences that pass the hard checks, with their signals; and all ranked sentences."""
@@ -124,6 +125,9 @@ class ExtractiveAnswerer:
             ranked.append(candidate)
         if not ranked:
             return [], 0.0
+        if self.model.cascade is not None and self.pair_judge is not None:
+            ranked = self.model.cascade.rejudge(
+                ranked, lambda c: self.pair_judge.probability(question.query, self.answer_text(c.sentence)))
         confidence = round(ranked[0].probability, 4)
         if confidence < self.model.threshold:
             return [], confidence
