@@ -65,6 +65,14 @@ def collect(assistant, show_progress: bool) -> dict[str, list[QuestionItem]]:
     return out
 
 
+def english_words() -> dict[str, str]:
+    """Polish lemma -> one English word: the hand glossary, then the FreeDict list (assistant/data/bilingual.tsv)."""
+    from assistant.glossary import BILINGUAL, EN_TO_PL
+    from assistant.lemmas import tokenize
+
+    return polish_to_english(BILINGUAL, {en: " ".join(tokenize(pl)) for en, pl in EN_TO_PL.items()})
+
+
 def _item(data: dict) -> QuestionItem:
     names = {f.name for f in fields(QuestionItem)}
     return QuestionItem(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names})
@@ -72,7 +80,6 @@ def _item(data: dict) -> QuestionItem:
 
 def run(args) -> int:
     from assistant import Assistant
-    from assistant.glossary import BILINGUAL
     from ingest import ensure_store
 
     from ..harness import load_settings
@@ -89,7 +96,7 @@ def run(args) -> int:
     items = collect(assistant, show)
     collect_s = time.perf_counter() - started
     train = items["train"][:args.limit] if args.limit else items["train"]
-    pairs = report_pairs(assistant.snapshot, polish_to_english(BILINGUAL), per_kind=args.report_pairs)
+    pairs = report_pairs(assistant.snapshot, english_words(), per_kind=args.report_pairs)
     config = TuneConfig(top_layers=args.top_layers, epochs=args.epochs, budget_s=args.budget,
                         report_pairs=args.report_pairs)
     from .tune import tune

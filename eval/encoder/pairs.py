@@ -155,13 +155,19 @@ def report_pairs(snapshot, english: dict[str, str], seed: int = 0, per_kind: int
     return out
 
 
-def polish_to_english(bilingual: dict[str, str]) -> dict[str, str]:
-    """The generated English -> Polish list read backwards: each Polish lemma's first English lemma."""
-    back: dict[str, str] = {}
-    for english, polish in bilingual.items():
-        for lemma in polish.split():
-            back.setdefault(lemma, english)
-    return back
+def polish_to_english(bilingual: dict[str, str], glossary: dict[str, str] | None = None) -> dict[str, str]:
+    """The English -> Polish lists read backwards. For each Polish lemma, the hand glossary's English word
+    first, else the English word that lists it earliest (its main sense), the shortest on a tie."""
+    best: dict[str, tuple[int, int, str]] = {}
+    for source, rank_shift in ((glossary or {}, -100), (bilingual, 0)):
+        for english, polish in source.items():
+            if " " in english:
+                continue
+            for rank, lemma in enumerate(polish.split()):
+                key = (rank + rank_shift, len(english), english)
+                if lemma not in best or key < best[lemma]:
+                    best[lemma] = key
+    return {lemma: key[2] for lemma, key in best.items()}
 
 
 def english_rendering(text: str, english: dict[str, str], tokenize) -> str:
