@@ -34,6 +34,8 @@ def add_parser(commands) -> None:
     tune.add_argument("--report-pairs", type=int, default=defaults.report_pairs, help="report pairs per kind")
     tune.add_argument("--limit", type=int, default=0, help="train on the first N dev-more questions (a smoke run)")
     tune.add_argument("--no-export", action="store_true", help="train and report only; keep the shipped files")
+    tune.add_argument("--export-only", action="store_true",
+                      help="no training: export the last run (eval/out/encoder/) and measure the served judge")
     tune.add_argument("--json", action="store_true", help="print what was done and measured as JSON")
 
 
@@ -95,6 +97,17 @@ def run(args) -> int:
     started = time.perf_counter()
     items = collect(assistant, show)
     collect_s = time.perf_counter() - started
+    if args.export_only:
+        model = _torch_model()
+        head = json.loads((RUN_DIR / "pair_head.json").read_text(encoding="utf-8"))
+        config = TuneConfig(**json.loads((RUN_DIR / "config.json").read_text(encoding="utf-8")))
+        import torch
+
+        model.load_state_dict(_full_state(model, torch.load(RUN_DIR / "tuned_layers.pt")))
+        summary, torch_vectors = {"export": export_run(model)}, torch_validation(model, config, items, head)[1]
+        summary |= served_measurements(items, head, torch_vectors)
+        print(json.dumps(summary, ensure_ascii=False, indent=1) if args.json else _text(summary))
+        return 0
     train = items["train"][:args.limit] if args.limit else items["train"]
     pairs = report_pairs(assistant.snapshot, english_words(), per_kind=args.report_pairs)
     config = TuneConfig(top_layers=args.top_layers, epochs=args.epochs, budget_s=args.budget,
@@ -106,33 +119,98 @@ def run(args) -> int:
     summary = {"collect_s": round(collect_s, 1), "train_items": len(train),
                "train_positives": sum(len(i.positives) for i in train), "report_pairs": len(pairs),
                "tune": asdict(result)}
+    _save_run(state, head, config)
+    started = time.perf_counter()
+    summary["validation_torch"], torch_vectors = torch_validation(model, config, items, head)
+    summary["validation_torch"]["seconds"] = round(time.perf_counter() - started, 1)
     if not args.no_export:
-        summary["export"] = _export(model, state, head)
-        from assistant.answer.pair_judge import PairJudge
-
-        from .measure import judge_report
-
-        judge = PairJudge.load()
-        summary["validation"] = {name: judge_report(items[name], judge.probability) for name in ("dev", "dev-extra")}
+        summary["export"] = export_run(model)
+        summary |= served_measurements(items, head, torch_vectors)
     print(json.dumps(summary, ensure_ascii=False, indent=1) if args.json else _text(summary))
     return 0
 
 
-def _torch_model():
-    from .model import load_model
-
-    return load_model(fake_quant=True)
+RUN_DIR = EVAL_DIR / "out" / "encoder"
 
 
-def _export(model, state, head) -> dict:
+def _save_run(state: dict, head: dict, config: TuneConfig) -> None:
+    """The tuned layers and head of the last run (eval/out/encoder/), so an export needs no retraining."""
+    import torch
+
+    from .tune import save_head
+
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    torch.save(state, RUN_DIR / "tuned_layers.pt")
+    save_head(head, RUN_DIR / "pair_head.json")
+    (RUN_DIR / "config.json").write_text(json.dumps(asdict(config)) + "\n", encoding="utf-8")
+
+
+def _full_state(model, tuned: dict) -> dict:
+    """The model's state dict with the tuned layers' tensors (named as in the file) put in."""
+    names = {id(t): n for n, t in model.file_tensors().items()}
+    state = model.state_dict(keep_vars=True)
+    return {key: tuned.get(names.get(id(value)), value).detach() for key, value in state.items()}
+
+
+def torch_validation(model, config: TuneConfig, items: dict, head: dict) -> tuple[dict, list]:
+    """The pair judge in torch (fake-quant) on the first 50 dev top candidates: their AUC and vectors (to
+    compare with the served engine)."""
+    import torch
+
+    from .measure import auc
+    from .stack import Stack
+    from .tune import judge_text
+
+    stack = Stack(model, config.top_layers, 512)
+    weights, bias = torch.tensor(head["weights"]), head["bias"]
+    out, vectors = {}, []
+    for name in ("dev",):  # the first 50 rows: AUCs are measured on the served engine, on every row
+        rows = [i for i in items[name] if i.top][:50]
+        keys = [("query", judge_text(i.question, i.top)) for i in rows]
+        stack.cache(keys, fake_quant=True)
+        with torch.no_grad():
+            found = torch.cat([stack.encode(keys[a:a + 16]) for a in range(0, len(keys), 16)])
+        probabilities = torch.sigmoid(found @ weights + bias).tolist()
+        out[name] = {"rows": len(rows), "auc_pair_judge": auc(probabilities, [int(i.top_right) for i in rows]),
+                     "auc_shipped_judge": auc([i.top_probability for i in rows], [int(i.top_right) for i in rows])}
+        vectors += [((i.question, i.top), v) for i, v in zip(rows, found.tolist())]
+    return out, vectors[:50]
+
+
+def export_run(model) -> dict:
+    """The saved run's layers as the shipped delta, its head as the shipped head."""
+    import shutil
+
+    import torch
+
     from assistant.answer.pair_judge import HEAD_FILE
 
     from .export import export
-    from .tune import save_head
 
+    state = torch.load(RUN_DIR / "tuned_layers.pt")
     written = export(model, state)
-    save_head(head, HEAD_FILE)
+    HEAD_FILE.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(RUN_DIR / "pair_head.json", HEAD_FILE)
     return {"delta": str(written), "head": str(HEAD_FILE)}
+
+
+def served_measurements(items: dict, head: dict, torch_vectors: list) -> dict:
+    from assistant.answer.pair_judge import PairJudge
+
+    from .measure import agreement, judge_report, latency_ms
+
+    judge = PairJudge.load()
+    out = {"validation": {name: judge_report(items[name], judge.probability) for name in ("dev", "dev-extra")}}
+    out["agreement"] = agreement(judge, [v for _, v in torch_vectors], [t for t, _ in torch_vectors], head)
+    question, sentence = torch_vectors[0][0]
+    out["latency_ms_per_pair"] = latency_ms(judge.probability, question, sentence)
+    return out
+
+
+def _torch_model():
+    from .model import E5Encoder
+
+    return E5Encoder.from_file(fake_quant=True)
 
 
 def _text(summary: dict) -> str:
@@ -149,6 +227,12 @@ def _text(summary: dict) -> str:
                      f"{report['auc_shipped_judge']} ({report['rows']} rows); first right "
                      f"{report['first_right_pair_judge']}/{report['answerable_with_candidates']} vs ranker "
                      f"{report['first_right_shipped_ranker']}")
+    for name, report in summary.get("validation_torch", {}).items():
+        if isinstance(report, dict):
+            lines.append(f"{name} (torch fake-quant): AUC pair judge {report['auc_pair_judge']} vs shipped judge "
+                         f"{report['auc_shipped_judge']} ({report['rows']} rows)")
+    if "agreement" in summary:
+        lines.append(f"served 4-bit vs torch: {summary['agreement']}; {summary['latency_ms_per_pair']} ms per pair")
     if "export" in summary:
         lines.append(f"delta: {summary['export']['delta']}; head: {summary['export']['head']}")
     return "\n".join(lines)
