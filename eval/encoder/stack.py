@@ -8,6 +8,7 @@ text never changes during training: `cache` computes it once (fake-quantized, as
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -39,9 +40,13 @@ class Stack:
         prefix, text = key
         return self.model.tokenizer.windows(text, f"{prefix}: ")[0][:self.max_tokens - 1]
 
-    def cache(self, keys: list[Key], progress: Callable[[int], object] | None = None, fake_quant: bool = True) -> int:
-        """The lower layers' output for every text not cached yet; returns the tokens run."""
+    def cache(self, keys: list[Key], progress: Callable[[int], object] | None = None, fake_quant: bool = True,
+              stored: Path | None = None) -> int:
+        """The lower layers' output for every text not cached yet; returns the tokens run. `stored`: a file
+        of earlier outputs (same layers and settings) read first and written back with the new ones."""
         tokenizer = self.model.tokenizer
+        if stored is not None and stored.exists():
+            self.hidden.update(torch.load(stored))
         todo = []
         for key in dict.fromkeys(keys):
             if key not in self.hidden:
@@ -63,7 +68,10 @@ class Stack:
                     progress(len(batch))
         self.model.train()
         self.model.fake_quant = True
-        return tokens
+        if stored is not None and todo:
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            torch.save(self.hidden, stored)
+        return sum(len(self.hidden[key]) for key in keys)
 
     def encode(self, keys: list[Key]) -> torch.Tensor:
         """L2-normalized vectors of cached texts through the trained top layers (gradients flow)."""

@@ -14,7 +14,6 @@ served is the model measured. Training reads eval/dev_more.yaml and the report's
 from __future__ import annotations
 
 import json
-import math
 import random
 import sys
 import time
@@ -32,7 +31,7 @@ class TuneConfig:
     (about 150-300 tokens a second through the torch model): every text is used once or twice, so few."""
 
     top_layers: int = 2
-    epochs: int = 1
+    epochs: int = 2
     batch: int = 16  # queries per bi-encoder step (each with a positive and hard negatives); the judge's
     # pairs are spread evenly over the same steps
     positives: int = 2  # per question, the first ones (retrieval order)
@@ -107,14 +106,10 @@ def tune(model, items: list[QuestionItem], pairs: list[ReportPair], config: Tune
     started = time.perf_counter()
     with tqdm(total=len(texts), desc="encoder: lower layers", unit="text", disable=not show_progress,
               file=sys.stderr) as bar:
-        tokens = stack.cache(sorted(texts), progress=bar.update, fake_quant=config.cache_fake_quant)
+        tokens = stack.cache(sorted(texts), progress=bar.update, fake_quant=config.cache_fake_quant,
+                             stored=cache_file(config))
     cache_s = time.perf_counter() - started
-
-    head = torch.nn.Linear(stack.dim, 1)
-    positives = sum(y for _, y in judge_all) or 1
-    with torch.no_grad():
-        head.weight.zero_()
-        head.bias.fill_(math.log(positives / max(1, len(judge_all) - positives)))
+    head = initial_head(stack, judge_all)
     optimizer = torch.optim.AdamW([{"params": stack.parameters(), "lr": config.lr},
                                    {"params": head.parameters(), "lr": config.head_lr, "weight_decay": 0.0}],
                                   weight_decay=0.01)
@@ -153,10 +148,57 @@ def tune(model, items: list[QuestionItem], pairs: list[ReportPair], config: Tune
             if result.stopped_by_budget:
                 break
     result.train_s = round(time.perf_counter() - started, 1)
-    head_data = {"weights": [round(float(w), 7) for w in head.weight[0].detach().tolist()],
-                 "bias": round(float(head.bias.detach()[0]), 7), "format": "query: " + JUDGE_FORMAT,
+    weights, bias = head.folded()
+    head_data = {"weights": [round(w, 7) for w in weights], "bias": round(bias, 7), "format": "query: " + JUDGE_FORMAT,
                  "trained_on": "eval/dev_more.yaml and the report's own pairs"}
     return stack.tuned_state(), head_data, result
+
+
+def cache_file(config: TuneConfig) -> Path:
+    """Where the lower layers' outputs are kept between runs (they depend on these settings only)."""
+    from .command import RUN_DIR
+
+    return RUN_DIR / f"lower-{12 - config.top_layers}-{config.max_tokens}-{int(config.cache_fake_quant)}.pt"
+
+
+class StandardHead:
+    """The logistic head on standardized vectors while training (the pooled vectors of all texts lie close
+    together, so raw weights would need to be huge); `folded` gives the same function on the raw vector."""
+
+    def __init__(self, mean, scale, weights, bias) -> None:
+        import torch
+
+        self.mean, self.scale = mean, scale
+        self.linear = torch.nn.Linear(len(mean), 1)
+        with torch.no_grad():
+            self.linear.weight.copy_(torch.as_tensor(weights, dtype=torch.float32)[None])
+            self.linear.bias.fill_(float(bias))
+
+    def __call__(self, vectors):
+        return self.linear((vectors - self.mean) / self.scale)
+
+    def parameters(self):
+        return self.linear.parameters()
+
+    def folded(self) -> tuple[list[float], float]:
+        w = (self.linear.weight[0] / self.scale).detach()
+        return w.tolist(), float(self.linear.bias.detach()[0] - (w * self.mean).sum())
+
+
+def initial_head(stack, judge_all: list[tuple[str, int]]) -> StandardHead:
+    """A logistic regression (scikit-learn) on the untuned vectors of the judge's texts: training starts
+    from the best head the frozen encoder allows."""
+    import numpy as np
+    import torch
+    from sklearn.linear_model import LogisticRegression
+
+    keys = [("query", t) for t, _ in judge_all]
+    with torch.no_grad():
+        vectors = torch.cat([stack.encode(keys[a:a + 32]) for a in range(0, len(keys), 32)])
+    mean, scale = vectors.mean(dim=0), vectors.std(dim=0).clamp(min=1e-6)
+    x = ((vectors - mean) / scale).numpy()
+    fitted = LogisticRegression(C=0.05, max_iter=3000).fit(x, np.array([y for _, y in judge_all]))
+    return StandardHead(mean, scale, fitted.coef_[0], fitted.intercept_[0])
 
 
 def _bi_loss(stack, batch, config: TuneConfig, rng: random.Random):
