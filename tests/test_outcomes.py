@@ -178,4 +178,6 @@ def test_eval_run_reports_the_outcomes_for_any_question_file(built_store, tmp_pa
     report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "## How sure the answers were" in report and "| right_check | 1 |" in report
     assert "sure from 1.000" in report and (tmp_path / "out" / "reliability.png").stat().st_size > 1000
-    assert "How sure the answers were" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "![Reliability, with the refusal and sure levels](reliability.png)" in report
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "How sure the answers were" in page and 'alt="Reliability, with the refusal and sure levels"' in page
