@@ -140,6 +140,10 @@ def _stream_llm(assistant, question: str, history: list[str], args):
     stream = assistant.answer(question, history=history, k=args.k, stream=True, llm=True)
     answer = stream.answer
     if not args.json:
+        if answer.mode == "llm" and answer.outcome == "check":  # the model's text: the notice goes first
+            from assistant.strings import message
+
+            print(message("framing_check", answer.language))
         print(answer.answer)
         if answer.mode != "llm" and answer.grounding is not None and answer.grounding.reason:
             print(f"[{answer.mode}: {answer.grounding.reason}]", file=sys.stderr)

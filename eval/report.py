@@ -37,6 +37,7 @@ PLOTS = [
     ("accuracy_by_section.png", "Accuracy by section"),
     ("latency.png", "Latency distribution"),
     ("retrieval.png", "Retrieval: assistant vs baseline"),
+    ("reliability.png", "Reliability, with the refusal and sure levels"),
 ]
 
 
@@ -203,7 +204,8 @@ def render_markdown(run) -> str:
         "\n".join(f"- {line}" for line in cause_lines(run)),
         "## Plots",
     ]
-    parts += [f"![{title}]({name})" for name, title in PLOTS]
+    parts += [f"![{title}]({name})" for name, title in PLOTS
+              if name != "reliability.png" or reliability_points(run.scores)]  # no confidences: no such plot
     for title, key in (("By section", "by_section"), ("By kind", "by_kind"), ("By language", "by_lang")):
         parts += [
             f"## {title}",

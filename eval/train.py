@@ -6,7 +6,7 @@ sentence holds what the question expects (its figures, else its words, else its 
 0 otherwise (always 0 for a question the report does not answer). A logistic regression
 (scikit-learn) on standardized signals gives the probability; the refusal threshold is the highest
 one that keeps false refusals of answerable dev questions at 10% or less (out-of-fold), and the sure
-level the lowest one from which on sure answers are right at least 97% of the time (out-of-fold;
+level the lowest one at which at least 97% of the answers it makes sure are right (out-of-fold;
 issue 25). Test and held-out questions are never read here.
 """
 

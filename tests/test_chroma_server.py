@@ -63,7 +63,7 @@ def test_cli_ask_and_sources_against_the_server(server, published, tmp_path):
     env = dict(os.environ, **server.env, KLASTRY_STORE_DIR=str(tmp_path / "cli"))
     asked = subprocess.run([sys.executable, "-m", "assistant", "ask", KKK, "--json"], cwd=ROOT, env=env,
                            capture_output=True, text=True, timeout=120)
-    assert asked.returncode == 0, asked.stderr
+    assert asked.returncode in (0, 3), asked.stderr  # a sure answer or a passage to check
     assert "18" in json.loads(asked.stdout)["answer"]
     sources = subprocess.run([sys.executable, "-m", "assistant", "sources", "--json"], cwd=ROOT, env=env,
                              capture_output=True, text=True, timeout=120)

@@ -144,7 +144,7 @@ def test_cli_shows_the_check_under_the_citation(sources_store, figures):
     corpus, store = sources_store
     run = subprocess.run([sys.executable, "-m", "assistant", "ask", "--store", str(store),
                           "Ile średnio członków ma klaster?"], capture_output=True, text=True, cwd=ROOT, timeout=300)
-    assert run.returncode == 0, run.stderr
+    assert run.returncode in (0, 3), run.stderr  # a sure answer or a passage to check: both show their sources
     lines = run.stdout.splitlines()
     note = next(i for i, line in enumerate(lines) if line.strip().startswith("przypis 7:"))
     assert lines[note + 1].strip().startswith(f"Potwierdzone w źródle [{PDF}, s. 2]")

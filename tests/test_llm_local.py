@@ -212,7 +212,7 @@ def test_cli_ask_llm_prints_only_the_checked_answer(built_store, smollm2_gguf, m
         return recording if make_chat_model(cli_settings) is model else pytest.fail("the CLI built another model")
 
     monkeypatch.setattr(answerer_module, "make_chat_model", recorded_model)
-    assert main(["ask", KKK, "--llm", "--store", str(store)]) == 0
+    assert main(["ask", KKK, "--llm", "--store", str(store)]) in (0, 3)  # sure, or a passage to check
     out, err = capsys.readouterr()
     assert asked_with == [settings]
     reply = recording.reply

@@ -18,6 +18,7 @@ from assistant.answer.answerability import DEFAULT_SURE_THRESHOLD, MODEL_FILE, A
 from assistant.errors import SettingsError
 from assistant.llm.answerer import LLMAnswerer
 from assistant.types import Answer, Outcome
+from assistant.web import render
 from eval import outcomes
 from eval.train import MIN_SURE_SUPPORT, choose_sure_threshold
 
@@ -125,8 +126,10 @@ def test_an_llm_answer_is_sure_only_when_the_extractive_judge_was(built_store):
         assistant = levelled(built_store, sure_above=sure_above)
         chat = GenericFakeChatModel(messages=iter([AIMessage(content=reply)]))
         llm = LLMAnswerer(assistant.settings, chat_model=chat).answer(assistant.ask(KKK), assistant.snapshot)
-        assert llm.mode == "llm" and llm.outcome == expected, llm.grounding
-        assert llm.answer.startswith(CHECK_PL) == (expected == Outcome.CHECK) and reply in llm.answer
+        assert llm.mode == "llm" and llm.outcome == expected and llm.answer == reply, llm.grounding
+        shown = render.answer_html(llm, turn=0)  # the model's text, with the notice of its outcome
+        assert ("check-notice" in shown) == (expected == Outcome.CHECK)
+        assert render.plain_text(llm).startswith(render.labels("pl")["check"]) == (expected == Outcome.CHECK)
 
 
 def test_the_runnable_carries_the_outcome(built_store):
@@ -175,4 +178,6 @@ def test_eval_run_reports_the_outcomes_for_any_question_file(built_store, tmp_pa
     report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "## How sure the answers were" in report and "| right_check | 1 |" in report
     assert "sure from 1.000" in report and (tmp_path / "out" / "reliability.png").stat().st_size > 1000
-    assert "How sure the answers were" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "![Reliability, with the refusal and sure levels](reliability.png)" in report
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "How sure the answers were" in page and 'alt="Reliability, with the refusal and sure levels"' in page

@@ -157,7 +157,9 @@ def test_chat_shows_the_answer_with_cards_and_plain_text_in_one_update(client):
             assert f"Przypis {source['footnote']}" in final and f"Przypis {source['footnote']}:" in plain
             if source["url"]:
                 assert f'<a href="{source["url"]}" target="_blank"' in final
-    assert "18" in plain and plain.startswith(answer["answer"])
+    label = render.labels("pl")["check"] + "\n" if answer["outcome"] == "check" else ""  # a passage to check
+    assert "18" in plain and plain.startswith(label + answer["answer"])
+    assert f'class="answer-block outcome-{answer["outcome"]}"' in final
 
 
 def test_bad_input_gets_a_clear_reply_and_the_app_keeps_answering(client):

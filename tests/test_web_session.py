@@ -62,7 +62,8 @@ def test_kkk_answer_arrives_whole_with_18_citing_page_5_and_footnote_5(backend):
     assert final.html.count('class="source-card"') == len(final.answer.citations)
     assert "s. 5" in final.html and "Przypis 5" in final.html and 'href="#strona-0-1"' in final.html
     assert "185" not in final.html and "refusal-notice" not in final.html and "see-also" not in final.html
-    assert final.plain.startswith(text.strip()) and "Przypis 5:" in final.plain
+    label = render.labels("pl")["check"] + "\n" if final.answer.outcome == "check" else ""  # a passage to check
+    assert final.plain.startswith(label + text.strip()) and "Przypis 5:" in final.plain
     assert final.choices[0] == (f"[1] s. {final.answer.citations[0].page}", "0-1")
     assert session.history == [KKK] and session.language == "pl"
     first = session.citations["0-1"]

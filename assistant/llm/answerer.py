@@ -41,7 +41,7 @@ from assistant.llm.grounding import (
 from assistant.llm.prompts import Passage, build_messages
 from assistant.settings import Settings
 from assistant.strings import message
-from assistant.types import Answer, Chunk, Citation, Context, Grounding, Mode, Outcome, SentenceRef
+from assistant.types import Answer, Chunk, Citation, Context, Grounding, Mode, SentenceRef
 
 MAYBE_MARKER = re.compile(r"^[\s\[\d,;–—-]*$")  # an unfinished tail that may still become "[1]"
 _LLAMA_LOCK = threading.Lock()  # one in-process llama.cpp model serves one request at a time
@@ -135,9 +135,6 @@ class LLMAnswerer:
         passages = make_passages(extractive.contexts[:self.max_passages])
         check = _Check(passages)
         shown: list[str] = []
-        # an LLM answer is sure only when the extractive judge was: a passage to check keeps its notice first
-        notice = "" if extractive.outcome == Outcome.SURE else message("framing_check", extractive.language) + " "
-        yield from _pieces(notice)
         llm_started = time.perf_counter()
         try:
             messages = build_messages(extractive.question, passages, extractive.language, history)
@@ -165,7 +162,9 @@ class LLMAnswerer:
             yield fallback
             return
         citations = self._citations(snapshot, extractive.contexts, check)
-        yield dataclasses.replace(extractive, answer=notice + text, mode=Mode.LLM, citations=citations, see_also=[],
+        # the extractive judge's outcome stays: an LLM answer is sure only when the judge was (a passage to check
+        # stays one, and every surface shows its notice from `outcome`, as the text is the model's)
+        yield dataclasses.replace(extractive, answer=text, mode=Mode.LLM, citations=citations, see_also=[],
                                   grounding=grounding, latency_ms=_ms(started))
 
     def _checked_pieces(self, messages, check: _Check, deadline: float) -> Iterator[str]:

@@ -193,8 +193,7 @@ def citation_card(citation: Citation, lang: str, key: str, label: str | None = N
 
 
 def answer_html(answer: Answer, turn: int) -> str:
-    """The final chat message: answer text, refusal notice, numbered source cards, see-also apart. The block's
-    class names its outcome (issue 25): a passage to check is framed apart, with its notice, and keeps its cards."""
+    """The final chat message, its block classed by outcome: notice, text, source cards, see-also apart."""
     t = labels(answer.language)
     check = answer.outcome == Outcome.CHECK
     parts = [f'<div class="answer-block outcome-{esc(answer.outcome)}" lang="{esc(answer.language)}">']
@@ -268,8 +267,7 @@ def pick_html(choices: list[tuple[str, str]], lang: str) -> str:
 
 
 def plain_text(answer: Answer) -> str:
-    """The answer with its sources, for pasting into a grant justification; a passage to check and a
-    refusal say so in their first line (a sure answer starts "Według raportu:")."""
+    """The answer with its sources, to paste; a passage to check or a refusal says so in its first line."""
     t = labels(answer.language)
     lines = [t["refusal"]] if answer.refused and answer.language in LABELS else []
     if answer.outcome == Outcome.CHECK:  # the copy says it is a passage to check, wherever it is pasted
