@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .harness import EVAL_DIR, EvalRun, load_questions, run_eval
+from .thresholds import GATE
 
 DEV_EXTRA = EVAL_DIR / "dev_extra.yaml"
 # A second set written from the report alone (2026-11-30). Asked once by the model trained without it, it
@@ -28,6 +29,7 @@ COLUMNS = (
     "refusal_recall",
     "false_refusal_rate",
     "footnote_recall",
+    "footnote_precision",
     "page_accuracy",
     "hallucinated_figures",
     "errors",
@@ -84,6 +86,7 @@ def run_suite(
             show_progress=show_progress,
             llm=llm,
             label=name,
+            thresholds=list(GATE) if name in GATED_SETS else None,
         )
     (report_dir / "summary.md").write_text(summary_markdown(runs), encoding="utf-8")
     return runs

@@ -1,0 +1,84 @@
+"""The one source of the evaluation's thresholds: the console, report.md/html and the gate read them here.
+
+`GATE` is the regression floor of eval/questions.yaml (dev and test) and what `eval run --questions FILE
+--gate` applies to a tester's file; `TARGETS` is what the product aims for on questions nobody tuned on
+(reported, never a gate). A metric that does not apply to a file (no footnote expectations: footnote
+recall is None) is not checked: a file without footnotes cannot fail on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """`metric` must be at least (`>=`) or at most (`<=`) `value`."""
+
+    metric: str
+    op: Literal[">=", "<="]
+    value: float
+    note: str = ""  # said after a failure: what the metric counts
+
+    def text(self) -> str:
+        shown = f"{self.value:g}" if isinstance(self.value, float) else str(self.value)
+        return f"{'≥' if self.op == '>=' else '≤'} {shown}"
+
+    def failure(self, metrics: dict[str, Any]) -> str | None:
+        """Why `metrics` misses this threshold, or None (also when the metric does not apply)."""
+        value = metrics.get(self.metric)
+        if value is None:
+            return None
+        ok = value >= self.value if self.op == ">=" else value <= self.value
+        if ok:
+            return None
+        shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+        return f"{self.metric} {shown} {'<' if self.op == '>=' else '>'} {self.value:g}" + (
+            f" ({self.note})" if self.note else "")
+
+
+# metrics where less is better: a file's own `thresholds:` gives them as ceilings
+CEILINGS = ("false_refusal_rate", "hallucinated_figures", "errors")
+GATE = (
+    Threshold("figure_accuracy", ">=", 0.85),
+    Threshold("footnote_recall", ">=", 0.83),
+    Threshold("refusal_recall", ">=", 0.80),
+    Threshold("false_refusal_rate", "<=", 0.12),
+    Threshold("hallucinated_figures", "<=", 0),
+    Threshold("errors", "<=", 0, "questions that crashed"),
+)
+TARGETS = (
+    Threshold("figure_accuracy", ">=", 0.92),
+    Threshold("first_quote_accuracy", ">=", 0.88),
+    Threshold("refusal_recall", ">=", 0.90),
+    Threshold("false_refusal_rate", "<=", 0.05),
+)
+KNOWN = ("figure_accuracy", "first_quote_accuracy", "word_accuracy", "footnote_recall", "footnote_precision",
+         "page_accuracy", "refusal_precision", "refusal_recall", "pass_rate", "retrieval_recall_at_k",
+         "mrr_at_k") + CEILINGS
+
+
+def failures(metrics: dict[str, Any], thresholds: tuple[Threshold, ...] | list[Threshold] = GATE) -> list[str]:
+    return [reason for t in thresholds if (reason := t.failure(metrics))]
+
+
+def gate_text(metric: str, thresholds: tuple[Threshold, ...] | list[Threshold] = GATE) -> str:
+    """"≥ 0.85" for a gated metric, "" otherwise (the report's gate column)."""
+    return next((t.text() for t in thresholds if t.metric == metric), "")
+
+
+def parse_thresholds(data: Any) -> list[Threshold]:
+    """A question file's own `thresholds:` mapping (metric: number); ValueError names what is wrong."""
+    if not isinstance(data, dict) or not data:
+        raise ValueError("`thresholds` must be a mapping of metric: number, e.g. thresholds: {figure_accuracy: 0.8}")
+    parsed = []
+    for metric, value in data.items():
+        if metric not in KNOWN:
+            raise ValueError(f"unknown threshold metric `{metric}` (known: {', '.join(KNOWN)})")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"threshold `{metric}` must be a number, got {value!r}")
+        if metric not in ("hallucinated_figures", "errors") and not 0 <= value <= 1:
+            raise ValueError(f"threshold `{metric}` must be between 0 and 1, got {value}")
+        parsed.append(Threshold(metric, "<=" if metric in CEILINGS else ">=", value))
+    return parsed
