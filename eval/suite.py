@@ -29,6 +29,7 @@ COLUMNS = (
     "refusal_recall",
     "false_refusal_rate",
     "footnote_recall",
+    "footnote_recall_answered",
     "footnote_precision",
     "page_accuracy",
     "hallucinated_figures",
