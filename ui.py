@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import json
 import os
 import sys
 from pathlib import Path
@@ -42,6 +43,13 @@ from assistant.web.session import ChatSession
 EXAMPLES = render.EXAMPLES
 
 CSS = """
+/* WCAG 2.1 AA contrast (axe-core, tests/test_accessibility.py): Gradio's orange accent on white is 2.8:1 */
+:root, .gradio-container { --button-primary-background-fill: #1d4ed8 !important;
+  --button-primary-background-fill-hover: #1e40af !important; --button-primary-text-color: #ffffff !important;
+  --button-primary-border-color: #1d4ed8 !important; --button-primary-text-color-hover: #ffffff !important;
+  --color-accent: #1d4ed8 !important; --color-accent-soft: #dbeafe !important; --link-text-color: #1d4ed8 !important; }
+#chat .prose, #chat .md { opacity: 1 !important; }  /* Gradio dims the messages to 0.8: 4.3:1 on the cards */
+footer, footer a, footer button, footer .show-api { color: #4b5563 !important; }  /* Gradio's #bbbbc2: 1.9:1 */
 .answer-block .answer { line-height: 1.5; }
 .cite-ref { color: #1d4ed8; font-weight: 600; }
 .source-card, .see-also .source-card { border: 1px solid #cbd5e1; border-radius: 8px; padding: 8px 10px; margin: 8px 0;
@@ -76,8 +84,38 @@ CSS = """
 
 # A click on a card's "show page" button writes its key (plus a nonce, so the same card can be
 # opened again) into a hidden textbox; the textbox's change event renders the page.
+# Accessible names (WCAG 4.1.2, 3.1.1): Gradio names a chat message "user's message: <div class=...>" (its raw
+# HTML) and some of its parts in English whatever the page's language; the page's `lang` is the interface's.
+# A watcher renames them in the interface language (render.ACCESSIBLE_NAMES), from the message's shown text.
 JS = """
 () => {
+  const NAMES = __NAMES__;
+  const shown = (el) => {
+    const body = el.querySelector('.user-question, .answer-block') || el;
+    return (body.textContent || '').replace(/\\s+/g, ' ').trim().slice(0, 300);
+  };
+  const rename = () => {
+    const t = NAMES[document.documentElement.lang === 'en' ? 'en' : 'pl'];
+    for (const el of document.querySelectorAll('[aria-label]')) {
+      const label = el.getAttribute('aria-label');
+      const original = el.dataset.grLabel || label;
+      let wanted = null;
+      const message = /^(user|bot)'s message:/.exec(original);
+      if (message) wanted = t[message[1]] + ': ' + shown(el);
+      else if (original in t) wanted = t[original];
+      if (wanted !== null && wanted !== label) { el.dataset.grLabel = original; el.setAttribute('aria-label', wanted); }
+    }
+    for (const button of document.querySelectorAll('#page-image button:not([aria-label])')) {
+      if (!button.textContent.trim()) button.setAttribute('aria-label', t.image);
+    }
+  };
+  let queued = false;
+  new MutationObserver(() => {
+    if (!queued) { queued = true; requestAnimationFrame(() => { queued = false; rename(); }); }
+  }).observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label']});
+  window.klastryRename = rename;
+  document.documentElement.lang = 'pl';
+  rename();
   document.addEventListener('click', (event) => {
     const link = event.target.closest('a.open-page');
     const href = link ? (link.getAttribute('href') || '') : '';
@@ -90,7 +128,10 @@ JS = """
     box.dispatchEvent(new Event('input', {bubbles: true}));
   }, true);
 }
-"""
+""".replace("__NAMES__", json.dumps(render.ACCESSIBLE_NAMES, ensure_ascii=False))
+# the page's language follows the interface's (ui_lang): a screen reader reads Polish as Polish (WCAG 3.1.1)
+LANG_JS = ("(lang) => { document.documentElement.lang = lang === 'en' ? 'en' : 'pl'; "
+           "if (window.klastryRename) window.klastryRename(); }")
 
 COPY_JS = """
 (text) => {
@@ -126,7 +167,7 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
         status = gr.HTML(render.status_html(*backend.status()), elem_id="status")
         ticker = gr.Timer(1.0, active=not backend.ready.is_set())
         with gr.Tabs(elem_id="tabs"):
-            with gr.Tab(render.DRAFT_LABELS["tab_chat"], id="chat-tab", elem_id="chat-tab"), gr.Row():
+            with gr.Tab(render.DRAFT_LABELS["tab_chat"], id="chat-tab", elem_id="chat-tab") as chat_tab, gr.Row():
                 with gr.Column(scale=3):
                     chatbot = gr.Chatbot(elem_id="chat", height=620, latex_delimiters=[], buttons=[],
                                          feedback_options=("Like", "Dislike"), show_label=False, sanitize_html=True)
@@ -134,7 +175,8 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
                         msg = gr.Textbox(placeholder=t["placeholder"], show_label=False, scale=5, max_lines=6,
                                          elem_id="question", autofocus=True)
                         send = gr.Button(t["send"], variant="primary", scale=1, elem_id="send")
-                    examples = gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[msg], label=t["examples"]).dataset
+                    examples = gr.Dataset(components=[msg], samples=[[q] for q in EXAMPLES], label=t["examples"],
+                                          elem_id="examples")  # a click asks the question (see example_text)
                     with gr.Row():
                         copy_btn = gr.Button(t["copy"], elem_id="copy-answer", size="sm")
                         clear = gr.Button(t["new_chat"], elem_id="new-chat", size="sm")
@@ -149,9 +191,9 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
                     page_txt = gr.HTML(elem_id="page-text")
                     open_key = gr.Textbox(visible="hidden", elem_id="open-key")
                     ui_lang = gr.Textbox("pl", visible="hidden", elem_id="ui-lang")  # its change relabels the page
-            with gr.Tab(render.DRAFT_LABELS["tab"], id="draft-tab", elem_id="draft-tab"):
+            with gr.Tab(render.DRAFT_LABELS["tab"], id="draft-tab", elem_id="draft-tab") as draft_tab:
                 d = render.DRAFT_LABELS
-                gr.Markdown(d["intro"])
+                draft_intro = gr.Markdown(d["intro"])
                 with gr.Row():
                     topic = gr.Textbox(label=d["topic"], placeholder=d["placeholder"], max_lines=4, scale=4,
                                        elem_id="draft-topic")
@@ -165,7 +207,9 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
                 draft_export = gr.Button(web_drafts.LABELS["export"], visible=False, elem_id="draft-export")
                 draft_status = gr.HTML(elem_id="draft-status")
                 # -- end of the candidate quotes --
-                draft_files = gr.File(label=d["files"], file_count="multiple", interactive=False, elem_id="draft-files")
+                # shown once there are files: Gradio's empty file box is a div with an aria-label and no role
+                draft_files = gr.File(label=d["files"], file_count="multiple", interactive=False, elem_id="draft-files",
+                                      visible=False)
                 draft_md = gr.Markdown(latex_delimiters=[], elem_id="draft-text", container=True, padding=True)
 
         def relabel(lang: str) -> dict:
@@ -175,12 +219,17 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
             a Markdown or HTML text) is sent as is; a gr.update also rebuilds the component (about 5 ms each),
             so only the labels that are properties (placeholder, label) go that way."""
             lang = lang if lang in render.LABELS else "pl"  # (a hidden textbox: a client could send anything)
-            t = render.labels(lang)
+            t, d = render.labels(lang), render.draft_labels(lang)
             return {title: f"## {t['title']}\n{t['intro']}",
                     msg: gr.update(placeholder=t["placeholder"]),
                     send: t["send"], copy_btn: t["copy"], clear: t["new_chat"], plain_box: gr.update(label=t["plain"]),
                     panel: render.panel_html(lang),
-                    page_img: gr.update(label=t["page_image"]), examples: gr.update(label=t["examples"])}
+                    page_img: gr.update(label=t["page_image"]),
+                    examples: gr.update(label=t["examples"], samples=[[q] for q in render.examples(lang)]),
+                    chat_tab: gr.update(label=d["tab_chat"]), draft_tab: gr.update(label=d["tab"]),
+                    draft_intro: d["intro"], topic: gr.update(label=d["topic"], placeholder=d["placeholder"]),
+                    draft_lang: gr.update(label=d["language"]), draft_btn: d["button"],
+                    draft_files: gr.update(label=d["files"])}
 
         def respond(message: str, chat: list, state: ChatSession | None):
             new_session = state is None  # later the same ChatSession is changed in place: not sent again
@@ -223,13 +272,22 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
 
         ask = respond if streams else respond_whole
         ask_outputs = [chatbot, msg, session, pick, plain, ui_lang]  # what every answer sets (see relabel)
-        labelled = [title, msg, send, copy_btn, clear, plain_box, panel, page_img, examples]
+        labelled = [title, msg, send, copy_btn, clear, plain_box, panel, page_img, examples, chat_tab, draft_tab,
+                    draft_intro, topic, draft_lang, draft_btn, draft_files]
+
+        def example_text(sample) -> str:
+            """A clicked example is put in the box and asked (the README's promise), in the shown language."""
+            return str(sample[0] if isinstance(sample, (list, tuple)) and sample else sample or "")
+
         msg.submit(ask, [msg, chatbot, session], ask_outputs, api_name="chat", concurrency_limit=concurrency)
         send.click(ask, [msg, chatbot, session], ask_outputs, api_visibility="private", concurrency_limit=concurrency)
         open_key.change(open_page, [open_key, session], [page_img, page_txt, panel], api_visibility="private")
         chatbot.like(feedback, [session], None, api_visibility="private")
         copy_btn.click(None, [plain], None, js=COPY_JS)
         ui_lang.change(relabel, ui_lang, labelled, api_visibility="private")
+        ui_lang.change(None, ui_lang, None, js=LANG_JS)
+        examples.click(example_text, examples, msg, api_visibility="private").then(
+            ask, [msg, chatbot, session], ask_outputs, api_visibility="private", concurrency_limit=concurrency)
         clear.click(reset, None, ask_outputs + [page_img, page_txt], api_visibility="private")
         chatbot.clear(reset, None, ask_outputs + [page_img, page_txt], api_visibility="private")
 
@@ -256,7 +314,8 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
         def draft(topic_text: str, lang: str):
             """A cited grant-justification draft for a project topic:
             (safe Markdown, [.md, .docx] or None when refused)."""
-            return web_drafts.draft(backend, topic_text, lang)
+            markdown, files, choice = web_drafts.draft(backend, topic_text, lang)
+            return markdown, gr.update(value=files, visible=bool(files)), choice
 
         def show_figures(choice):
             figures = web_drafts.figure_list(choice)
@@ -267,7 +326,8 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
         def export_chosen(choice, chosen: list[str]):
             result = web_drafts.export(backend, choice, chosen)
             return (gr.update() if result.markdown is None else result.markdown,
-                    gr.update() if result.files is None else result.files, result.status_html)
+                    gr.update() if result.files is None else gr.update(value=result.files, visible=True),
+                    result.status_html)
 
         drafted = [draft_md, draft_files, draft_state]
         figure_boxes = [draft_figures, draft_export, draft_status]

@@ -32,6 +32,13 @@ EXAMPLES = [
     "Jaki odsetek członków klastrów stanowią przedsiębiorstwa?",
     "Które klastry są największe pod względem liczby członków?",
 ]
+EXAMPLES_EN = [  # shown once the labels are English (an English question was asked)
+    "How many clusters have the status of a National Key Cluster?",
+    "How many active clusters were identified in Poland?",
+    "How many members does a cluster have on average?",
+    "What share of cluster members are enterprises?",
+    "Which clusters are the largest by number of members?",
+]
 SHOWN_QUESTION_CHARS = 600  # a 100 kB paste is shown shortened in the chat (the assistant still rejects it)
 
 LABELS = {
@@ -83,6 +90,36 @@ DRAFT_LABELS = {  # the grant-draft tab (Polish interface; the draft itself is i
              "dosłownych cytatów z raportu z liczbami, numerowanymi przypisami [n] i bibliografią. Gdy raport nie ma "
              "danych na ten temat, szkic nie powstaje.",
 }
+DRAFT_LABELS_EN = {  # the same tab once the interface is English
+    "tab_chat": "Chat", "tab": "Grant justification", "topic": "Project topic",
+    "placeholder": "e.g. training and internships in an ICT cluster", "language": "Draft language",
+    "button": "Prepare a draft", "files": "Download the draft (.md, .docx)", "error": "I cannot take this topic",
+    "intro": "Describe the project's topic in one sentence (up to 500 characters). The draft consists only of "
+             "verbatim quotes from the report with figures, numbered footnotes [n] and a bibliography. When the "
+             "report has no data on the topic, no draft is made.",
+}
+# the names Gradio gives its own parts (in the browser's language, or English), said in the interface's language:
+# ui.py's page script renames them (and a chat message's "user's message: <html>" by its shown text)
+GRADIO_NAMES = {
+    "conversation": ("chatbot conversation",), "more_tabs": ("More tabs", "Więcej kart"),
+    "footer": ("Gradio footer navigation",), "clear": ("Clear", "Wyczyść czat", "Wyczyść"),
+    "like": ("Like", "Lubię to"), "dislike": ("Dislike", "Nie lubię tego"),
+    "scroll_down": ("Scroll down", "Przewiń w dół"), "fullscreen": ("Fullscreen", "Pełny ekran"),
+    "download": ("Download", "Pobierz"), "page_text": ("page text",),
+}
+NAMES = {
+    "pl": {"conversation": "Rozmowa z asystentem", "more_tabs": "Więcej kart", "footer": "Stopka strony",
+           "clear": "Wyczyść rozmowę", "like": "Dobra odpowiedź", "dislike": "Zła odpowiedź",
+           "scroll_down": "Przewiń w dół", "fullscreen": "Pełny ekran", "download": "Pobierz",
+           "page_text": "Tekst strony", "user": "Pytanie", "bot": "Odpowiedź", "image": "Strona raportu: powiększ"},
+    "en": {"conversation": "Conversation with the assistant", "more_tabs": "More tabs", "footer": "Page footer",
+           "clear": "Clear the conversation", "like": "Good answer", "dislike": "Bad answer",
+           "scroll_down": "Scroll down", "fullscreen": "Fullscreen", "download": "Download",
+           "page_text": "Page text", "user": "Question", "bot": "Answer", "image": "Report page: enlarge"},
+}
+ACCESSIBLE_NAMES = {lang: {alias: names[key] for key, aliases in GRADIO_NAMES.items() for alias in aliases}
+                    | {"user": names["user"], "bot": names["bot"], "image": names["image"]}
+                    for lang, names in NAMES.items()}
 DRAFT_PREFIX = "klastry-szkic-"  # per-request folders under tempfile.gettempdir()
 DRAFT_KEEP_S = 3600  # older request folders are removed when a new draft is written
 
@@ -93,6 +130,14 @@ PAGE_LINK = "strona-"  # "show page" links are href="#strona-<key>"; ui.py's cli
 
 def labels(language: str | None) -> dict[str, str]:
     return LABELS["en" if language == "en" else "pl"]
+
+
+def draft_labels(language: str | None) -> dict[str, str]:
+    return DRAFT_LABELS_EN if language == "en" else DRAFT_LABELS
+
+
+def examples(language: str | None) -> list[str]:
+    return EXAMPLES_EN if language == "en" else EXAMPLES
 
 
 def esc(text: object) -> str:
@@ -315,7 +360,9 @@ def highlighted_html(page_text: str, quote: str) -> str:
         out += [esc(page_text[pos:start]), f"<mark>{esc(page_text[start:end])}</mark>"]
         pos = end
     out.append(esc(page_text[pos:]))
-    return '<div class="page-text">' + "".join(out).replace("\r", "").replace("\n", "<br>") + "</div>"
+    # focusable, so the scrolled page text can be read and scrolled by keyboard (WCAG 2.1.1)
+    return ('<div class="page-text" tabindex="0" role="region" aria-label="page text">'
+            + "".join(out).replace("\r", "").replace("\n", "<br>") + "</div>")
 
 
 def resolve_doc(corpus_dir: Path, doc: str) -> Path | None:
