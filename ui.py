@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import os
 import sys
+import time
 from pathlib import Path
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no calls out at start
@@ -32,12 +32,15 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: n
 os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from assistant.errors import QuestionError
 from assistant.settings import Settings
 from assistant.web import drafts as web_drafts
 from assistant.web import handlers, render
+from assistant.web.assets import COPY_JS, JS, LANG_JS
 from assistant.web.handlers import AssistantUnavailable, Backend
+from assistant.web.serving import PageTitle, port_free, port_in_use
 from assistant.web.session import ChatSession
 
 EXAMPLES = render.EXAMPLES
@@ -82,65 +85,22 @@ footer, footer a, footer button, footer .show-api { color: #4b5563 !important; }
 .page-text { max-height: 360px; overflow-y: auto; font-size: 0.85em; white-space: normal; }
 """
 
-# A click on a card's "show page" button writes its key (plus a nonce, so the same card can be
-# opened again) into a hidden textbox; the textbox's change event renders the page.
-# Accessible names (WCAG 4.1.2, 3.1.1): Gradio names a chat message "user's message: <div class=...>" (its raw
-# HTML) and some of its parts in English whatever the page's language; the page's `lang` is the interface's.
-# A watcher renames them in the interface language (render.ACCESSIBLE_NAMES), from the message's shown text.
-JS = """
-() => {
-  const NAMES = __NAMES__;
-  const shown = (el) => {
-    const body = el.querySelector('.user-question, .answer-block') || el;
-    return (body.textContent || '').replace(/\\s+/g, ' ').trim().slice(0, 300);
-  };
-  const rename = () => {
-    const t = NAMES[document.documentElement.lang === 'en' ? 'en' : 'pl'];
-    for (const el of document.querySelectorAll('[aria-label]')) {
-      const label = el.getAttribute('aria-label');
-      const original = el.dataset.grLabel || label;
-      let wanted = null;
-      const message = /^(user|bot)'s message:/.exec(original);
-      if (message) wanted = t[message[1]] + ': ' + shown(el);
-      else if (original in t) wanted = t[original];
-      if (wanted !== null && wanted !== label) { el.dataset.grLabel = original; el.setAttribute('aria-label', wanted); }
-    }
-    for (const button of document.querySelectorAll('#page-image button:not([aria-label])')) {
-      if (!button.textContent.trim()) button.setAttribute('aria-label', t.image);
-    }
-  };
-  let queued = false;
-  new MutationObserver(() => {
-    if (!queued) { queued = true; requestAnimationFrame(() => { queued = false; rename(); }); }
-  }).observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label']});
-  window.klastryRename = rename;
-  document.documentElement.lang = 'pl';
-  rename();
-  document.addEventListener('click', (event) => {
-    const link = event.target.closest('a.open-page');
-    const href = link ? (link.getAttribute('href') || '') : '';
-    if (!href.startsWith('#strona-')) return;
-    event.preventDefault();
-    event.stopPropagation();
-    const box = document.querySelector('#open-key textarea, #open-key input');
-    if (!box) return;
-    box.value = href.slice('#strona-'.length) + '|' + Date.now();
-    box.dispatchEvent(new Event('input', {bubbles: true}));
-  }, true);
-}
-""".replace("__NAMES__", json.dumps(render.ACCESSIBLE_NAMES, ensure_ascii=False))
-# the page's language follows the interface's (ui_lang): a screen reader reads Polish as Polish (WCAG 3.1.1)
-LANG_JS = ("(lang) => { document.documentElement.lang = lang === 'en' ? 'en' : 'pl'; "
-           "if (window.klastryRename) window.klastryRename(); }")
 
-COPY_JS = """
-(text) => {
-  if (!text) return;
-  if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(text); return; }
-  const area = document.createElement('textarea');
-  area.value = text; document.body.appendChild(area); area.select(); document.execCommand('copy'); area.remove();
-}
-"""
+def accessible_theme():
+    """Gradio's default theme with a blue accent that keeps WCAG AA contrast (white on #1d4ed8 is 6.7:1; the
+    default orange is 2.8:1), on the login page too, which gets the theme but not the app's CSS."""
+    blue = "#1d4ed8"
+    return gr.themes.Default(primary_hue=gr.themes.colors.blue).set(
+        button_primary_background_fill=blue, button_primary_background_fill_hover="#1e40af",
+        button_primary_border_color=blue, button_primary_text_color="#ffffff",
+        button_primary_text_color_hover="#ffffff", color_accent=blue, link_text_color=blue)
+
+
+
+# the login page's <title> (WCAG 2.4.2): Gradio sends the app's title only with the config, after the login
+LOGIN_TITLE = Middleware(PageTitle, title=f"{render.LABELS['pl']['title']} / {render.LABELS['en']['title']}")
+
+
 
 
 # Measured defaults (benchmarks/load.py, 2 cores): see main()'s help texts and README "Benchmarks"
@@ -409,29 +369,41 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if not port_free(args.host, args.port):
+        print(port_in_use(args.host, args.port), file=sys.stderr)
+        return 2
     backend = Backend({"corpus_dir": args.corpus, "store_dir": args.store}, prepare=build_missing_store,
                       workers=args.workers, threads=args.threads, worker_threads=args.worker_threads)
-    try:
-        streams = Settings.load(corpus_dir=args.corpus, store_dir=args.store).llm_backend != "none"
-    except Exception:  # noqa: BLE001 - a bad setting is reported by the backend, on the page
-        streams = True
-    demo = build_app(backend, args.concurrency, streams)
-    demo.queue(max_size=args.max_queue, default_concurrency_limit=args.concurrency)
-    _, local_url, _ = demo.launch(server_name=args.host, server_port=args.port, auth=users or None, share=False,
-                                  prevent_thread_lock=True, show_error=False, css=CSS, js=JS, footer_links=["api"],
-                                  state_session_capacity=SESSIONS_KEPT,
-                                  auth_message="Zaloguj się / Log in" if users else None)
-    backend.load()
-    if backend.assistant is not None:
-        warm_up(local_url, users[0] if users else None)
-        print("assistant ready", flush=True)
-    try:
-        demo.block_thread()
+    demo = None
+    try:  # Ctrl-C at any point: the workers and the queue stop, exit 130, no traceback (README)
+        try:
+            streams = Settings.load(corpus_dir=args.corpus, store_dir=args.store).llm_backend != "none"
+        except Exception:  # noqa: BLE001 - a bad setting is reported by the backend, on the page
+            streams = True
+        demo = build_app(backend, args.concurrency, streams)
+        demo.queue(max_size=args.max_queue, default_concurrency_limit=args.concurrency)
+        try:
+            _, local_url, _ = demo.launch(server_name=args.host, server_port=args.port, auth=users or None,
+                                          share=False, prevent_thread_lock=True, show_error=False, css=CSS, js=JS,
+                                          theme=accessible_theme(), app_kwargs={"middleware": [LOGIN_TITLE]},
+                                          footer_links=["api"], state_session_capacity=SESSIONS_KEPT,
+                                          auth_message="Zaloguj się / Log in" if users else None)
+        except OSError:  # taken between the check and the launch: Gradio's "Cannot find empty port"
+            print(port_in_use(args.host, args.port), file=sys.stderr)
+            return 2
+        backend.load()
+        if backend.assistant is not None:
+            warm_up(local_url, users[0] if users else None)
+            print("assistant ready", flush=True)
+        while True:  # not demo.block_thread(): it swallows Ctrl-C, and the exit code would be 0
+            time.sleep(0.5)
     except KeyboardInterrupt:
-        pass
+        print("interrupted", file=sys.stderr, flush=True)
+        return 130
     finally:
         backend.close()
-    return 0
+        if demo is not None:
+            demo.close()
 
 
 if __name__ == "__main__":
