@@ -274,8 +274,11 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
         def draft(topic_text: str, lang: str):
             """A cited grant-justification draft for a project topic:
             (safe Markdown, [.md, .docx] or None when refused)."""
-            markdown, files, choice = web_drafts.draft(backend, topic_text, lang)
-            return markdown, gr.update(value=files, visible=bool(files)), choice
+            return web_drafts.draft(backend, topic_text, lang)
+
+        def show_files(files):
+            """The download box only once there are files: Gradio's empty one has an aria-label and no role."""
+            return gr.update(visible=bool(files))
 
         def show_figures(choice):
             figures = web_drafts.figure_list(choice)
@@ -286,17 +289,19 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
         def export_chosen(choice, chosen: list[str]):
             result = web_drafts.export(backend, choice, chosen)
             return (gr.update() if result.markdown is None else result.markdown,
-                    gr.update() if result.files is None else gr.update(value=result.files, visible=True),
-                    result.status_html)
+                    gr.update() if result.files is None else result.files, result.status_html)
 
         drafted = [draft_md, draft_files, draft_state]
         figure_boxes = [draft_figures, draft_export, draft_status]
-        draft_btn.click(draft, [topic, draft_lang], drafted, api_name="draft", concurrency_limit=concurrency).then(
-            show_figures, [draft_state], figure_boxes, api_visibility="private")
-        topic.submit(draft, [topic, draft_lang], drafted, api_visibility="private", concurrency_limit=concurrency).then(
-            show_figures, [draft_state], figure_boxes, api_visibility="private")
+        for drafted_event in (
+                draft_btn.click(draft, [topic, draft_lang], drafted, api_name="draft", concurrency_limit=concurrency),
+                topic.submit(draft, [topic, draft_lang], drafted, api_visibility="private",
+                             concurrency_limit=concurrency)):
+            drafted_event.then(show_figures, [draft_state], figure_boxes, api_visibility="private").then(
+                show_files, draft_files, draft_files, api_visibility="private")
         draft_export.click(export_chosen, [draft_state, draft_figures], [draft_md, draft_files, draft_status],
-                           api_visibility="private", concurrency_limit=concurrency)
+                           api_visibility="private", concurrency_limit=concurrency).then(
+            show_files, draft_files, draft_files, api_visibility="private")
         # -- end of the draft tab's events --
     return demo
 
