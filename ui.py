@@ -97,6 +97,12 @@ def accessible_theme():
 
 
 
+# What Gradio's status region announces when an event ends: its own dictionaries lack these keys, so a screen
+# reader said "common.complete" after every answer (issue 28)
+STATUS_WORDS = gr.I18n(pl={"common.complete": "Gotowe", "common.error": "Błąd"},
+                       en={"common.complete": "Done", "common.error": "Error"})
+
+
 # the login page's <title> (WCAG 2.4.2): Gradio sends the app's title only with the config, after the login
 LOGIN_TITLE = Middleware(PageTitle, title=f"{render.LABELS['pl']['title']} / {render.LABELS['en']['title']}")
 
@@ -189,7 +195,9 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
                     chat_tab: gr.update(label=d["tab_chat"]), draft_tab: gr.update(label=d["tab"]),
                     draft_intro: d["intro"], topic: gr.update(label=d["topic"], placeholder=d["placeholder"]),
                     draft_lang: gr.update(label=d["language"]), draft_btn: d["button"],
-                    draft_files: gr.update(label=d["files"])}
+                    draft_files: gr.update(label=d["files"]),
+                    draft_figures: gr.update(label=d.get("figures", web_drafts.LABELS["figures"])),
+                    draft_export: d.get("export", web_drafts.LABELS["export"])}
 
         def respond(message: str, chat: list, state: ChatSession | None):
             new_session = state is None  # later the same ChatSession is changed in place: not sent again
@@ -233,7 +241,7 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
         ask = respond if streams else respond_whole
         ask_outputs = [chatbot, msg, session, pick, plain, ui_lang]  # what every answer sets (see relabel)
         labelled = [title, msg, send, copy_btn, clear, plain_box, panel, page_img, examples, chat_tab, draft_tab,
-                    draft_intro, topic, draft_lang, draft_btn, draft_files]
+                    draft_intro, topic, draft_lang, draft_btn, draft_files, draft_figures, draft_export]
 
         def example_text(sample) -> str:
             """A clicked example is put in the box and asked (the README's promise), in the shown language."""
@@ -391,6 +399,7 @@ def main(argv: list[str] | None = None) -> int:
             _, local_url, _ = demo.launch(server_name=args.host, server_port=args.port, auth=users or None,
                                           share=False, prevent_thread_lock=True, show_error=False, css=CSS, js=JS,
                                           theme=accessible_theme(), app_kwargs={"middleware": [LOGIN_TITLE]},
+                                          i18n=STATUS_WORDS,
                                           footer_links=["api"], state_session_capacity=SESSIONS_KEPT,
                                           auth_message="Zaloguj się / Log in" if users else None)
         except OSError:  # taken between the check and the launch: Gradio's "Cannot find empty port"

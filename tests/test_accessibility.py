@@ -128,6 +128,9 @@ def test_lang_follows_the_interface_and_names_are_plain_translated_text(page):
                           ".map(e => e.textContent.trim())")
     assert not [s for s in said + texts + english if I18N_KEY.match(s or "")]  # no "common.complete"
 
+    page.locator("#draft-tab-button").click()  # the draft tab speaks English too
+    assert page.locator("#draft-button").text_content(timeout=10_000).strip() == render.DRAFT_LABELS_EN["button"]
+    page.locator("#chat-tab-button").click()
     page.locator("button", has_text=render.LABELS["en"]["new_chat"]).click()
     page.wait_for_function("document.documentElement.lang === 'pl'", timeout=30_000)
 

@@ -33,6 +33,10 @@ JS = """
       else if (original in t) wanted = t[original];
       if (wanted !== null && wanted !== label) { el.dataset.grLabel = original; el.setAttribute('aria-label', wanted); }
     }
+    for (const hidden of document.querySelectorAll('#chat .sr-only')) {  // Gradio's English "Loading content"
+      const text = hidden.textContent.trim();
+      if (text === 'Loading content' && t[text] && t[text] !== text) hidden.textContent = t[text];
+    }
     for (const button of document.querySelectorAll('#page-image button:not([aria-label])')) {
       if (!button.textContent.trim()) button.setAttribute('aria-label', t.image);
     }
