@@ -18,7 +18,7 @@ import chromium
 import test_ui_api
 from test_ui_api import AMBER, DRAFT_TOPIC, KKK, start_ui, stop_ui
 
-from assistant.web import render
+from assistant.web import assets, render
 
 axe_api = pytest.importorskip("axe_playwright_python.sync_playwright", reason="axe-playwright-python is not installed")
 
@@ -108,17 +108,17 @@ def test_lang_follows_the_interface_and_names_are_plain_translated_text(page):
     ask(page, KKK)
     polish = names(page)
     assert not [n for n in polish if "<" in n or ">" in n], polish  # no raw HTML in any accessible name
-    assert f"{render.NAMES['pl']['user']}: {KKK}" in polish
-    assert any(n.startswith(render.NAMES["pl"]["bot"] + ": Według raportu") for n in polish)
-    gradio_own = {alias for aliases in render.GRADIO_NAMES.values() for alias in aliases}
-    assert not [n for n in polish if n in gradio_own and n not in render.NAMES["pl"].values()], polish
+    assert f"{assets.NAMES['pl']['user']}: {KKK}" in polish
+    assert any(n.startswith(assets.NAMES["pl"]["bot"] + ": Według raportu") for n in polish)
+    gradio_own = {alias for aliases in assets.GRADIO_NAMES.values() for alias in aliases}
+    assert not [n for n in polish if n in gradio_own and n not in assets.NAMES["pl"].values()], polish
 
     ask(page, "How many clusters have the status of a National Key Cluster?")
     page.wait_for_function("document.documentElement.lang === 'en'", timeout=30_000)
     page.wait_for_timeout(500)
     english = names(page)
-    assert render.NAMES["en"]["conversation"] in english and render.NAMES["pl"]["conversation"] not in english
-    assert not [n for n in english if n in gradio_own and n not in render.NAMES["en"].values()], english
+    assert assets.NAMES["en"]["conversation"] in english and assets.NAMES["pl"]["conversation"] not in english
+    assert not [n for n in english if n in gradio_own and n not in assets.NAMES["en"].values()], english
     tabs = page.evaluate("() => [...document.querySelectorAll('[role=tab]')].map(t => t.textContent.trim())")
     assert tabs == [render.DRAFT_LABELS_EN["tab_chat"], render.DRAFT_LABELS_EN["tab"]]
     shown = page.evaluate("() => [...document.querySelectorAll('#examples button')].map(b => b.textContent.trim())")

@@ -8,13 +8,38 @@ from __future__ import annotations
 
 import json
 
-from assistant.web import render
+# the names Gradio gives its own parts (in the browser's language, or English), said in the interface's language:
+# ui.py's page script renames them (and a chat message's "user's message: <html>" by its shown text)
+GRADIO_NAMES = {
+    "conversation": ("chatbot conversation",), "more_tabs": ("More tabs", "Więcej kart"),
+    "footer": ("Gradio footer navigation",), "clear": ("Clear", "Wyczyść czat", "Wyczyść"),
+    "like": ("Like", "Lubię to"), "dislike": ("Dislike", "Nie lubię tego"),
+    "scroll_down": ("Scroll down", "Przewiń w dół"), "fullscreen": ("Fullscreen", "Pełny ekran"),
+    "download": ("Download", "Pobierz"), "page_text": ("page text",), "loading": ("Loading response",),
+    "loading_text": ("Loading content",),  # a text, not a name: the chat's hidden "answer is coming" line
+}
+NAMES = {
+    "pl": {"conversation": "Rozmowa z asystentem", "more_tabs": "Więcej kart", "footer": "Stopka strony",
+           "clear": "Wyczyść rozmowę", "like": "Dobra odpowiedź", "dislike": "Zła odpowiedź",
+           "scroll_down": "Przewiń w dół", "fullscreen": "Pełny ekran", "download": "Pobierz",
+           "page_text": "Tekst strony", "loading": "Przygotowuję odpowiedź", "loading_text": "Przygotowuję odpowiedź",
+           "user": "Pytanie", "bot": "Odpowiedź", "image": "Strona raportu: powiększ"},
+    "en": {"conversation": "Conversation with the assistant", "more_tabs": "More tabs", "footer": "Page footer",
+           "clear": "Clear the conversation", "like": "Good answer", "dislike": "Bad answer",
+           "scroll_down": "Scroll down", "fullscreen": "Fullscreen", "download": "Download",
+           "page_text": "Page text", "loading": "Preparing the answer", "loading_text": "Preparing the answer",
+           "user": "Question", "bot": "Answer", "image": "Report page: enlarge"},
+}
+ACCESSIBLE_NAMES = {lang: {alias: names[key] for key, aliases in GRADIO_NAMES.items() for alias in aliases}
+                    | {"user": names["user"], "bot": names["bot"], "image": names["image"]}
+                    for lang, names in NAMES.items()}
+
 
 # A click on a card's "show page" button writes its key (plus a nonce, so the same card can be
 # opened again) into a hidden textbox; the textbox's change event renders the page.
 # Accessible names (WCAG 4.1.2, 3.1.1): Gradio names a chat message "user's message: <div class=...>" (its raw
 # HTML) and some of its parts in English whatever the page's language; the page's `lang` is the interface's.
-# A watcher renames them in the interface language (render.ACCESSIBLE_NAMES), from the message's shown text.
+# A watcher renames them in the interface language (ACCESSIBLE_NAMES), from the message's shown text.
 JS = """
 () => {
   const NAMES = __NAMES__;
@@ -60,7 +85,7 @@ JS = """
     box.dispatchEvent(new Event('input', {bubbles: true}));
   }, true);
 }
-""".replace("__NAMES__", json.dumps(render.ACCESSIBLE_NAMES, ensure_ascii=False))
+""".replace("__NAMES__", json.dumps(ACCESSIBLE_NAMES, ensure_ascii=False))
 # the page's language follows the interface's (ui_lang): a screen reader reads Polish as Polish (WCAG 3.1.1)
 LANG_JS = ("(lang) => { document.documentElement.lang = lang === 'en' ? 'en' : 'pl'; "
            "if (window.klastryRename) window.klastryRename(); }")

@@ -100,31 +100,6 @@ DRAFT_LABELS_EN = {  # the same tab once the interface is English
     "figures": "Quotes with figures for the draft (the ticked ones go into the downloads)",
     "export": "Save the draft with the ticked quotes",
 }
-# the names Gradio gives its own parts (in the browser's language, or English), said in the interface's language:
-# ui.py's page script renames them (and a chat message's "user's message: <html>" by its shown text)
-GRADIO_NAMES = {
-    "conversation": ("chatbot conversation",), "more_tabs": ("More tabs", "Więcej kart"),
-    "footer": ("Gradio footer navigation",), "clear": ("Clear", "Wyczyść czat", "Wyczyść"),
-    "like": ("Like", "Lubię to"), "dislike": ("Dislike", "Nie lubię tego"),
-    "scroll_down": ("Scroll down", "Przewiń w dół"), "fullscreen": ("Fullscreen", "Pełny ekran"),
-    "download": ("Download", "Pobierz"), "page_text": ("page text",), "loading": ("Loading response",),
-    "loading_text": ("Loading content",),  # a text, not a name: the chat's hidden "answer is coming" line
-}
-NAMES = {
-    "pl": {"conversation": "Rozmowa z asystentem", "more_tabs": "Więcej kart", "footer": "Stopka strony",
-           "clear": "Wyczyść rozmowę", "like": "Dobra odpowiedź", "dislike": "Zła odpowiedź",
-           "scroll_down": "Przewiń w dół", "fullscreen": "Pełny ekran", "download": "Pobierz",
-           "page_text": "Tekst strony", "loading": "Przygotowuję odpowiedź", "loading_text": "Przygotowuję odpowiedź",
-           "user": "Pytanie", "bot": "Odpowiedź", "image": "Strona raportu: powiększ"},
-    "en": {"conversation": "Conversation with the assistant", "more_tabs": "More tabs", "footer": "Page footer",
-           "clear": "Clear the conversation", "like": "Good answer", "dislike": "Bad answer",
-           "scroll_down": "Scroll down", "fullscreen": "Fullscreen", "download": "Download",
-           "page_text": "Page text", "loading": "Preparing the answer", "loading_text": "Preparing the answer",
-           "user": "Question", "bot": "Answer", "image": "Report page: enlarge"},
-}
-ACCESSIBLE_NAMES = {lang: {alias: names[key] for key, aliases in GRADIO_NAMES.items() for alias in aliases}
-                    | {"user": names["user"], "bot": names["bot"], "image": names["image"]}
-                    for lang, names in NAMES.items()}
 DRAFT_PREFIX = "klastry-szkic-"  # per-request folders under tempfile.gettempdir()
 DRAFT_KEEP_S = 3600  # older request folders are removed when a new draft is written
 
