@@ -23,6 +23,7 @@ import argparse
 import copy
 import os
 import sys
+import time
 from pathlib import Path
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no calls out at start
@@ -31,17 +32,27 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: n
 os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from assistant.errors import QuestionError
 from assistant.settings import Settings
 from assistant.web import drafts as web_drafts
 from assistant.web import handlers, render
+from assistant.web.assets import COPY_JS, JS, LANG_JS
 from assistant.web.handlers import AssistantUnavailable, Backend
+from assistant.web.serving import PageTitle, port_free, port_in_use
 from assistant.web.session import ChatSession
 
 EXAMPLES = render.EXAMPLES
 
 CSS = """
+/* WCAG 2.1 AA contrast (axe-core, tests/test_accessibility.py): Gradio's orange accent on white is 2.8:1 */
+:root, .gradio-container { --button-primary-background-fill: #1d4ed8 !important;
+  --button-primary-background-fill-hover: #1e40af !important; --button-primary-text-color: #ffffff !important;
+  --button-primary-border-color: #1d4ed8 !important; --button-primary-text-color-hover: #ffffff !important;
+  --color-accent: #1d4ed8 !important; --color-accent-soft: #dbeafe !important; --link-text-color: #1d4ed8 !important; }
+#chat .prose, #chat .md { opacity: 1 !important; }  /* Gradio dims the messages to 0.8: 4.3:1 on the cards */
+footer, footer a, footer button, footer .show-api { color: #4b5563 !important; }  /* Gradio's #bbbbc2: 1.9:1 */
 .answer-block .answer { line-height: 1.5; }
 .cite-ref { color: #1d4ed8; font-weight: 600; }
 .source-card, .see-also .source-card { border: 1px solid #cbd5e1; border-radius: 8px; padding: 8px 10px; margin: 8px 0;
@@ -80,32 +91,28 @@ CSS = """
 .page-text { max-height: 360px; overflow-y: auto; font-size: 0.85em; white-space: normal; }
 """
 
-# A click on a card's "show page" button writes its key (plus a nonce, so the same card can be
-# opened again) into a hidden textbox; the textbox's change event renders the page.
-JS = """
-() => {
-  document.addEventListener('click', (event) => {
-    const link = event.target.closest('a.open-page');
-    const href = link ? (link.getAttribute('href') || '') : '';
-    if (!href.startsWith('#strona-')) return;
-    event.preventDefault();
-    event.stopPropagation();
-    const box = document.querySelector('#open-key textarea, #open-key input');
-    if (!box) return;
-    box.value = href.slice('#strona-'.length) + '|' + Date.now();
-    box.dispatchEvent(new Event('input', {bubbles: true}));
-  }, true);
-}
-"""
 
-COPY_JS = """
-(text) => {
-  if (!text) return;
-  if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(text); return; }
-  const area = document.createElement('textarea');
-  area.value = text; document.body.appendChild(area); area.select(); document.execCommand('copy'); area.remove();
-}
-"""
+def accessible_theme():
+    """Gradio's default theme with a blue accent that keeps WCAG AA contrast (white on #1d4ed8 is 6.7:1; the
+    default orange is 2.8:1), on the login page too, which gets the theme but not the app's CSS."""
+    blue = "#1d4ed8"
+    return gr.themes.Default(primary_hue=gr.themes.colors.blue).set(
+        button_primary_background_fill=blue, button_primary_background_fill_hover="#1e40af",
+        button_primary_border_color=blue, button_primary_text_color="#ffffff",
+        button_primary_text_color_hover="#ffffff", color_accent=blue, link_text_color=blue)
+
+
+
+# What Gradio's status region announces when an event ends: its own dictionaries lack these keys, so a screen
+# reader said "common.complete" after every answer (issue 28)
+STATUS_WORDS = gr.I18n(pl={"common.complete": "Gotowe", "common.error": "Błąd"},
+                       en={"common.complete": "Done", "common.error": "Error"})
+
+
+# the login page's <title> (WCAG 2.4.2): Gradio sends the app's title only with the config, after the login
+LOGIN_TITLE = Middleware(PageTitle, title=f"{render.LABELS['pl']['title']} / {render.LABELS['en']['title']}")
+
+
 
 
 # Measured defaults (benchmarks/load.py, 2 cores): see main()'s help texts and README "Benchmarks"
@@ -132,7 +139,7 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
         status = gr.HTML(render.status_html(*backend.status()), elem_id="status")
         ticker = gr.Timer(1.0, active=not backend.ready.is_set())
         with gr.Tabs(elem_id="tabs"):
-            with gr.Tab(render.DRAFT_LABELS["tab_chat"], id="chat-tab", elem_id="chat-tab"), gr.Row():
+            with gr.Tab(render.DRAFT_LABELS["tab_chat"], id="chat-tab", elem_id="chat-tab") as chat_tab, gr.Row():
                 with gr.Column(scale=3):
                     chatbot = gr.Chatbot(elem_id="chat", height=620, latex_delimiters=[], buttons=[],
                                          feedback_options=("Like", "Dislike"), show_label=False, sanitize_html=True)
@@ -140,7 +147,8 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
                         msg = gr.Textbox(placeholder=t["placeholder"], show_label=False, scale=5, max_lines=6,
                                          elem_id="question", autofocus=True)
                         send = gr.Button(t["send"], variant="primary", scale=1, elem_id="send")
-                    examples = gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[msg], label=t["examples"]).dataset
+                    examples = gr.Dataset(components=[msg], samples=[[q] for q in EXAMPLES], label=t["examples"],
+                                          elem_id="examples")  # a click asks the question (see example_text)
                     with gr.Row():
                         copy_btn = gr.Button(t["copy"], elem_id="copy-answer", size="sm")
                         clear = gr.Button(t["new_chat"], elem_id="new-chat", size="sm")
@@ -155,9 +163,9 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
                     page_txt = gr.HTML(elem_id="page-text")
                     open_key = gr.Textbox(visible="hidden", elem_id="open-key")
                     ui_lang = gr.Textbox("pl", visible="hidden", elem_id="ui-lang")  # its change relabels the page
-            with gr.Tab(render.DRAFT_LABELS["tab"], id="draft-tab", elem_id="draft-tab"):
+            with gr.Tab(render.DRAFT_LABELS["tab"], id="draft-tab", elem_id="draft-tab") as draft_tab:
                 d = render.DRAFT_LABELS
-                gr.Markdown(d["intro"])
+                draft_intro = gr.Markdown(d["intro"])
                 with gr.Row():
                     topic = gr.Textbox(label=d["topic"], placeholder=d["placeholder"], max_lines=4, scale=4,
                                        elem_id="draft-topic")
@@ -171,7 +179,9 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
                 draft_export = gr.Button(web_drafts.LABELS["export"], visible=False, elem_id="draft-export")
                 draft_status = gr.HTML(elem_id="draft-status")
                 # -- end of the candidate quotes --
-                draft_files = gr.File(label=d["files"], file_count="multiple", interactive=False, elem_id="draft-files")
+                # shown once there are files: Gradio's empty file box is a div with an aria-label and no role
+                draft_files = gr.File(label=d["files"], file_count="multiple", interactive=False, elem_id="draft-files",
+                                      visible=False)
                 draft_md = gr.Markdown(latex_delimiters=[], elem_id="draft-text", container=True, padding=True)
 
         def relabel(lang: str) -> dict:
@@ -181,12 +191,19 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
             a Markdown or HTML text) is sent as is; a gr.update also rebuilds the component (about 5 ms each),
             so only the labels that are properties (placeholder, label) go that way."""
             lang = lang if lang in render.LABELS else "pl"  # (a hidden textbox: a client could send anything)
-            t = render.labels(lang)
+            t, d = render.labels(lang), render.draft_labels(lang)
             return {title: f"## {t['title']}\n{t['intro']}",
                     msg: gr.update(placeholder=t["placeholder"]),
                     send: t["send"], copy_btn: t["copy"], clear: t["new_chat"], plain_box: gr.update(label=t["plain"]),
                     panel: render.panel_html(lang),
-                    page_img: gr.update(label=t["page_image"]), examples: gr.update(label=t["examples"])}
+                    page_img: gr.update(label=t["page_image"]),
+                    examples: gr.update(label=t["examples"], samples=[[q] for q in render.examples(lang)]),
+                    chat_tab: gr.update(label=d["tab_chat"]), draft_tab: gr.update(label=d["tab"]),
+                    draft_intro: d["intro"], topic: gr.update(label=d["topic"], placeholder=d["placeholder"]),
+                    draft_lang: gr.update(label=d["language"]), draft_btn: d["button"],
+                    draft_files: gr.update(label=d["files"]),
+                    draft_figures: gr.update(label=d.get("figures", web_drafts.LABELS["figures"])),
+                    draft_export: d.get("export", web_drafts.LABELS["export"])}
 
         def respond(message: str, chat: list, state: ChatSession | None):
             new_session = state is None  # later the same ChatSession is changed in place: not sent again
@@ -229,13 +246,22 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
 
         ask = respond if streams else respond_whole
         ask_outputs = [chatbot, msg, session, pick, plain, ui_lang]  # what every answer sets (see relabel)
-        labelled = [title, msg, send, copy_btn, clear, plain_box, panel, page_img, examples]
+        labelled = [title, msg, send, copy_btn, clear, plain_box, panel, page_img, examples, chat_tab, draft_tab,
+                    draft_intro, topic, draft_lang, draft_btn, draft_files, draft_figures, draft_export]
+
+        def example_text(sample) -> str:
+            """A clicked example is put in the box and asked (the README's promise), in the shown language."""
+            return str(sample[0] if isinstance(sample, (list, tuple)) and sample else sample or "")
+
         msg.submit(ask, [msg, chatbot, session], ask_outputs, api_name="chat", concurrency_limit=concurrency)
         send.click(ask, [msg, chatbot, session], ask_outputs, api_visibility="private", concurrency_limit=concurrency)
         open_key.change(open_page, [open_key, session], [page_img, page_txt, panel], api_visibility="private")
         chatbot.like(feedback, [session], None, api_visibility="private")
         copy_btn.click(None, [plain], None, js=COPY_JS)
         ui_lang.change(relabel, ui_lang, labelled, api_visibility="private")
+        ui_lang.change(None, ui_lang, None, js=LANG_JS)
+        examples.click(example_text, examples, msg, api_visibility="private").then(
+            ask, [msg, chatbot, session], ask_outputs, api_visibility="private", concurrency_limit=concurrency)
         clear.click(reset, None, ask_outputs + [page_img, page_txt], api_visibility="private")
         chatbot.clear(reset, None, ask_outputs + [page_img, page_txt], api_visibility="private")
 
@@ -264,6 +290,10 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
             (safe Markdown, [.md, .docx] or None when refused)."""
             return web_drafts.draft(backend, topic_text, lang)
 
+        def show_files(files):
+            """The download box only once there are files: Gradio's empty one has an aria-label and no role."""
+            return gr.update(visible=bool(files))
+
         def show_figures(choice):
             figures = web_drafts.figure_list(choice)
             shown = bool(figures.choices)
@@ -277,12 +307,15 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
 
         drafted = [draft_md, draft_files, draft_state]
         figure_boxes = [draft_figures, draft_export, draft_status]
-        draft_btn.click(draft, [topic, draft_lang], drafted, api_name="draft", concurrency_limit=concurrency).then(
-            show_figures, [draft_state], figure_boxes, api_visibility="private")
-        topic.submit(draft, [topic, draft_lang], drafted, api_visibility="private", concurrency_limit=concurrency).then(
-            show_figures, [draft_state], figure_boxes, api_visibility="private")
+        for drafted_event in (
+                draft_btn.click(draft, [topic, draft_lang], drafted, api_name="draft", concurrency_limit=concurrency),
+                topic.submit(draft, [topic, draft_lang], drafted, api_visibility="private",
+                             concurrency_limit=concurrency)):
+            drafted_event.then(show_figures, [draft_state], figure_boxes, api_visibility="private").then(
+                show_files, draft_files, draft_files, api_visibility="private")
         draft_export.click(export_chosen, [draft_state, draft_figures], [draft_md, draft_files, draft_status],
-                           api_visibility="private", concurrency_limit=concurrency)
+                           api_visibility="private", concurrency_limit=concurrency).then(
+            show_files, draft_files, draft_files, api_visibility="private")
         # -- end of the draft tab's events --
     return demo
 
@@ -355,29 +388,42 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if not port_free(args.host, args.port):
+        print(port_in_use(args.host, args.port), file=sys.stderr)
+        return 2
     backend = Backend({"corpus_dir": args.corpus, "store_dir": args.store}, prepare=build_missing_store,
                       workers=args.workers, threads=args.threads, worker_threads=args.worker_threads)
-    try:
-        streams = Settings.load(corpus_dir=args.corpus, store_dir=args.store).llm_backend != "none"
-    except Exception:  # noqa: BLE001 - a bad setting is reported by the backend, on the page
-        streams = True
-    demo = build_app(backend, args.concurrency, streams)
-    demo.queue(max_size=args.max_queue, default_concurrency_limit=args.concurrency)
-    _, local_url, _ = demo.launch(server_name=args.host, server_port=args.port, auth=users or None, share=False,
-                                  prevent_thread_lock=True, show_error=False, css=CSS, js=JS, footer_links=["api"],
-                                  state_session_capacity=SESSIONS_KEPT,
-                                  auth_message="Zaloguj się / Log in" if users else None)
-    backend.load()
-    if backend.assistant is not None:
-        warm_up(local_url, users[0] if users else None)
-        print("assistant ready", flush=True)
-    try:
-        demo.block_thread()
+    demo = None
+    try:  # Ctrl-C at any point: the workers and the queue stop, exit 130, no traceback (README)
+        try:
+            streams = Settings.load(corpus_dir=args.corpus, store_dir=args.store).llm_backend != "none"
+        except Exception:  # noqa: BLE001 - a bad setting is reported by the backend, on the page
+            streams = True
+        demo = build_app(backend, args.concurrency, streams)
+        demo.queue(max_size=args.max_queue, default_concurrency_limit=args.concurrency)
+        try:
+            _, local_url, _ = demo.launch(server_name=args.host, server_port=args.port, auth=users or None,
+                                          share=False, prevent_thread_lock=True, show_error=False, css=CSS, js=JS,
+                                          theme=accessible_theme(), app_kwargs={"middleware": [LOGIN_TITLE]},
+                                          i18n=STATUS_WORDS,
+                                          footer_links=["api"], state_session_capacity=SESSIONS_KEPT,
+                                          auth_message="Zaloguj się / Log in" if users else None)
+        except OSError:  # taken between the check and the launch: Gradio's "Cannot find empty port"
+            print(port_in_use(args.host, args.port), file=sys.stderr)
+            return 2
+        backend.load()
+        if backend.assistant is not None:
+            warm_up(local_url, users[0] if users else None)
+            print("assistant ready", flush=True)
+        while True:  # not demo.block_thread(): it swallows Ctrl-C, and the exit code would be 0
+            time.sleep(0.5)
     except KeyboardInterrupt:
-        pass
+        print("interrupted", file=sys.stderr, flush=True)
+        return 130
     finally:
         backend.close()
-    return 0
+        if demo is not None:
+            demo.close()
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ def list_sources(snapshot: "StoreSnapshot") -> dict[str, Any]:
     for chunk in snapshot.chunks.values():
         titles.setdefault(chunk.doc, chunk.title)
     documents = [{"doc": doc, "title": titles.get(doc, ""), "report": is_report(doc), "pages": entry.pages,
-                  "chunks": entry.chunks, "sha256": entry.sha256,
+                  "skipped_pages": entry.skipped_pages, "chunks": entry.chunks, "sha256": entry.sha256,
                   **({"full_text_of": matched[doc]["source"], "matched": matched[doc]} if doc in matched else {})}
                  for doc, entry in sorted(snapshot.manifest.files.items(), key=lambda item: (not is_report(item[0]),
                                                                                                item[0]))]
@@ -65,6 +65,8 @@ def format_listing(listing: dict[str, Any]) -> str:
         if "full_text_of" in d:
             role = f"full text of {d['full_text_of']}" if d["full_text_of"] else "extra document, not cited"
         pages, chunks = _count(d["pages"], "page"), _count(d["chunks"], "chunk")
+        if d.get("skipped_pages"):
+            pages += " (skipped " + ", ".join(f"p. {page}: {why}" for page, why in d["skipped_pages"]) + ")"
         lines.append(f"  {d['doc']}  ({role}; {pages}, {chunks})  {d['title']}")
     lines.append("")
     texts = sum(1 for s in listing["sources"] if s["full_text"])

@@ -1,4 +1,6 @@
-"""`python -m eval run [--questions FILE] [--out results.jsonl] [--report DIR] [--k N] [--baseline] [--json]`
+"""`python -m eval run [--questions FILE [--gate]] [--out results.jsonl] [--report DIR] [--k N] [--baseline] [--json]`
+
+`python -m eval diff BEFORE.jsonl AFTER.jsonl [--json]`: what changed between two runs, per question;
 
 and `python -m eval report --results results.jsonl [--questions FILE] [--report DIR] [--json]`
 to re-score and re-render saved results without asking again; `python -m eval bench [--quick] [--json]`
@@ -16,7 +18,8 @@ from pathlib import Path
 from assistant.errors import KlastryError
 
 from .encoder.command import add_parser as add_tune_encoder
-from .harness import DEFAULT_QUESTIONS, DEFAULT_REPORT_DIR, EvalError, EvalRun, headline, load_questions, run_eval
+from .harness import DEFAULT_QUESTIONS, DEFAULT_REPORT_DIR, EvalError, EvalRun, headline, read_questions, run_eval
+from .thresholds import GATE
 
 
 def build_parser(prog: str = "python -m eval") -> argparse.ArgumentParser:
@@ -35,6 +38,10 @@ def build_parser(prog: str = "python -m eval") -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print the metrics as JSON")
     run.add_argument("--llm", action="store_true",
                      help="answer in LLM mode (KLASTRY_LLM_BACKEND...); adds fallback and hallucinated-figure rates")
+    run.add_argument("--gate", action="store_true",
+                     help="with --questions: exit 1 when the file misses the product's thresholds "
+                          "(eval/thresholds.py); without it a file is scored and reported, gated only by its own "
+                          "`thresholds:`")
     train = commands.add_parser("train", help="fit the answerability model on the dev questions only")
     train.add_argument("--out", type=Path, default=None, help="model file (default: assistant/data/answerability.json)")
     train.add_argument("--json", action="store_true", help="print the fitted model as JSON")
@@ -53,6 +60,10 @@ def build_parser(prog: str = "python -m eval") -> argparse.ArgumentParser:
     report.add_argument("--report", type=Path, default=DEFAULT_REPORT_DIR)
     report.add_argument("--k", type=int, help="k the results were retrieved with (default: settings.top_k)")
     report.add_argument("--json", action="store_true")
+    diff = commands.add_parser("diff", help="what changed between two runs, question by question")
+    diff.add_argument("before", type=Path, help="results.jsonl of the first run")
+    diff.add_argument("after", type=Path, help="results.jsonl of the second run")
+    diff.add_argument("--json", action="store_true", help="one object per changed question")
     bench = commands.add_parser("bench", help="speed and memory in one table: ingest, ask, start-up, "
                                               "10/25/50 chat sessions, peak memory (eval/bench.py)")
     bench.add_argument("--quick", action="store_true", help="a short smoke version (1 round, seconds per row)")
@@ -79,6 +90,10 @@ def _main(argv: list[str] | None, prog: str) -> int:
     try:
         if args.command == "bench":
             return bench_command(args)
+        if args.command == "diff":
+            from .diff import diff_command
+
+            return diff_command(args.before, args.after, args.json)
         if args.command == "train":
             return train_command(args)
         if args.command == "tune-encoder":
@@ -104,20 +119,23 @@ def _main(argv: list[str] | None, prog: str) -> int:
         if args.command == "run" and _is_drafts(args.questions):  # kind: draft (eval/draft_topics.yaml)
             return drafts_command(args, args.questions)
         if args.command == "run":
-            load_questions(args.questions)  # fail fast on a bad file, before loading any model
-            run = run_eval(args.questions, k=args.k, out=args.out, report_dir=args.report, baseline=args.baseline,
-                           show_progress=not args.json or sys.stderr.isatty(), llm=args.llm)
+            questions, own = read_questions(args.questions)  # fail fast on a bad file, before loading any model
+            thresholds = list(GATE) if args.gate else (own or None)
+            run = run_eval(questions, k=args.k, out=args.out, report_dir=args.report, baseline=args.baseline,
+                           show_progress=not args.json or sys.stderr.isatty(), llm=args.llm, thresholds=thresholds,
+                           label=str(args.questions))
         else:
             run = rescore(args.results, args.questions, args.report, args.k)
     except (EvalError, KlastryError) as error:  # bad question file, no index yet, bad setting: one line
         print(f"error: {error}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps({"assistant": run.metrics, "baseline": _without_rows(run.baseline), "meta": run.meta},
-                         ensure_ascii=False, indent=1))
+        gate = {"applied": bool(run.thresholds), "failures": run.gate_failures()}
+        print(json.dumps({"assistant": run.metrics, "baseline": _without_rows(run.baseline), "meta": run.meta,
+                          "gate": gate}, ensure_ascii=False, indent=1))
     else:
         print_summary(run)
-    return 1 if run.gate_failures() and args.command == "run" else 0
+    return 1 if run.gate_failures() and args.command == "run" else 0  # gated: --gate or the file's thresholds
 
 
 def load_settings_quiet():
@@ -129,8 +147,8 @@ def load_settings_quiet():
 def suite_command(args) -> int:
     from .suite import GATED_SETS, HELD_OUT_SETS, print_table, run_suite
 
-    if args.out is not None or args.baseline:
-        raise EvalError("--out and --baseline need --questions FILE (one set)")
+    if args.out is not None or args.baseline or args.gate:
+        raise EvalError("--out, --baseline and --gate need --questions FILE (one set; every set is gated already)")
     runs = run_suite(DEFAULT_QUESTIONS, args.report, k=args.k, show_progress=not args.json or sys.stderr.isatty(),
                      llm=args.llm)
     failing = {name: run.gate_failures() for name, run in runs.items() if name in GATED_SETS and run.gate_failures()}
@@ -224,7 +242,7 @@ def rescore(results_path: Path, questions_path: Path, report_dir: Path, k: int |
     from .harness import load_settings, score_all
     from .report import write_report
 
-    questions = load_questions(questions_path)
+    questions, own = read_questions(questions_path)
     try:
         lines = results_path.read_text(encoding="utf-8").splitlines()
         results = [json.loads(line) for line in lines if line.strip()]
@@ -246,7 +264,7 @@ def rescore(results_path: Path, questions_path: Path, report_dir: Path, k: int |
     meta = {"questions_file": str(questions_path), "results": str(results_path), "k": effective_k,
             "store": str(settings.store_dir), "embedder": settings.embedder,
             "levels": levels_of(model_for(settings.answer))}
-    run = EvalRun(questions, results, scores, metrics, None, meta, results_path, report_dir)
+    run = EvalRun(questions, results, scores, metrics, None, meta, results_path, report_dir, own or None)
     write_report(run, report_dir)
     return run
 
@@ -261,7 +279,10 @@ def print_summary(run: EvalRun) -> None:
                       if v is not None)
     print(shown)
     failures = run.gate_failures()
-    print("gate: " + ("pass" if not failures else "FAIL (" + "; ".join(failures) + ")"))
+    if not run.thresholds:
+        print("gate: not applied (add --gate for the product's thresholds, or `thresholds:` in the file)")
+    else:
+        print("gate: " + ("pass" if not failures else "FAIL (" + "; ".join(failures) + ")"))
     if run.results_path:
         print(f"results: {run.results_path}")
     if run.report_dir:

@@ -36,6 +36,8 @@ METRIC_DEFINITIONS = {
     "footnote_recall": "share of questions with expect_footnotes that cite at least one matching footnote "
     "(same number, or a footnote of the same source in the bibliography)",
     "footnote_precision": "over those questions, matching cited footnotes / all cited footnotes (pooled)",
+    "footnote_recall_answered": "footnote recall over the questions that were answered (a false refusal cites "
+    "nothing and counts in false_refusal_rate): is the right work cited when the assistant answers",
     "page_accuracy": "share of answerable questions with expect_pages where a cited page is an expected page",
     "refusal_precision": "refused and expected to refuse / refused",
     "refusal_recall": "refused and expected to refuse / expected to refuse",
@@ -323,6 +325,7 @@ def aggregate(scores: list[dict], k: int = 6) -> dict:
         "word_accuracy": ratio([s["words_ok"] for s in scores]),
         "footnote_recall": ratio([s["footnotes_ok"] for s in scores]),
         "footnote_precision": cited_hits / cited_total if cited_total else None,
+        "footnote_recall_answered": ratio([s["footnotes_ok"] for s in scores if not s["refused"]]),
         "page_accuracy": ratio([s["pages_ok"] for s in scores]),
         "refusal_precision": len(both) / len(refused) if refused else None,
         "refusal_recall": len(both) / len(expected) if expected else None,
@@ -343,6 +346,7 @@ def aggregate(scores: list[dict], k: int = 6) -> dict:
         "latency_p95_ms": percentile(latencies, 95),
         "failure_causes": causes,
         "counts": {name: count([s[key] for s in scores]) for name, key in RATIO_KEYS.items()}
+        | {name: count([s[key] for s in scores if not s["refused"]]) for name, key in ANSWERED_KEYS.items()}
         | {
             "footnote_precision": [cited_hits, cited_total],
             "refusal_precision": [len(both), len(refused)],
@@ -361,6 +365,7 @@ RATIO_KEYS = {
     "footnote_recall": "footnotes_ok",
     "page_accuracy": "pages_ok",
 }
+ANSWERED_KEYS = {"footnote_recall_answered": "footnotes_ok"}
 
 
 def count(values: list) -> list[int]:

@@ -5,20 +5,15 @@ that is wrong: *confidently wrong* is a sure answer without the right figure, or
 the report does not answer. A passage to check that is right still helps (the reader checks it and finds the
 figure); one that is wrong costs the reader a look. Pure functions over the harness's per-question scores
 (eval/metrics.py `score_question`), no I/O: `with_outcome` adds `outcome` and `right` to one score,
-`outcome_metrics` counts a set, `targets_missed` / `gate_failures` compare with the issue's targets.
+`outcome_metrics` counts a set, `targets_missed` / `gate_failures` compare with the targets and the gate of
+eval/thresholds.py.
 """
 
 from __future__ import annotations
 
 OUTCOMES = ("sure", "check", "refused")
 # the issue's targets (test and new, with dev)
-MAX_CONFIDENTLY_WRONG = 0.02  # of all questions
-MIN_RIGHT_SHOWN = 0.95  # of answerable questions: the right figure shown, sure or to check
-MIN_SURE = 0.80  # of answerable questions: sure
-MAX_UNANSWERABLE_SURE = 0.03  # of unanswerable questions: shown as sure
-# the regression gate on dev and test (eval/harness.py `EvalRun.gate_failures`): looser than the target, so that
-# the product's levels may move with retraining, tight enough to catch levels that make sure answers unsafe
-GATE_MAX_CONFIDENTLY_WRONG = 0.05
+# the targets and the gate's ceiling on confidently wrong answers are in eval/thresholds.py, the one source
 
 COUNT_KEYS = ("confidently_wrong", "right_sure", "right_check", "wrong_check", "refused_count")
 RATE_KEYS = ("confidently_wrong_rate", "right_shown_rate", "sure_rate", "unanswerable_sure_rate")
@@ -87,26 +82,16 @@ def outcome_metrics(scores: list[dict]) -> dict:
 
 
 def targets_missed(metrics: dict) -> list[str]:
-    """The issue's targets this set misses, one short line each."""
-    checks = (
-        ("confidently_wrong_rate", "<=", MAX_CONFIDENTLY_WRONG),
-        ("right_shown_rate", ">=", MIN_RIGHT_SHOWN),
-        ("sure_rate", ">=", MIN_SURE),
-        ("unanswerable_sure_rate", "<=", MAX_UNANSWERABLE_SURE),
-    )
-    missed = []
-    for key, op, goal in checks:
-        value = metrics.get(key)
-        if value is not None and (value > goal if op == "<=" else value < goal):
-            missed.append(f"{key} {value:.3f} {'>' if op == '<=' else '<'} {goal}")
-    return missed
+    """The issue's outcome targets this set misses, one short line each (eval/thresholds.py TARGETS)."""
+    from .thresholds import TARGETS, failures
+
+    return failures(metrics, [t for t in TARGETS if t.metric in RATE_KEYS])
 
 
 def gate_failures(metrics: dict) -> list[str]:
-    value = metrics.get("confidently_wrong_rate")
-    if value is not None and value > GATE_MAX_CONFIDENTLY_WRONG:
-        return [f"confidently_wrong_rate {value:.3f} > {GATE_MAX_CONFIDENTLY_WRONG} (sure answers that are wrong)"]
-    return []
+    from .thresholds import GATE, failures
+
+    return failures(metrics, [t for t in GATE if t.metric in RATE_KEYS])
 
 
 def levels_of(model) -> dict | None:
@@ -121,8 +106,9 @@ def table_rows(metrics: dict) -> list[list[str]]:
     rows = []
     for key in COUNT_KEYS:
         rows.append([key, str(metrics.get(key, "n/a")), ""])
-    targets = {"confidently_wrong_rate": f"<= {MAX_CONFIDENTLY_WRONG}", "right_shown_rate": f">= {MIN_RIGHT_SHOWN}",
-               "sure_rate": f">= {MIN_SURE}", "unanswerable_sure_rate": f"<= {MAX_UNANSWERABLE_SURE}"}
+    from .thresholds import TARGETS, gate_text
+
+    targets = {key: gate_text(key, TARGETS) for key in RATE_KEYS}
     missed = {line.split()[0] for line in targets_missed(metrics)}
     for key in RATE_KEYS:
         value = metrics.get(key)

@@ -13,26 +13,28 @@ from pathlib import Path
 
 from . import outcomes, plots
 from .metrics import METRIC_DEFINITIONS, order_failures_first
+from .thresholds import GATE
 
-# (label, assistant metric key, baseline key, gate text, kind of value)
+# (label, assistant metric key, baseline key, kind of value); the gate column comes from eval/thresholds.py
 ROWS = [
-    ("Figure accuracy", "figure_accuracy", None, "≥ 0.90", "ratio"),
-    ("Word accuracy (names, phrases)", "word_accuracy", None, "", "ratio"),
-    ("Footnote citation recall", "footnote_recall", None, "≥ 0.90", "ratio"),
-    ("Footnote citation precision", "footnote_precision", None, "", "ratio"),
-    ("Page accuracy", "page_accuracy", None, "", "ratio"),
-    ("Refusal precision", "refusal_precision", None, "", "ratio"),
-    ("Refusal recall", "refusal_recall", None, "= 1.0", "ratio"),
-    ("Retrieval recall@4", "retrieval_recall_at_4", "retrieval_recall_at_k", "", "ratio"),
-    ("MRR@4", "mrr_at_4", "mrr_at_k", "", "float"),
-    ("Retrieval recall@k", "retrieval_recall_at_k", None, "", "ratio"),
-    ("MRR@k", "mrr_at_k", None, "", "float"),
-    ("Hallucinated figures", "hallucinated_figures", None, "= 0", "int"),
-    ("Latency p50 (ms)", "latency_p50_ms", None, "", "ms"),
-    ("Latency p95 (ms)", "latency_p95_ms", None, "", "ms"),
-    ("All checks passed", "pass_rate", None, "", "ratio"),
+    ("Figure accuracy", "figure_accuracy", None, "ratio"),
+    ("Word accuracy (names, phrases)", "word_accuracy", None, "ratio"),
+    ("Footnote citation recall", "footnote_recall", None, "ratio"),
+    ("Footnote citation precision", "footnote_precision", None, "ratio"),
+    ("Page accuracy", "page_accuracy", None, "ratio"),
+    ("Refusal precision", "refusal_precision", None, "ratio"),
+    ("Refusal recall", "refusal_recall", None, "ratio"),
+    ("Retrieval recall@4", "retrieval_recall_at_4", "retrieval_recall_at_k", "ratio"),
+    ("MRR@4", "mrr_at_4", "mrr_at_k", "float"),
+    ("Retrieval recall@k", "retrieval_recall_at_k", None, "ratio"),
+    ("MRR@k", "mrr_at_k", None, "float"),
+    ("Hallucinated figures", "hallucinated_figures", None, "int"),
+    ("Latency p50 (ms)", "latency_p50_ms", None, "ms"),
+    ("Latency p95 (ms)", "latency_p95_ms", None, "ms"),
+    ("All checks passed", "pass_rate", None, "ratio"),
+    ("False refusal rate", "false_refusal_rate", None, "ratio"),
+    ("Errors (questions that crashed)", "errors", None, "int"),
 ]
-GATE_CHECKS = {"figure_accuracy": 0.90, "footnote_recall": 0.90, "refusal_recall": 1.0}
 PLOTS = [
     ("accuracy_by_section.png", "Accuracy by section"),
     ("latency.png", "Latency distribution"),
@@ -52,19 +54,25 @@ def fmt(value, kind: str = "ratio", counts: list | None = None) -> str:
     return f"{text} ({counts[0]}/{counts[1]})" if counts else text
 
 
-def gate_status(key: str, value) -> str:
-    if key == "hallucinated_figures":
-        return "pass" if value == 0 else "FAIL"
-    if key in GATE_CHECKS:
-        return "pass" if value is not None and value >= GATE_CHECKS[key] else "FAIL"
-    return ""
+def gate_cell(run, key: str) -> str:
+    """"≥ 0.85 pass" / "≥ 0.85 FAIL" when the run is gated on `key`; the product's threshold marked
+    "(not gated)" for a tester's file run without --gate; "" for a metric nobody gates."""
+    gated = getattr(run, "thresholds", None)
+    threshold = next((t for t in (gated or GATE) if t.metric == key), None)
+    if threshold is None:
+        return ""
+    if not gated:
+        return f"{threshold.text()} (not gated)"
+    if run.metrics.get(key) is None:
+        return f"{threshold.text()} n/a"
+    return f"{threshold.text()} {'FAIL' if threshold.failure(run.metrics) else 'pass'}"
 
 
 def headline_rows(run) -> list[list[str]]:
     """[label, assistant, baseline, gate] for the headline table."""
     m, counts, base = run.metrics, run.metrics.get("counts", {}), run.baseline
     rows = []
-    for label, key, base_key, gate, kind in ROWS:
+    for label, key, base_key, kind in ROWS:
         if key.endswith("_at_k") and m.get("k") == 4:
             continue  # same as the @4 row
         label = label.replace("@k", f"@{m.get('k')}")
@@ -73,8 +81,7 @@ def headline_rows(run) -> list[list[str]]:
         if base and base_key:
             hits = sum(r["hit"] for r in base["rows"]) if kind == "ratio" else None
             theirs = fmt(base.get(base_key), kind, [hits, base["questions"]] if hits is not None else None)
-        status = gate_status(key, m.get(key))
-        rows.append([label, ours, theirs, f"{gate} {status}".strip()])
+        rows.append([label, ours, theirs, gate_cell(run, key)])
     return rows
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .harness import EVAL_DIR, EvalRun, load_questions, run_eval
 from .outcomes import COUNT_KEYS, RATE_KEYS
+from .thresholds import GATE
 
 OUTCOME_COLUMNS = COUNT_KEYS + RATE_KEYS  # how sure the answers were (eval/outcomes.py)
 
@@ -31,6 +32,8 @@ COLUMNS = (
     "refusal_recall",
     "false_refusal_rate",
     "footnote_recall",
+    "footnote_recall_answered",
+    "footnote_precision",
     "page_accuracy",
     "hallucinated_figures",
     "errors",
@@ -88,6 +91,7 @@ def run_suite(
             show_progress=show_progress,
             llm=llm,
             label=name,
+            thresholds=list(GATE) if name in GATED_SETS else None,
         )
     (report_dir / "summary.md").write_text(summary_markdown(runs), encoding="utf-8")
     return runs

@@ -94,7 +94,10 @@ def summary_line(summary: IngestSummary) -> str:
     written = (f"rebuilt: all {summary.embedded} chunks written again" if summary.rebuilt
                else f"{summary.embedded} written")
     vectors = f"{summary.texts_embedded} texts embedded, {summary.texts_cached} from the cache"
-    return (f"{summary.files} files, {summary.pages} pages, {summary.chunks} chunks ({written}, {vectors}, "
+    pages = f"{summary.pages} pages"
+    if summary.skipped_pages:
+        pages += f" ({len(summary.skipped_pages)} skipped: {'; '.join(summary.skipped_pages)})"
+    return (f"{summary.files} files, {pages}, {summary.chunks} chunks ({written}, {vectors}, "
             f"{summary.deleted} removed), {summary.footnotes} footnotes, {summary.sources} sources "
             f"in {summary.seconds:.1f} s -> {summary.store}")
 

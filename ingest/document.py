@@ -51,7 +51,7 @@ def parse_document(doc: str, title: str, pages: list[PageParts]) -> ParsedDocume
     footnotes: list[Footnote] = []
     blocks: list[Block] = []
     for parts in pages:
-        notes = parse_footnote_lines(parts.footnote_lines, parts.number, len(footnotes) + 1)
+        notes = parse_footnote_lines(parts.footnote_lines, parts.number, len(footnotes) + 1, parts.links)
         footnotes.extend(notes)
         page_blocks = list(parts.blocks)
         if page_blocks and continues_previous(blocks, page_blocks[0]):
@@ -59,7 +59,7 @@ def parse_document(doc: str, title: str, pages: list[PageParts]) -> ParsedDocume
         blocks.extend(page_blocks)
     known = {n.number for n in footnotes}
     sentences = _sentences(blocks, known)
-    _inherit_markers(sentences)
+    _inherit_markers(sentences, footnotes)
     chunks = chunk_sentences(doc, title, sentences)
     return ParsedDocument(doc, title, [p.number for p in pages], footnotes, sentences, chunks)
 
@@ -210,16 +210,19 @@ def _split_at_markers(sentence: str, text: str, marker_offsets: list[int]) -> li
     return [p.strip() for p in pieces if p.strip()]
 
 
-def _inherit_markers(sentences: list[ParsedSentence]) -> None:
-    """Give every sentence the footnotes that source it.
+def _inherit_markers(sentences: list[ParsedSentence], footnotes: list[Footnote] | None = None) -> None:
+    """Give every sentence the footnotes that source it, never one from another (sub)section.
 
-    A sentence cites its own markers; one without takes the next marker of its
-    paragraph. Past a paragraph's last marker (or in a paragraph with none), it looks
-    ahead in the section to the first paragraph that has markers and borrows its
-    marker when it has exactly one: a paragraph or a list sourced by one marker at its
-    end (the Benchmarking paragraphs); with nothing ahead, sentences after the last marker
-    keep it (they go on about the cited case). Tables, captions and `Źródło:` lines name their
-    source inline: they borrow nothing and stop the look-ahead.
+    A sentence cites its own markers. One without them cites the footnote of the work it names by title
+    ("Według raportu „Inwentaryzacja klastrów”" -> the footnote whose reference has that title), when its
+    paragraph or (sub)section carries that footnote; else the next marker of its paragraph. Past a
+    paragraph's last marker (or in a paragraph with none), it looks ahead in its part of the section to
+    the first paragraph that has markers and borrows its marker when it has exactly one: a paragraph or
+    a list sourced by one marker at its end (the Benchmarking paragraphs); with nothing ahead, sentences
+    after the last marker keep it (they go on about the cited case). A numbered sub-heading ("2)
+    Finansowanie działalności koordynatora") ends a part: nothing is borrowed across it, and it cites
+    nothing itself. Tables, captions and `Źródło:` lines name their source inline: they borrow nothing
+    and stop the look-ahead.
     """
     paragraphs: list[list[ParsedSentence]] = []
     for sentence in sentences:
@@ -227,26 +230,77 @@ def _inherit_markers(sentences: list[ParsedSentence]) -> None:
             paragraphs[-1].append(sentence)
         else:
             paragraphs.append([sentence])
+    parts = _parts(paragraphs)
+    titles = _footnote_titles(footnotes or [])
     for index, paragraph in enumerate(paragraphs):
-        if _names_own_source(paragraph):
+        if _names_own_source(paragraph) or _is_subheading(paragraph):
             continue
-        ahead = _marker_ahead(paragraphs, index)
+        ahead = _marker_ahead(paragraphs, index, parts)
         if ahead is None and _is_list_item(paragraph):
-            ahead = _lead_in_marker(paragraphs, index)
+            ahead = _lead_in_marker(paragraphs, index, parts)
         own = [n for s in paragraph for n in s.markers]
         pending = ahead if ahead is not None or not own else own[-1]  # trailing sentences continue the cited topic
+        nearby = {n for j, other in enumerate(paragraphs) if parts[j] == parts[index] for s in other for n in s.markers}
         for sentence in reversed(paragraph):
             if sentence.markers:
                 pending = sentence.markers[0]
                 sentence.footnotes = list(sentence.markers)
+                continue
+            named = _named_work(sentence.text, titles, nearby)
+            if named is not None:
+                sentence.footnotes = [named]
             elif pending is not None:
                 sentence.footnotes = [pending]
 
 
-def _lead_in_marker(paragraphs: list[list[ParsedSentence]], index: int) -> int | None:
+SUBHEADING = re.compile(r"^\d{1,2}\)\s+[A-ZĄĆĘŁŃÓŚŹŻ]")
+QUOTED = re.compile(r"[„\"“]([^„\"”“]{6,120})[”\"“]")
+
+
+def _is_subheading(paragraph: list[ParsedSentence]) -> bool:
+    """"3) Program „Cluster Invest” – Mobilizacja Kapitału Prywatnego": one short line, no full stop."""
+    text = paragraph[0].text.strip()
+    return len(paragraph) == 1 and bool(SUBHEADING.match(text)) and len(text) < 120 and not text.endswith(".")
+
+
+def _parts(paragraphs: list[list[ParsedSentence]]) -> list[tuple[str, int]]:
+    """(section, sub-heading count) of each paragraph: the span a footnote may be borrowed within."""
+    parts, count, section = [], 0, None
+    for paragraph in paragraphs:
+        if paragraph[0].section != section:
+            section, count = paragraph[0].section, 0
+        if _is_subheading(paragraph):
+            count += 1
+        parts.append((section, count))
+    return parts
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\W+", " ", text.casefold()).strip()
+
+
+def _footnote_titles(footnotes: list[Footnote]) -> dict[int, str]:
+    return {note.number: _normal(note.text) for note in footnotes}
+
+
+def _named_work(text: str, titles: dict[int, str], nearby: set[int]) -> int | None:
+    """The footnote (among those of the sentence's part) whose reference holds a title the sentence
+    quotes: „Inwentaryzacja klastrów”, "Benchmarking klastrów w Polsce – edycja 2024"."""
+    for quoted in QUOTED.findall(text):
+        words = _normal(quoted)
+        if len(words.split()) < 2:
+            continue
+        found = sorted(n for n in nearby if words in titles.get(n, ""))
+        if found:
+            return found[0]
+    return None
+
+
+def _lead_in_marker(paragraphs: list[list[ParsedSentence]], index: int, parts: list) -> int | None:
     """A list item with nothing ahead takes the marker of the lead-in it belongs to ("... to⁵⁵:")."""
-    for paragraph in reversed(paragraphs[:index]):
-        if paragraph[0].section != paragraphs[index][0].section:
+    for back in range(index - 1, -1, -1):
+        paragraph = paragraphs[back]
+        if parts[back] != parts[index]:
             return None
         if _is_list_item(paragraph):
             continue
@@ -255,10 +309,10 @@ def _lead_in_marker(paragraphs: list[list[ParsedSentence]], index: int) -> int |
     return None
 
 
-def _marker_ahead(paragraphs: list[list[ParsedSentence]], index: int) -> int | None:
-    section = paragraphs[index][0].section
-    for paragraph in paragraphs[index + 1:]:
-        if paragraph[0].section != section or _names_own_source(paragraph):
+def _marker_ahead(paragraphs: list[list[ParsedSentence]], index: int, parts: list) -> int | None:
+    for ahead in range(index + 1, len(paragraphs)):
+        paragraph = paragraphs[ahead]
+        if parts[ahead] != parts[index] or _names_own_source(paragraph):
             return None
         markers = [n for s in paragraph for n in s.markers]
         if markers:

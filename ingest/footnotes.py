@@ -25,13 +25,17 @@ def marker_value(marker: str) -> int:
     return int(marker.translate(str.maketrans(SUPERSCRIPT_DIGITS, "0123456789")))
 
 
-def parse_footnote_lines(lines: list[str], page: int, expected: int) -> list[Footnote]:
+def parse_footnote_lines(lines: list[str], page: int, expected: int,
+                         page_links: list[str] | None = None) -> list[Footnote]:
     """Split a page's footnote lines into entries numbered expected, expected+1, ...
 
     A line opens entry N only when N is the next number; anything else continues the
-    current entry, so `7633-561-2.` or `49(7), 104050.` never start a footnote.
+    current entry, so `7633-561-2.` or `49(7), 104050.` never start a footnote. A line that is a
+    whole URL is the link's own target (printed again below the entry); the lines of URL
+    characters after it are the rest of that target. `page_links` (the page's link annotations)
+    complete a printed URL that one of them extends.
     """
-    entries: list[list] = []  # [number, text_lines, extra_urls]
+    entries: list[list] = []  # [number, text_lines, link_lines]
     for raw in lines:
         line = raw.strip()
         if not line:
@@ -42,11 +46,13 @@ def parse_footnote_lines(lines: list[str], page: int, expected: int) -> list[Foo
             expected += 1
         elif not entries:
             continue  # the tail of an entry that began on an earlier page is not split across pages here
+        elif entries[-1][2] and _continues_url(entries[-1][2][-1], line):
+            entries[-1][2][-1] += line
         elif URL.fullmatch(line) and not _ends_mid_url(line) and not _ends_mid_url(entries[-1][1][-1]):
             entries[-1][2].append(line)  # a link line: the full target of the entry's (maybe wrapped) URL
         else:
             entries[-1][1].append(line)
-    return [_make_footnote(number, parts, extra, page) for number, parts, extra in entries]
+    return [_make_footnote(number, parts, links, page, page_links or []) for number, parts, links in entries]
 
 
 def _clean_url(url: str) -> str:
@@ -61,19 +67,38 @@ def _ends_mid_url(line: str) -> bool:
     return last.endswith("-") and ("/" in last or any(c.isdigit() for c in last))
 
 
+URL_TAIL = re.compile(r"^[^\s\[(]*[%/#=&?~][^\s]*$")  # one token with URL characters, no space: a wrapped URL's rest
+
+
+def _continues_url(text: str, line: str) -> bool:
+    """`line` is the rest of a URL that ends `text`: the PDF wraps long links anywhere, even mid-word
+    ("...d%E2%80%99exp%C3%A9rienc" / "es%20et%20de..."), so a line that is one token of URL characters
+    right after a URL joins it without a space."""
+    last = text.split()[-1] if text.split() else ""
+    return bool(URL.match(last)) and not line.startswith(("http://", "https://")) and bool(URL_TAIL.match(line))
+
+
 def _join_entry(parts: list[str]) -> str:
     text = parts[0]
     for part in parts[1:]:
-        if _ends_mid_url(text):
-            text += part  # a URL, ISBN or DOI wrapped at a hyphen
+        if _ends_mid_url(text) or _continues_url(text, part):
+            text += part  # a URL, ISBN or DOI wrapped at a hyphen or anywhere in a link
         else:
             text += " " + part
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _make_footnote(number: int, parts: list[str], extra_urls: list[str], page: int) -> Footnote:
+def _make_footnote(number: int, parts: list[str], link_lines: list[str], page: int,
+                   page_links: list[str]) -> Footnote:
     text = _join_entry(parts)
-    links = [_clean_url(u) for u in extra_urls]
+    links = [_clean_url(u) for u in link_lines]
+    printed = [_clean_url(u) for u in URL.findall(text)]
+    links += [link for link in page_links if any(link.startswith(u) and link != u for u in printed + links)]
+    printed = [_clean_url(u) for u in URL.findall(text)]
+    for url in printed:  # the printed URL cut short (a line break the join could not see): the link's whole target
+        fuller = next((link for link in links if link.startswith(url) and link != url), None)
+        if fuller is not None:
+            text = text.replace(url, fuller, 1)
     printed = [_clean_url(u) for u in URL.findall(text)]
     urls = [u for u in printed if not any(link.startswith(u) and link != u for link in links)] + links
     doi_match = DOI.search(text) or next((DOI.search(u) for u in urls if DOI.search(u)), None)

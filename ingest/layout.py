@@ -42,6 +42,8 @@ class PageParts:
     number: int
     blocks: list[Block] = field(default_factory=list)
     footnote_lines: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)  # link annotations' targets (PDF only)
+    skipped: str = ""  # why the page gives no text to index ("table of contents", "no text"), else ""
 
 
 def is_contents_page(layout: PageLayout) -> bool:
@@ -51,7 +53,7 @@ def is_contents_page(layout: PageLayout) -> bool:
 def split_page(layout: PageLayout) -> PageParts:
     """Separate a page into body blocks and the footnote lines at its bottom."""
     body = layout.body_size
-    parts = PageParts(layout.number)
+    parts = PageParts(layout.number, links=list(layout.links))
     lowest_body_y = min((line.y for line in layout.lines if line.size >= 0.95 * body and line.cell is None),
                         default=0.0)
     table_lines: list[Line] = []

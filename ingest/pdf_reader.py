@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pypdf
@@ -38,6 +38,7 @@ class PageLayout:
     number: int  # number as printed in the footer (falls back to index)
     lines: list[Line]
     body_size: float
+    links: list[str] = field(default_factory=list)  # targets of the page's URI link annotations
 
 
 @contextmanager
@@ -104,7 +105,21 @@ def _read_page(index: int, page) -> PageLayout:
     number = index
     if lines and lines[-1].text.strip().isascii() and lines[-1].text.strip().isdigit() and lines[-1].y < 60:
         number = int(lines.pop().text.strip())
-    return PageLayout(index=index, number=number, lines=lines, body_size=0.0)
+    return PageLayout(index=index, number=number, lines=lines, body_size=0.0, links=_link_targets(page))
+
+
+def _link_targets(page) -> list[str]:
+    """The URIs of the page's link annotations: a footnote's URL printed cut or wrapped is rebuilt from them."""
+    targets = []
+    try:
+        for annotation in page.get("/Annots") or []:
+            action = annotation.get_object().get("/A") or {}
+            uri = action.get_object().get("/URI") if hasattr(action, "get_object") else None
+            if isinstance(uri, (str, bytes)):
+                targets.append(uri.decode("latin-1") if isinstance(uri, bytes) else str(uri))
+    except (AttributeError, KeyError, TypeError, ValueError):  # a damaged annotation costs its link, not the page
+        pass
+    return list(dict.fromkeys(targets))
 
 
 def _join_lines(fragments) -> list[Line]:

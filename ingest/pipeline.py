@@ -66,6 +66,7 @@ class IngestSummary:
     texts_cached: int = 0  # texts whose vectors came from the store's embedding cache
     deleted: int = 0
     skipped: list[dict] = field(default_factory=list)
+    skipped_pages: list[str] = field(default_factory=list)  # "raport-klastry.pdf p. 2: table of contents"
     seconds: float = 0.0
     store: str = ""
     rebuilt: bool = False  # every chunk and sentence was written again (--rebuild or a new embedder)
@@ -164,7 +165,8 @@ def write_sentence_vectors(generation: Generation, records: dict[str, dict]) -> 
 
 
 def make_manifest(generation: Generation, embedder: str, collection: str, parsed: Parsed, index: Assembled) -> Manifest:
-    files = {rel: FileEntry(r["sha256"], r["pages"], len(r["chunks"])) for rel, r in parsed.records.items()}
+    files = {rel: FileEntry(r["sha256"], r["pages"], len(r["chunks"]), r.get("skipped_pages") or [])
+             for rel, r in parsed.records.items()}
     return Manifest(generation=generation.name, embedder=embedder, collection=collection, files=files,
                     chunks=len(index.chunks), sources=len(index.sources), updated=Manifest.now())
 
@@ -194,6 +196,8 @@ def _finish(summary: IngestSummary, parsed: Parsed, chunks: int, sources: int, s
     records = parsed.records.values()
     summary.files, summary.chunks, summary.sources = len(parsed.records), chunks, sources
     summary.pages = sum(r["pages"] for r in records)
+    summary.skipped_pages = [f"{rel} p. {page}: {why}" for rel, r in sorted(parsed.records.items())
+                             for page, why in r.get("skipped_pages") or []]
     summary.footnotes = sum(len(r["footnotes"]) for r in records)
     summary.seconds = round(time.perf_counter() - started, 2)
     return summary

@@ -21,7 +21,7 @@ from .progress import IngestProgress
 from .readers import read_document
 from .sources_dir import is_manifest
 
-PARSER_VERSION = 8  # bump when parsing changes: files are re-parsed (unchanged chunks are not re-embedded)
+PARSER_VERSION = 10  # bump when parsing changes: files are re-parsed (unchanged chunks are not re-embedded)
 
 # one parsed file, kept in the generation: sha256, parser, title, pages, chunks, footnotes, sentence_vectors
 Record = dict
@@ -146,6 +146,7 @@ def parse_file(path: Path, rel: str, digest: str) -> Record:
     if not parsed.chunks:
         raise IngestError("no text found to index")
     return {"sha256": digest, "parser": PARSER_VERSION, "title": title, "pages": len(pages),
+            "skipped_pages": [[p.number, p.skipped] for p in pages if p.skipped],
             "chunks": [c.to_dict() for c in parsed.chunks],
             "footnotes": [dict(n.__dict__, urls=list(n.urls)) for n in parsed.footnotes]}
 

@@ -24,11 +24,20 @@ def read_document(path: Path) -> tuple[str, list[PageParts]]:
         raise IngestError("empty file (0 bytes)")
     if suffix == ".pdf":
         title, layouts = read_pdf(path)
-        return title, [split_page(layout) for layout in layouts if not is_contents_page(layout)]
+        return title, [_page_parts(layout) for layout in layouts]
     text = CONTROL.sub("", decode_text(path.read_bytes()))
     if not text.strip():
         raise IngestError("empty text file")
     return _text_title(path, text), text_pages(text)
+
+
+def _page_parts(layout) -> PageParts:
+    """A page's blocks, or an empty page that says why it is skipped (ingest and `sources` report it)."""
+    if is_contents_page(layout):
+        return PageParts(layout.number, skipped="table of contents")
+    if not layout.lines:
+        return PageParts(layout.number, skipped="no text (an image or an empty page)")
+    return split_page(layout)
 
 
 # C0/C1 control characters other than tab, newline, carriage return and form feed (a page break here), and the

@@ -212,6 +212,8 @@ def test_sources_lists_documents_and_bibliography(built_store, capsys):
     assert main(["sources", "--json", "--store", str(store)]) == 0
     listing = json.loads(capsys.readouterr().out)
     assert [d["doc"] for d in listing["documents"]] == ["raport-klastry.pdf"] and listing["documents"][0]["report"]
+    assert listing["documents"][0]["pages"] == 22  # every page of the PDF, and which one was skipped and why
+    assert listing["documents"][0]["skipped_pages"] == [[2, "table of contents"]]
     sources = listing["sources"]
     assert len(sources) > 30 and len({s["id"] for s in sources}) == len(sources)
     for source in sources:
@@ -221,7 +223,8 @@ def test_sources_lists_documents_and_bibliography(built_store, capsys):
     assert any((s["doi"] or "").startswith("10.1108/JM2-11-2012-0038") for s in sources)
     assert main(["sources", "--store", str(store)]) == 0
     text = capsys.readouterr().out
-    assert text.startswith("documents (1):") and "raport-klastry.pdf  (the report; 21 pages" in text
+    assert text.startswith("documents (1):")
+    assert "raport-klastry.pdf  (the report; 22 pages (skipped p. 2: table of contents)" in text
 
 
 def test_sources_without_a_store_is_one_line(tmp_path, capsys):

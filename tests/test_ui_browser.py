@@ -18,6 +18,8 @@ import chromium
 import test_ui_api
 from test_ui_api import AMBER, DRAFT_TOPIC, KKK
 
+from assistant.web import assets
+
 ui_app = test_ui_api.ui_app  # the running app: the same one tests/test_ui_api.py uses
 
 OUTPUT = Path(__file__).resolve().parent / "output"
@@ -168,7 +170,8 @@ def test_copy_and_feedback(page, ui_app):
     copied = page.evaluate("navigator.clipboard.readText()")
     assert "18" in copied and "[1] " in copied and ", s. " in copied and "<" not in copied
     lines_before = ui_app.feedback.read_text().count("\n") if ui_app.feedback.exists() else 0
-    page.locator('#chat button[aria-label="Lubię to"], #chat button[aria-label="Like"]').last.click()  # pl-PL browser
+    # named in the interface's language by the page script (assets.NAMES), whatever Gradio called it
+    page.locator(f'#chat button[aria-label="{assets.NAMES["pl"]["like"]}"]').last.click()
     for _ in range(50):
         if ui_app.feedback.exists() and ui_app.feedback.read_text().count("\n") > lines_before:
             break

@@ -50,15 +50,18 @@ class FileEntry:
     """What the manifest remembers of one corpus file."""
 
     sha256: str
-    pages: int
+    pages: int  # every page of the file, skipped ones included
     chunks: int
+    skipped_pages: list[list] = field(default_factory=list)  # [page, why] of pages with nothing indexed
 
     def to_dict(self) -> dict[str, Any]:
-        return {"sha256": self.sha256, "pages": self.pages, "chunks": self.chunks}
+        return {"sha256": self.sha256, "pages": self.pages, "chunks": self.chunks} | (
+            {"skipped_pages": self.skipped_pages} if self.skipped_pages else {})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FileEntry:
-        return cls(sha256=data["sha256"], pages=int(data.get("pages", 0)), chunks=int(data.get("chunks", 0)))
+        return cls(sha256=data["sha256"], pages=int(data.get("pages", 0)), chunks=int(data.get("chunks", 0)),
+                   skipped_pages=[list(item) for item in data.get("skipped_pages") or []])
 
 
 @dataclass

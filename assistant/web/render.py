@@ -32,6 +32,13 @@ EXAMPLES = [
     "Jaki odsetek członków klastrów stanowią przedsiębiorstwa?",
     "Które klastry są największe pod względem liczby członków?",
 ]
+EXAMPLES_EN = [  # shown once the labels are English (an English question was asked)
+    "How many clusters have the status of a National Key Cluster?",
+    "How many active clusters were identified in Poland?",
+    "How many members does a cluster have on average?",
+    "What share of cluster members are enterprises?",
+    "Which clusters are the largest by number of members?",
+]
 SHOWN_QUESTION_CHARS = 600  # a 100 kB paste is shown shortened in the chat (the assistant still rejects it)
 
 LABELS = {
@@ -87,6 +94,16 @@ DRAFT_LABELS = {  # the grant-draft tab (Polish interface; the draft itself is i
              "dosłownych cytatów z raportu z liczbami, numerowanymi przypisami [n] i bibliografią. Gdy raport nie ma "
              "danych na ten temat, szkic nie powstaje.",
 }
+DRAFT_LABELS_EN = {  # the same tab once the interface is English
+    "tab_chat": "Chat", "tab": "Grant justification", "topic": "Project topic",
+    "placeholder": "e.g. training and internships in an ICT cluster", "language": "Draft language",
+    "button": "Prepare a draft", "files": "Download the draft (.md, .docx)", "error": "I cannot take this topic",
+    "intro": "Describe the project's topic in one sentence (up to 500 characters). The draft consists only of "
+             "verbatim quotes from the report with figures, numbered footnotes [n] and a bibliography. When the "
+             "report has no data on the topic, no draft is made.",
+    "figures": "Quotes with figures for the draft (the ticked ones go into the downloads)",
+    "export": "Save the draft with the ticked quotes",
+}
 DRAFT_PREFIX = "klastry-szkic-"  # per-request folders under tempfile.gettempdir()
 DRAFT_KEEP_S = 3600  # older request folders are removed when a new draft is written
 
@@ -97,6 +114,14 @@ PAGE_LINK = "strona-"  # "show page" links are href="#strona-<key>"; ui.py's cli
 
 def labels(language: str | None) -> dict[str, str]:
     return LABELS["en" if language == "en" else "pl"]
+
+
+def draft_labels(language: str | None) -> dict[str, str]:
+    return DRAFT_LABELS_EN if language == "en" else DRAFT_LABELS
+
+
+def examples(language: str | None) -> list[str]:
+    return EXAMPLES_EN if language == "en" else EXAMPLES
 
 
 def esc(text: object) -> str:
@@ -325,7 +350,9 @@ def highlighted_html(page_text: str, quote: str) -> str:
         out += [esc(page_text[pos:start]), f"<mark>{esc(page_text[start:end])}</mark>"]
         pos = end
     out.append(esc(page_text[pos:]))
-    return '<div class="page-text">' + "".join(out).replace("\r", "").replace("\n", "<br>") + "</div>"
+    # focusable, so the scrolled page text can be read and scrolled by keyboard (WCAG 2.1.1)
+    return ('<div class="page-text" tabindex="0" role="region" aria-label="page text">'
+            + "".join(out).replace("\r", "").replace("\n", "<br>") + "</div>")
 
 
 def resolve_doc(corpus_dir: Path, doc: str) -> Path | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import json
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -263,6 +264,9 @@ def _plain(overrides: dict) -> dict:
 def serve(overrides: str = "{}", slots: str = "1") -> int:
     """The worker's loop: answer JSON-line questions on stdin, `slots` at once, until it closes
     (`overrides`: Settings.load JSON)."""
+    # Ctrl-C in the terminal reaches the whole process group: the chat stops its workers itself (closing their
+    # stdin), so a worker ignores it rather than printing a KeyboardInterrupt traceback of its own
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     out = sys.stdout
     sys.stdout = sys.stderr  # anything the libraries print must not mix with the replies
     writing = threading.Lock()

@@ -1,0 +1,100 @@
+"""The web chat's page scripts (strings only: ui.py hands them to Gradio).
+
+JS handles the "show page" links and renames Gradio's parts in the interface language (WCAG 4.1.2);
+LANG_JS sets the page's `lang` (WCAG 3.1.1); COPY_JS copies the plain-text answer.
+"""
+
+from __future__ import annotations
+
+import json
+
+# the names Gradio gives its own parts (in the browser's language, or English), said in the interface's language:
+# ui.py's page script renames them (and a chat message's "user's message: <html>" by its shown text)
+GRADIO_NAMES = {
+    "conversation": ("chatbot conversation",), "more_tabs": ("More tabs", "Więcej kart"),
+    "footer": ("Gradio footer navigation",), "clear": ("Clear", "Wyczyść czat", "Wyczyść"),
+    "like": ("Like", "Lubię to"), "dislike": ("Dislike", "Nie lubię tego"),
+    "scroll_down": ("Scroll down", "Przewiń w dół"), "fullscreen": ("Fullscreen", "Pełny ekran"),
+    "download": ("Download", "Pobierz"), "page_text": ("page text",), "loading": ("Loading response",),
+    "loading_text": ("Loading content",),  # a text, not a name: the chat's hidden "answer is coming" line
+}
+NAMES = {
+    "pl": {"conversation": "Rozmowa z asystentem", "more_tabs": "Więcej kart", "footer": "Stopka strony",
+           "clear": "Wyczyść rozmowę", "like": "Dobra odpowiedź", "dislike": "Zła odpowiedź",
+           "scroll_down": "Przewiń w dół", "fullscreen": "Pełny ekran", "download": "Pobierz",
+           "page_text": "Tekst strony", "loading": "Przygotowuję odpowiedź", "loading_text": "Przygotowuję odpowiedź",
+           "user": "Pytanie", "bot": "Odpowiedź", "image": "Strona raportu: powiększ"},
+    "en": {"conversation": "Conversation with the assistant", "more_tabs": "More tabs", "footer": "Page footer",
+           "clear": "Clear the conversation", "like": "Good answer", "dislike": "Bad answer",
+           "scroll_down": "Scroll down", "fullscreen": "Fullscreen", "download": "Download",
+           "page_text": "Page text", "loading": "Preparing the answer", "loading_text": "Preparing the answer",
+           "user": "Question", "bot": "Answer", "image": "Report page: enlarge"},
+}
+ACCESSIBLE_NAMES = {lang: {alias: names[key] for key, aliases in GRADIO_NAMES.items() for alias in aliases}
+                    | {"user": names["user"], "bot": names["bot"], "image": names["image"]}
+                    for lang, names in NAMES.items()}
+
+
+# A click on a card's "show page" button writes its key (plus a nonce, so the same card can be
+# opened again) into a hidden textbox; the textbox's change event renders the page.
+# Accessible names (WCAG 4.1.2, 3.1.1): Gradio names a chat message "user's message: <div class=...>" (its raw
+# HTML) and some of its parts in English whatever the page's language; the page's `lang` is the interface's.
+# A watcher renames them in the interface language (ACCESSIBLE_NAMES), from the message's shown text.
+JS = """
+() => {
+  const NAMES = __NAMES__;
+  const shown = (el) => {
+    const body = el.querySelector('.user-question, .answer-block') || el;
+    return (body.textContent || '').replace(/\\s+/g, ' ').trim().slice(0, 300);
+  };
+  const rename = () => {
+    const t = NAMES[document.documentElement.lang === 'en' ? 'en' : 'pl'];
+    for (const el of document.querySelectorAll('[aria-label]')) {
+      const label = el.getAttribute('aria-label');
+      const original = el.dataset.grLabel || label;
+      let wanted = null;
+      const message = /^(user|bot)'s message:/.exec(original);
+      if (message) wanted = t[message[1]] + ': ' + shown(el);
+      else if (original in t) wanted = t[original];
+      if (wanted !== null && wanted !== label) { el.dataset.grLabel = original; el.setAttribute('aria-label', wanted); }
+    }
+    for (const hidden of document.querySelectorAll('#chat .sr-only')) {  // Gradio's English "Loading content"
+      const text = hidden.textContent.trim();
+      if (text === 'Loading content' && t[text] && t[text] !== text) hidden.textContent = t[text];
+    }
+    for (const button of document.querySelectorAll('#page-image button:not([aria-label])')) {
+      if (!button.textContent.trim()) button.setAttribute('aria-label', t.image);
+    }
+  };
+  let queued = false;
+  new MutationObserver(() => {
+    if (!queued) { queued = true; requestAnimationFrame(() => { queued = false; rename(); }); }
+  }).observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label']});
+  window.klastryRename = rename;
+  document.documentElement.lang = 'pl';
+  rename();
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest('a.open-page');
+    const href = link ? (link.getAttribute('href') || '') : '';
+    if (!href.startsWith('#strona-')) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const box = document.querySelector('#open-key textarea, #open-key input');
+    if (!box) return;
+    box.value = href.slice('#strona-'.length) + '|' + Date.now();
+    box.dispatchEvent(new Event('input', {bubbles: true}));
+  }, true);
+}
+""".replace("__NAMES__", json.dumps(ACCESSIBLE_NAMES, ensure_ascii=False))
+# the page's language follows the interface's (ui_lang): a screen reader reads Polish as Polish (WCAG 3.1.1)
+LANG_JS = ("(lang) => { document.documentElement.lang = lang === 'en' ? 'en' : 'pl'; "
+           "if (window.klastryRename) window.klastryRename(); }")
+
+COPY_JS = """
+(text) => {
+  if (!text) return;
+  if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(text); return; }
+  const area = document.createElement('textarea');
+  area.value = text; document.body.appendChild(area); area.select(); document.execCommand('copy'); area.remove();
+}
+"""
