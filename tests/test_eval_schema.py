@@ -125,7 +125,8 @@ def test_a_testers_file_is_gated_only_by_gate_or_its_own_thresholds(tmp_path):
     questions, own = _file(tmp_path, GOOD + '  expect_figures: [["19"]]\n')
     assert _run(questions, [ANSWER_18]).gate_failures() == []  # scored and reported only
     gated = _run(questions, [ANSWER_18], list(GATE)).gate_failures()  # a sure wrong answer fails twice
-    assert gated == ["figure_accuracy 0.000 < 0.85", "confidently_wrong_rate 1.000 > 0.05 (sure answers that are wrong)"]
+    assert gated == ["figure_accuracy 0.000 < 0.85",
+                     "confidently_wrong_rate 1.000 > 0.05 (sure answers that are wrong)"]
     questions, own = _file(tmp_path, "thresholds: {figure_accuracy: 0.0, errors: 0}\nquestions:\n" + GOOD
                            + '  expect_figures: [["19"]]\n')
     assert [t.text() for t in own] == ["≥ 0", "≤ 0"] and _run(questions, [ANSWER_18], own).gate_failures() == []
