@@ -155,8 +155,8 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
                 with gr.Row():
                     topic = gr.Textbox(label=d["topic"], placeholder=d["placeholder"], max_lines=4, scale=4,
                                        elem_id="draft-topic")
-                    draft_lang = gr.Radio([("polski", "pl"), ("English", "en")], value="pl", label=d["language"],
-                                          scale=1, elem_id="draft-lang")
+                    draft_lang = gr.Radio(web_drafts.LANGUAGE_CHOICES, value="", label=d["language"],
+                                          scale=1, elem_id="draft-lang")  # "": the topic's language, as the CLI
                 draft_btn = gr.Button(d["button"], variant="primary", elem_id="draft-button")
                 # -- the draft's candidate quotes as check boxes (assistant/web/drafts.py) --
                 draft_state = gr.State(None)

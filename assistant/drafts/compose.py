@@ -25,7 +25,7 @@ from assistant.answer.scoring import LEANS_BACK
 from assistant.drafts.bibliography import build_bibliography
 from assistant.drafts.damage import damage
 from assistant.drafts.export import to_markdown, write_draft_files  # re-exported: the web chat imports them from here
-from assistant.drafts.model import Draft, DraftCitation, DraftInputError, DraftParagraph, FigureCandidate
+from assistant.drafts.model import Draft, DraftCitation, DraftInputError, DraftParagraph, FigureCandidate, Shortened
 from assistant.drafts.relevance import TopicTerms, carries_topic, matches, rank_for_topic
 from assistant.drafts.tables import FACETS, WORDS, heading
 from assistant.drafts.topic import DraftRequest, read_topic
@@ -47,15 +47,20 @@ MAX_PER_PARAGRAPH = 3
 MAX_PARAGRAPHS = 6
 MAX_POLICY = 3
 OFFERED = 6                   # sentences below the bar still listed (unticked) for the coordinator
+SURE_FALLBACK = 0.0           # without a sure level every relevant candidate counts as sure (see sure_level)
 EVIDENCE_SKIP = ("1.", "9.")  # the summary restates footnoted figures; the recommendations are policy
 POLICY_ITEM = re.compile(r"^(Rekomendacja:|[a-f]\) )")
 
 NOT_QUOTABLE = re.compile(r"^(Tabela|Wykres|Źródło:|Uwaga:|\d+[.)]\s)")
 BULLET = re.compile(r"^[•−–-]\s")
 NAME_RUN = re.compile(r"(?<=[\w,;:(–-] )[A-ZĄĆĘŁŃÓŚŹŻ][\w-]*(?: [A-ZĄĆĘŁŃÓŚŹŻ0-9][\w-]*)+")
-CONTINUES = re.compile(r"(?i)^(mimo to|jednak|natomiast|co więcej|dodatkowo|z kolei|w efekcie|w rezultacie)\b")
-# ...a sentence opening like this reads only after the one before: quoted with it
+CONTINUES = re.compile(
+    r"(?i)^(mimo to|jednak|natomiast|co więcej|dodatkowo|z kolei|w efekcie|w rezultacie|ponadto|również|także|"
+    r"jednocześnie|oprócz tego|w ten sposób|tym samym|dzięki temu|stąd|zatem|(te|ten|ta|to|tego|tych|takie|taki|"
+    r"taka|tym|tymi|tej|tę)\s|[\w-]+\s(ten|ta|to|te|ci|tego|tej|tych)\b)")
+# ...a sentence opening like this refers back ("Potencjał ten", "Ponadto", "Te działania"): quoted with the one before
 LABELLED = re.compile(r"^[•−–-]\s[^:]{3,80}:\s")
+MAX_RUN_ON = 2                # sentences a quote may run on to close its brackets
 
 
 @dataclass
@@ -69,18 +74,23 @@ class _Candidate:
     score: float = 0.0
     coverage: float = 0.0
     heading_key: str = ""
+    own: str = ""  # the sentence itself (and what closes its brackets), without the sentence it leans on
 
 
 def draft_justification(assistant, topic: str, lang: str | None = None, llm: bool | None = None, chat_model=None,
-                        chosen: list[str] | None = None) -> Draft:
+                        chosen: list[str] | None = None, max_chars=None) -> Draft:
     """A grant justification for `topic` (a bare topic or an instruction) from the report alone.
 
     `lang` ("pl"/"en", default: the language the topic or instruction is in) sets the framing and
     headings; quotes stay Polish. `chosen`: ids of `Draft.candidates` to quote instead of the relevant
-    ones (the coordinator's check boxes). `llm=None` follows the settings (`KLASTRY_LLM_BACKEND`): with
+    ones (the coordinator's check boxes). `max_chars`: characters per section ("1500", "need=2000,..."
+    or a dict; assistant.drafts.length). `llm=None` follows the settings (`KLASTRY_LLM_BACKEND`): with
     an LLM, each paragraph's prose is rewritten and kept only when it passes the grounding check."""
+    from assistant.drafts.length import parse_limits
+
     request = read_topic(topic, lang)
-    draft = _extractive_draft(assistant, request, chosen)
+    limits = parse_limits(max_chars)
+    draft = _extractive_draft(assistant, request, chosen, limits)
     use_llm = assistant.settings.llm_backend != "none" if llm is None else llm
     if use_llm or chat_model is not None:
         from assistant.drafts.rewrite import rewrite_draft
@@ -89,7 +99,8 @@ def draft_justification(assistant, topic: str, lang: str | None = None, llm: boo
     return draft
 
 
-def _extractive_draft(assistant, request: DraftRequest, chosen: list[str] | None) -> Draft:
+def _extractive_draft(assistant, request: DraftRequest, chosen: list[str] | None,
+                      limits: dict[str, int] | None = None) -> Draft:
     lang, topic = request.language, request.text
     subject = TopicTerms.read(assistant, request.subject)
     refused = Draft(topic, lang, True, subject=request.subject)
@@ -104,30 +115,77 @@ def _extractive_draft(assistant, request: DraftRequest, chosen: list[str] | None
     if sum(c.relevant and c.part == "need" for c, _ in offered) < MIN_FIGURE_SENTENCES:
         refused.message = message("draft_refusal", lang)
         return refused
-    picked = [(c, q) for c, q in offered if (c.id in chosen if chosen is not None else c.relevant and not c.damage)]
+    if chosen is not None:
+        known = {c.id for c, _ in offered}
+        unknown = [i for i in chosen if i not in known]
+        if unknown:
+            raise DraftInputError(f"{unknown[0]!r} is not one of this draft's candidates: list them with --candidates")
+    picked = [(c, q) for c, q in offered if (c.id in chosen if chosen is not None else c.relevant)]
     if chosen is not None and not any(c.part == "need" for c, _ in picked):
         raise DraftInputError("none of the chosen quotes is a figure of this draft: choose at least one of its "
                               "candidates with data")
-    snapshot = assistant.snapshot
-    paragraphs, marker = [], 1
+    paragraphs, need, title = _paragraphs(assistant, picked, request)
+    shortened = []
+    for section, limit in (limits or {}).items():
+        dropped = 0
+        while section in ("need", "policy") and _section_chars(paragraphs, need, section) > limit:
+            if section == "need" and sum(c.part == "need" for c, _ in picked) <= 1:
+                break  # the need keeps its first quote: a draft without evidence is no draft
+            drop = _last_in_text(paragraphs, picked, section)
+            if drop is None:
+                break
+            picked = [(c, q) for c, q in picked if c.id != drop]
+            paragraphs, need, title = _paragraphs(assistant, picked, request)
+            dropped += 1
+        if dropped:
+            shortened.append(Shortened(section, limit, dropped))
+    draft = Draft(topic, lang, False, "", need, paragraphs, title=title, subject=request.subject,
+                  candidates=[c for c, _ in offered], chosen=[c.id for c, _ in picked],
+                  author=getattr(assistant.settings, "draft_author", ""), limits=dict(limits or {}),
+                  shortened=shortened)
+    draft.bibliography = build_bibliography(draft, assistant.snapshot, lang)
+    if "data" in draft.limits:
+        from assistant.drafts.export import indicators
+
+        dropped = len(indicators(draft, limited=False)) - len(indicators(draft))
+        draft.shortened += [Shortened("data", draft.limits["data"], dropped)] if dropped else []
+    return draft
+
+
+def _paragraphs(assistant, picked, request: DraftRequest) -> tuple[list[DraftParagraph], str, str]:
+    """One paragraph per facet (need, then policy), markers in reading order; the need's opening; the title of
+    the document quoted."""
+    lang, paragraphs, marker = request.language, [], 1
     for part in ("need", "policy"):
         for position, (key, group) in enumerate(_group([(c, q) for c, q in picked if c.part == part])):
-            citations = [_cite(marker + i, q, snapshot, c.damage) for i, (c, q) in enumerate(group)]
+            citations = [_cite(marker + i, q, assistant.snapshot, c.damage) for i, (c, q) in enumerate(group)]
             marker += len(group)
             leads = WORDS[lang].lead if part == "need" else WORDS[lang].policy_lead
             mores = WORDS[lang].more if part == "need" else WORDS[lang].recommend_more
             position = position if part == "need" else int(key == "partner")
             text = quote_paragraph(citations, leads, mores, position)
             paragraphs.append(DraftParagraph(_heading(key, lang), key, text, citations, part))
-    quoted = [q for c, q in picked]
-    titles = [q.chunk.title for q in quoted] or [""]
+    titles = [q.chunk.title for _, q in picked] or [""]
     title = max(set(titles), key=titles.count)
     areas = ", ".join(dict.fromkeys(p.heading.lower() for p in paragraphs if p.section == "need"))
     need = WORDS[lang].need_text.format(topic=request.subject, title=title.split(":")[0], areas=areas)
-    draft = Draft(topic, lang, False, "", need, paragraphs, title=title, subject=request.subject,
-                  candidates=[c for c, _ in offered], chosen=[c.id for c, _ in picked])
-    draft.bibliography = build_bibliography(draft, snapshot, lang)
-    return draft
+    return paragraphs, need, title
+
+
+def _section_chars(paragraphs: list[DraftParagraph], need: str, section: str) -> int:
+    from assistant.drafts.length import section_chars
+
+    chosen = [p for p in paragraphs if p.section == section]
+    return section_chars([p.heading for p in chosen], ([need] if section == "need" else []) + [p.text for p in chosen])
+
+
+def _last_in_text(paragraphs: list[DraftParagraph], picked, section: str) -> str | None:
+    """The id of the section's last quote as the text reads (the last paragraph's last quote)."""
+    last = next((p for p in reversed(paragraphs) if p.section == section and p.citations), None)
+    if last is None:
+        return None
+    by_quote = {q.quote: c.id for c, q in picked if c.part == section}
+    return by_quote.get(last.citations[-1].quote)
 
 
 def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[FigureCandidate, _Candidate]]:
@@ -163,6 +221,8 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
             if taken == WORD_BEST:
                 break
     topic_terms = telling
+    model = assistant.extractive.model
+    sure = sure_level(model)
     found: list[tuple[FigureCandidate, _Candidate]] = []
     for key, margin in sorted(ranking.whole.items(), key=lambda item: -max(item[1], best_for_word.get(item[0], -99))):
         usable = quote_of(key)
@@ -179,11 +239,24 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
             relevant = ((lexical and (margin >= RELEVANT_MARGIN or word_margin >= WORD_MARGIN))
                         or margin >= STRONG_MARGIN)
             facet = _facet_key(quote)
+        confidence = ranking.probability.get(key, 0.0) if model is not None else None
+        damaged = damage(quote.quote, quote.footnotes)
+        check = relevant and confidence is not None and confidence < sure
         found.append((FigureCandidate(f"{chunk.id}#{key[1]}", quote.quote, chunk.page, chunk.section, quote.footnotes,
                                       figures_in(quote.quote), "policy" if policy else "need", facet,
-                                      round(max(margin, word_margin), 3), relevant,
-                                      damage(quote.quote, quote.footnotes)), quote))
-    return _limit(found)
+                                      round(max(margin, word_margin), 3), relevant and not damaged and not check,
+                                      damaged, None if confidence is None else round(confidence, 3),
+                                      check and not damaged), quote))
+    kept = _limit(found)
+    for number, (candidate, _) in enumerate(kept, start=1):
+        candidate.number = number
+    return kept
+
+
+def sure_level(model) -> float:
+    """The judged probability from which a candidate is ticked by default: the chat's level for a sure answer
+    (`AnswerabilityModel.sure_threshold`, chosen on dev), else SURE_FALLBACK until a model has one."""
+    return float(getattr(model, "sure_threshold", SURE_FALLBACK)) if model is not None else 0.0
 
 
 def _limit(found: list[tuple[FigureCandidate, _Candidate]]) -> list[tuple[FigureCandidate, _Candidate]]:
@@ -255,8 +328,9 @@ def _group(picked: list[tuple[FigureCandidate, _Candidate]]):
 
 
 def _quotable(assistant, chunk, i: int) -> _Candidate | None:
-    """The sentence as a quote: with the sentence it leans on, or a bullet with its list's lead-in (a bullet with
-    its own label and a whole clause after it stands alone)."""
+    """The sentence as a quote: with the sentence it leans on (or refers back to), or a bullet with its list's
+    lead-in (a bullet with its own label and a whole clause after it stands alone); a sentence whose brackets
+    do not close ("(ang.") runs on to the sentence that closes them, so a list item is never cut."""
     index = assistant.sentences
     sentence = chunk.sentences[i]
     if NOT_QUOTABLE.match(sentence.text):
@@ -273,13 +347,27 @@ def _quotable(assistant, chunk, i: int) -> _Candidate | None:
             return None
     elif previous is None or not (LEANS_BACK.search(sentence.text) or CONTINUES.match(sentence.text)):
         lead_key = None
-    quote = sentence.text
+    own = sentence.text
+    after = i + 1
+    while _open(own) and after < len(chunk.sentences) and after <= i + MAX_RUN_ON:
+        following = chunk.sentences[after]
+        own, after = f"{own} {following.text}", after + 1
+        footnotes |= set(following.footnotes)
+        terms |= index.tokens[(chunk.id, after - 1)]
+    if _open(own):
+        return None  # a piece of a list item that never closes: not quotable on its own
+    quote = own
     if lead_key is not None:
         lead = lead_key[0].sentences[lead_key[1]]
-        quote = f"{lead.text} {sentence.text}" if lead_key == previous else f"{lead.text} […] {sentence.text}"
+        quote = f"{lead.text} {own}" if lead_key == previous else f"{lead.text} […] {own}"
         footnotes |= set(lead.footnotes)
         terms |= index.tokens[(lead_key[0].id, lead_key[1])]
-    return _Candidate(chunk, i, quote, tuple(sorted(footnotes)), terms, figures_in(sentence.text))
+    return _Candidate(chunk, i, quote, tuple(sorted(footnotes)), terms, figures_in(own), own=own)
+
+
+def _open(text: str) -> bool:
+    """Brackets or quotation marks left open: the text stops inside a list item or an aside."""
+    return text.count("(") > text.count(")") or text.count("„") > text.count("”")
 
 
 def _cite(marker: int, candidate: _Candidate, snapshot, damaged: str = "") -> DraftCitation:

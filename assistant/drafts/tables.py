@@ -28,7 +28,8 @@ TABLES = ("facet", "section_headings", "words")
 FACET_FIELDS = ("key", "sections", "terms", "heading")
 RESERVED_KEYS = ("recommendations", "partner")  # paragraph facets the drafter sets itself (and "section-N")
 RESERVED_PREFIX = "section-"
-PLACEHOLDERS = {"need_text": {"topic", "title", "areas"}, "damaged": {"piece", "page"}}
+PLACEHOLDERS = {"need_text": {"topic", "title", "areas"}, "damaged": {"piece", "page"},
+                "shortened": {"limit", "dropped"}}
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,8 @@ class DraftWords:
     policy_lead: tuple[str, ...]
     data_intro: str
     damaged: str
+    shortened: str  # under a section cut to its length limit
+    to_check: str   # a candidate the judge is not sure of (offered unticked)
 
 
 @dataclass(frozen=True)
