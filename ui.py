@@ -49,6 +49,7 @@ CSS = """
 .card-num { font-weight: 700; color: #1d4ed8; }
 .card-section { font-size: 0.9em; color: #475569; }
 .card-quote { margin: 6px 0; padding-left: 8px; border-left: 3px solid #facc15; }
+.card-damaged { margin: 2px 0 6px; color: #9a3412; font-size: 0.9em; }
 .card-quote mark, .page-text mark { background: #fde68a; color: inherit; }
 .card-sources { margin: 4px 0 0 16px; font-size: 0.9em; }
 .card-sources a { word-break: break-all; }

@@ -66,6 +66,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "see_also": {"pl": "Zobacz też (to nie jest odpowiedź):", "en": "See also (not an answer):"},
     "page_abbr": {"pl": "s.", "en": "p."},
     "footnote": {"pl": "przypis", "en": "footnote"},
+    "damaged_quote": {  # a quote whose text looks damaged by PDF extraction (Citation.damaged)
+        "pl": "tekst cytatu wygląda na uszkodzony przy ekstrakcji z PDF („{piece}”): sprawdź go w raporcie",
+        "en": "the quote's text looks damaged by PDF extraction (“{piece}”): check it in the report",
+    },
     # grant-justification drafts (assistant/drafts): what a refused draft says instead
     "draft_refusal": {
         "pl": "Raport nie zawiera danych na ten temat.",

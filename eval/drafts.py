@@ -51,7 +51,10 @@ def load_topics(path: Path = DRAFT_TOPICS) -> list[dict]:
 
 
 def _norm(figure: str) -> str:
-    return re.sub(r"\s", "", str(figure)).replace("–", "-").replace(".", ",")
+    """Thousands joined ("1 642" -> "1642"), dashes and decimal points alike; other spaces stay, so "3D, 80%" keeps
+    80 apart from the comma before it."""
+    joined = re.sub(r"(?<=\d)\s(?=\d{3}(?!\d))", "", str(figure)).replace("–", "-").replace(".", ",")
+    return re.sub(r"\s+", " ", joined)
 
 
 def _quoted(draft: dict) -> tuple[list[dict], list[str]]:
@@ -62,7 +65,7 @@ def _quoted(draft: dict) -> tuple[list[dict], list[str]]:
 
 def _has(figure: str, citations: list[dict]) -> bool:
     """The figure in a quote, never inside a longer number."""
-    pattern = re.compile(rf"(?<![\d,]){re.escape(_norm(figure))}(?![\d]|,\d)")
+    pattern = re.compile(rf"(?<!\d)(?<!\d,){re.escape(_norm(figure))}(?![\d]|,\d)")
     return any(pattern.search(_norm(c.get("quote", ""))) for c in citations)
 
 
@@ -133,7 +136,8 @@ def score_topic(topic: dict, draft: dict) -> dict:
         "key_missing": [g[0] for g, ok in zip(key, key_found) if not ok],
         "off_topic": off_topic(topic, citations),
         "wrong_headings": wrong_headings(draft),
-        "cut_items": [c.get("quote", "")[-60:] for c in citations if is_cut(c.get("quote", ""))],
+        "cut_items": [text[-60:] for text in [c.get("quote", "") for c in citations] + draft.get("data_rows", [])
+                      if is_cut(text)],
         "refusal_ok": refused == bool(topic.get("expect_refusal")),
         "figure_recall": (sum(found) / len(found)) if found else None,
         "missing": [g[0] for g, ok in zip(expected, found) if not ok],
@@ -147,12 +151,15 @@ def score_topic(topic: dict, draft: dict) -> dict:
 
 def run_drafts(assistant, topics_path: Path = DRAFT_TOPICS, report_dir: Path | None = None) -> dict:
     from assistant.drafts.compose import draft_justification
+    from assistant.drafts.export import indicators
 
     rows = []
     for topic in load_topics(topics_path):
         started = time.perf_counter()
         try:
-            draft = draft_justification(assistant, topic["question"], lang=topic.get("lang"), llm=False).to_dict()
+            made = draft_justification(assistant, topic["question"], lang=topic.get("lang"), llm=False)
+            draft = made.to_dict()
+            draft["data_rows"] = [fragment for fragment, _ in indicators(made)]  # the data section's bullets
         except Exception as error:  # noqa: BLE001 - one broken topic must not stop the run
             draft = {"refused": True, "error": f"{type(error).__name__}: {error}"}
         row = score_topic(topic, draft)

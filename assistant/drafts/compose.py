@@ -17,19 +17,16 @@ and not chosen by default. No relevant figure sentence: refused, nothing invente
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
 
 from assistant.answer.citations import make_citation
-from assistant.answer.scoring import LEANS_BACK
 from assistant.drafts.bibliography import build_bibliography
 from assistant.drafts.damage import damage
 from assistant.drafts.export import to_markdown, write_draft_files  # re-exported: the web chat imports them from here
 from assistant.drafts.model import Draft, DraftCitation, DraftInputError, DraftParagraph, FigureCandidate, Shortened
+from assistant.drafts.quotes import BULLET, QuoteCandidate, quotable, unnamed_terms
 from assistant.drafts.relevance import TopicTerms, carries_topic, matches, rank_for_topic
 from assistant.drafts.tables import FACETS, WORDS, heading
 from assistant.drafts.topic import DraftRequest, read_topic
-from assistant.lemmas import tokenize
 from assistant.numbers import figure_key, figures_in
 from assistant.strings import message
 
@@ -40,7 +37,10 @@ MIN_FIGURE_SENTENCES = 1      # fewer relevant figure sentences than this: refus
 RELEVANT_MARGIN = -5.5        # ranker margin (whole subject) a sentence carrying a topic word needs to be relevant
 STRONG_MARGIN = 1.0           # ...and one without a topic word of its own
 WORD_MARGIN = -3.0            # the best sentence for one topic word alone is relevant from this margin
-WORD_BEST = {False: 1, True: 1}  # the best need sentence and policy sentence per topic word
+WORD_BEST = {"figure": 1, "statement": 1, "policy": 1}  # the best sentences of each kind per topic word
+STATEMENT_MARGIN = -2.0       # a statement (no figures) carrying a topic word, when no figure covers that word
+STATEMENTS_PER_WORD = 2       # statements quoted at most for one such word
+STATEMENT_WORDS = 10          # a statement shorter than this is a heading or a fragment, not evidence
 POLICY_MARGIN = -3.0          # a recommendation or policy area carrying a topic word
 MAX_EVIDENCE = 9              # relevant figure sentences quoted at most
 MAX_PER_PARAGRAPH = 3
@@ -51,30 +51,6 @@ SURE_FALLBACK = 0.0           # without a sure level every relevant candidate co
 EVIDENCE_SKIP = ("1.", "9.")  # the summary restates footnoted figures; the recommendations are policy
 POLICY_ITEM = re.compile(r"^(Rekomendacja:|[a-f]\) )")
 
-NOT_QUOTABLE = re.compile(r"^(Tabela|Wykres|Źródło:|Uwaga:|\d+[.)]\s)")
-BULLET = re.compile(r"^[•−–-]\s")
-NAME_RUN = re.compile(r"(?<=[\w,;:(–-] )[A-ZĄĆĘŁŃÓŚŹŻ][\w-]*(?: [A-ZĄĆĘŁŃÓŚŹŻ0-9][\w-]*)+")
-CONTINUES = re.compile(
-    r"(?i)^(mimo to|jednak|natomiast|co więcej|dodatkowo|z kolei|w efekcie|w rezultacie|ponadto|również|także|"
-    r"jednocześnie|oprócz tego|w ten sposób|tym samym|dzięki temu|stąd|zatem|(te|ten|ta|to|tego|tych|takie|taki|"
-    r"taka|tym|tymi|tej|tę)\s|[\w-]+\s(ten|ta|to|te|ci|tego|tej|tych)\b)")
-# ...a sentence opening like this refers back ("Potencjał ten", "Ponadto", "Te działania"): quoted with the one before
-LABELLED = re.compile(r"^[•−–-]\s[^:]{3,80}:\s")
-MAX_RUN_ON = 2                # sentences a quote may run on to close its brackets
-
-
-@dataclass
-class _Candidate:
-    chunk: Any
-    index: int
-    quote: str
-    footnotes: tuple[int, ...]
-    terms: set[str]
-    figures: list[str]
-    score: float = 0.0
-    coverage: float = 0.0
-    heading_key: str = ""
-    own: str = ""  # the sentence itself (and what closes its brackets), without the sentence it leans on
 
 
 def draft_justification(assistant, topic: str, lang: str | None = None, llm: bool | None = None, chat_model=None,
@@ -188,69 +164,109 @@ def _last_in_text(paragraphs: list[DraftParagraph], picked, section: str) -> str
     return by_quote.get(last.citations[-1].quote)
 
 
-def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[FigureCandidate, _Candidate]]:
-    """Every sentence the draft may quote, most relevant first: figure sentences for the need, recommendations
-    and policy areas for the policy section; the relevant ones marked, a few more offered unmarked."""
+def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[FigureCandidate, QuoteCandidate]]:
+    """Every sentence the draft may quote, most relevant first: figure sentences (and, for a topic word no figure
+    covers, statements) for the need, recommendations and policy areas for the policy section; the relevant and
+    sure ones ticked, the relevant ones the judge is not sure of marked "to check", a few more offered."""
     telling = subject.telling(assistant.sentences)
     words = subject.words(assistant.sentences)
-    ranking = rank_for_topic(assistant, request.subject, list(words))
-    quotes: dict[tuple[str, int], tuple[_Candidate, bool] | None] = {}
+    facets = _related_facets(telling)
+    ranking = rank_for_topic(assistant, request.subject, list(words) + [f.terms for f in facets])
+    related = {t for f in facets for t in f.lemmas} - telling
+    quotes: dict[tuple[tuple[str, int], bool], tuple[QuoteCandidate, str] | None] = {}
 
-    def quote_of(key: tuple[str, int]):
-        if key not in quotes:
+    def quote_of(key: tuple[str, int], context: bool = False):
+        """(quote, kind: "figure", "statement" or "policy"), or None when the sentence cannot be quoted."""
+        if (key, context) not in quotes:
             chunk = assistant.snapshot.chunks[key[0]]
             sentence = chunk.sentences[key[1]]
             policy = chunk.section.startswith("9.") or bool(POLICY_ITEM.match(sentence.text))
-            quote = _quotable(assistant, chunk, key[1])
+            quote = quotable(assistant, chunk, key[1], context)
             unusable = (quote is None or (chunk.section.startswith(EVIDENCE_SKIP) and not policy)
                         or (policy and (BULLET.match(sentence.text) or len(sentence.text.split()) < 8))
-                        or (not policy and not quote.figures))
-            quotes[key] = None if unusable else (quote, policy)
-        return quotes[key]
+                        or (not policy and not quote.figures and len(quote.own.split()) < STATEMENT_WORDS))
+            kind = "policy" if policy else "figure" if quote and quote.figures else "statement"
+            quotes[(key, context)] = None if unusable else (quote, kind)
+        return quotes[(key, context)]
 
     best_for_word: dict[tuple[str, int], float] = {}
+    lemmas_of = words | {f.terms: f.lemmas for f in facets}
     for word, order in ranking.words.items():
-        lemmas = words[word]
-        taken = {False: 0, True: 0}  # need sentences, policy sentences
+        taken = dict.fromkeys(WORD_BEST, 0) if word in words else {"figure": 0}  # a facet: its best figure
         for key, margin in order:
             found = quote_of(key)
-            if (found and carries_topic(found[0].terms, lemmas)
+            if (found and found[1] in taken and carries_topic(found[0].terms, lemmas_of[word])
                     and taken[found[1]] < WORD_BEST[found[1]]):
                 best_for_word[key] = max(best_for_word.get(key, margin), margin)
                 taken[found[1]] += 1
-            if taken == WORD_BEST:
+            if all(taken[kind] >= WORD_BEST[kind] for kind in taken):
                 break
-    topic_terms = telling
     model = assistant.extractive.model
     sure = sure_level(model)
-    found: list[tuple[FigureCandidate, _Candidate]] = []
+    found: list[tuple[FigureCandidate, QuoteCandidate]] = []
     for key, margin in sorted(ranking.whole.items(), key=lambda item: -max(item[1], best_for_word.get(item[0], -99))):
         usable = quote_of(key)
         if usable is None:
             continue
-        quote, policy = usable
-        chunk = quote.chunk
-        lexical = carries_topic(quote.terms, topic_terms) and carries_topic(_unnamed_terms(quote.quote), topic_terms)
+        quote, kind = usable
         word_margin = best_for_word.get(key, -99.0)
-        if policy:
+        lexical = _carries(quote, telling)
+        if kind == "figure" and not lexical and max(margin, word_margin) >= RELEVANT_MARGIN:
+            lexical = _carries(quote, related)  # a word of the topic's facet ("automatyki" for "cyfryzacja")
+            if not lexical and quote_of(key, context=True) and _carries(quote_of(key, True)[0], telling):
+                quote, lexical = quote_of(key, True)[0], True  # named by the sentence before: quoted with it
+        if kind == "policy":
             relevant = lexical and max(margin, word_margin) >= POLICY_MARGIN
-            facet = "partner" if chunk.section.startswith("7") else "recommendations"
+        elif kind == "statement":
+            relevant = lexical and (word_margin >= WORD_MARGIN or margin >= STATEMENT_MARGIN)
         else:
             relevant = ((lexical and (margin >= RELEVANT_MARGIN or word_margin >= WORD_MARGIN))
                         or margin >= STRONG_MARGIN)
-            facet = _facet_key(quote)
+        chunk = quote.chunk
+        facet = ("partner" if chunk.section.startswith("7") else "recommendations") if kind == "policy" \
+            else _facet_key(quote)
         confidence = ranking.probability.get(key, 0.0) if model is not None else None
         damaged = damage(quote.quote, quote.footnotes)
-        check = relevant and confidence is not None and confidence < sure
         found.append((FigureCandidate(f"{chunk.id}#{key[1]}", quote.quote, chunk.page, chunk.section, quote.footnotes,
-                                      figures_in(quote.quote), "policy" if policy else "need", facet,
-                                      round(max(margin, word_margin), 3), relevant and not damaged and not check,
-                                      damaged, None if confidence is None else round(confidence, 3),
-                                      check and not damaged), quote))
+                                      figures_in(quote.quote), "policy" if kind == "policy" else "need", facet,
+                                      round(max(margin, word_margin), 3), relevant, damaged,
+                                      None if confidence is None else round(confidence, 3)), quote))
+    _statements_where_needed(found, {w: lemmas for w, lemmas in words.items()})
+    for candidate, _ in found:  # ticked: relevant, whole and sure; relevant but not sure: offered "to check"
+        candidate.check = candidate.relevant and not candidate.damage and candidate.confidence is not None \
+            and candidate.confidence < sure
+        candidate.relevant = candidate.relevant and not candidate.damage and not candidate.check
     kept = _limit(found)
     for number, (candidate, _) in enumerate(kept, start=1):
         candidate.number = number
     return kept
+
+
+def _carries(quote: QuoteCandidate, terms: set[str]) -> bool:
+    """The quote names one of `terms` in its own words, outside the names it mentions."""
+    return bool(terms) and carries_topic(quote.terms, terms) and carries_topic(unnamed_terms(quote.quote), terms)
+
+
+def _related_facets(telling: set[str]):
+    """The facets (assistant/data/draft_facets.toml) whose terms list one of the topic's telling words: "cyfryzacja"
+    brings the digital facet (automatyka, robotyka, IoT), whose best figure sentence serves a digitalisation topic
+    even when it never says "cyfryzacja"."""
+    return [facet for facet in FACETS if any(matches(t, facet.lemmas) for t in telling)]
+
+
+def _statements_where_needed(found: list[tuple[FigureCandidate, QuoteCandidate]], words: dict[str, set[str]]) -> None:
+    """A statement (no figures) stays relevant only for a topic word that no relevant figure quote names: the
+    figures come first, a named cluster's activity or a programme stands in where there are none."""
+    covered = {w for w, lemmas in words.items()
+               for c, q in found if c.relevant and c.part == "need" and c.figures and carries_topic(q.terms, lemmas)}
+    stated = dict.fromkeys(words, 0)
+    for candidate, quote in found:
+        if candidate.relevant and candidate.part == "need" and not candidate.figures:
+            needed = [w for w, lemmas in words.items() if w not in covered and carries_topic(quote.terms, lemmas)
+                      and stated[w] < STATEMENTS_PER_WORD]
+            candidate.relevant = bool(needed)
+            for word in needed:
+                stated[word] += 1
 
 
 def sure_level(model) -> float:
@@ -259,16 +275,18 @@ def sure_level(model) -> float:
     return float(getattr(model, "sure_threshold", SURE_FALLBACK)) if model is not None else 0.0
 
 
-def _limit(found: list[tuple[FigureCandidate, _Candidate]]) -> list[tuple[FigureCandidate, _Candidate]]:
+def _limit(found: list[tuple[FigureCandidate, QuoteCandidate]]) -> list[tuple[FigureCandidate, QuoteCandidate]]:
     """The relevant sentences within the draft's limits (no quote inside another, no figures all quoted already,
     at most MAX_PER_PARAGRAPH per facet), then OFFERED more per part, unmarked."""
-    kept: list[tuple[FigureCandidate, _Candidate]] = []
+    kept: list[tuple[FigureCandidate, QuoteCandidate]] = []
     used: set[str] = set()
     extra = {"need": 0, "policy": 0}
     for candidate, quote in found:
         figures = {figure_key(f) for f in candidate.figures}
-        inside = next((n for n, (_, q) in enumerate(kept) if q.quote in quote.quote), None)
-        if inside is not None and candidate.relevant:  # it holds a kept quote and what leans on it: it replaces it
+        inside = next((n for n, (c, q) in enumerate(kept) if q.quote in quote.quote
+                       or (quote.quote in q.quote and not c.relevant)), None)
+        if inside is not None and candidate.relevant:
+            # it holds a kept quote and what leans on it, or an unticked longer quote holds it: it replaces it
             replaced = kept[inside][0]
             candidate.relevance = max(candidate.relevance, replaced.relevance)
             extra[replaced.part] -= not replaced.relevant
@@ -294,13 +312,7 @@ def _limit(found: list[tuple[FigureCandidate, _Candidate]]) -> list[tuple[Figure
     return kept
 
 
-def _unnamed_terms(quote: str) -> set[str]:
-    """The quote's lemmas outside the names it mentions ("Mazowiecki Klaster ICT (457)" names a cluster: the
-    quote is about its size, not about ICT). A name is a run of two or more capitalised words inside a sentence."""
-    return set(tokenize(NAME_RUN.sub(" ", quote)))
-
-
-def _facet_key(candidate: _Candidate) -> str:
+def _facet_key(candidate: QuoteCandidate) -> str:
     """The facet sharing most telling lemmas with the quote (its section's facet, then the table order, break
     ties); else the quote's report section."""
     terms = {t for t in candidate.terms if not t[0].isdigit()}
@@ -318,59 +330,16 @@ def _heading(key: str, lang: str) -> str:
     return {"recommendations": words.recommendations, "partner": words.partner}.get(key) or heading(key, lang)
 
 
-def _group(picked: list[tuple[FigureCandidate, _Candidate]]):
+def _group(picked: list[tuple[FigureCandidate, QuoteCandidate]]):
     """One paragraph per facet, facets in order of their most relevant quote, quotes in reading order inside."""
-    groups: dict[str, list[tuple[FigureCandidate, _Candidate]]] = {}
+    groups: dict[str, list[tuple[FigureCandidate, QuoteCandidate]]] = {}
     for candidate, quote in picked:
         groups.setdefault(candidate.facet, []).append((candidate, quote))
     return [(key, sorted(members, key=lambda pair: (pair[1].chunk.start, pair[1].index)))
             for key, members in groups.items()]
 
 
-def _quotable(assistant, chunk, i: int) -> _Candidate | None:
-    """The sentence as a quote: with the sentence it leans on (or refers back to), or a bullet with its list's
-    lead-in (a bullet with its own label and a whole clause after it stands alone); a sentence whose brackets
-    do not close ("(ang.") runs on to the sentence that closes them, so a list item is never cut."""
-    index = assistant.sentences
-    sentence = chunk.sentences[i]
-    if NOT_QUOTABLE.match(sentence.text):
-        return None
-    footnotes, terms = set(sentence.footnotes), set(index.tokens[(chunk.id, i)])
-    previous = lead_key = index.previous.get((chunk.id, i))
-    labelled = LABELLED.match(sentence.text)
-    if labelled and len(sentence.text[labelled.end():].split()) >= 8:  # "• Potencjał ...: Klastry ułatwiają ..."
-        lead_key = None
-    elif BULLET.match(sentence.text):
-        while lead_key is not None and BULLET.match(lead_key[0].sentences[lead_key[1]].text):
-            lead_key = index.previous.get((lead_key[0].id, lead_key[1]))
-        if lead_key is None or not lead_key[0].sentences[lead_key[1]].text.rstrip().endswith(":"):
-            return None
-    elif previous is None or not (LEANS_BACK.search(sentence.text) or CONTINUES.match(sentence.text)):
-        lead_key = None
-    own = sentence.text
-    after = i + 1
-    while _open(own) and after < len(chunk.sentences) and after <= i + MAX_RUN_ON:
-        following = chunk.sentences[after]
-        own, after = f"{own} {following.text}", after + 1
-        footnotes |= set(following.footnotes)
-        terms |= index.tokens[(chunk.id, after - 1)]
-    if _open(own):
-        return None  # a piece of a list item that never closes: not quotable on its own
-    quote = own
-    if lead_key is not None:
-        lead = lead_key[0].sentences[lead_key[1]]
-        quote = f"{lead.text} {own}" if lead_key == previous else f"{lead.text} […] {own}"
-        footnotes |= set(lead.footnotes)
-        terms |= index.tokens[(lead_key[0].id, lead_key[1])]
-    return _Candidate(chunk, i, quote, tuple(sorted(footnotes)), terms, figures_in(own), own=own)
-
-
-def _open(text: str) -> bool:
-    """Brackets or quotation marks left open: the text stops inside a list item or an aside."""
-    return text.count("(") > text.count(")") or text.count("„") > text.count("”")
-
-
-def _cite(marker: int, candidate: _Candidate, snapshot, damaged: str = "") -> DraftCitation:
+def _cite(marker: int, candidate: QuoteCandidate, snapshot, damaged: str = "") -> DraftCitation:
     base = make_citation(marker, candidate.chunk, candidate.quote, list(candidate.footnotes), snapshot)
     return DraftCitation(**vars(base), figures=figures_in(candidate.quote), damage=damaged)
 

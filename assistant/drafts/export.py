@@ -37,7 +37,21 @@ def note(draft: Draft) -> str:
     return words.note_llm if draft.mode in (Mode.LLM, Mode.LLM_PARTIAL) else words.note
 
 
+ABBREVIATION = re.compile(r"(?i)\b(np|m\.in|tzw|ok|ang|r|tys|mln|mld|pkt|por|wg|ww|dr|prof|st|nr)\.$")
 CLAUSE = re.compile(r"(?<=[;:])\s+|,\s+(?=(?:a|oraz|ale|jednak|natomiast|przy czym)\s)|(?<=[.!?])\s+(?=[A-ZĄĆĘŁŃÓŚŹŻ])")
+
+
+def clauses(text: str) -> list[str]:
+    """The text split into clauses at `CLAUSE` boundaries outside brackets and not after an abbreviation
+    ("(np. ...)", "(KPI: ...)" stay whole: a data bullet is never cut inside its list)."""
+    pieces, start, depth = [], 0, 0
+    bounds = {m.start(): m.end() for m in CLAUSE.finditer(text)}
+    for position, char in enumerate(text):
+        depth += (char == "(") - (char == ")")
+        if position in bounds and depth <= 0 and not ABBREVIATION.search(text[start:position]):
+            pieces.append(text[start:position])
+            start = bounds[position]
+    return pieces + [text[start:]]
 
 
 def indicators(draft: Draft, limited: bool = True) -> list[tuple[str, object]]:
@@ -46,7 +60,7 @@ def indicators(draft: Draft, limited: bool = True) -> list[tuple[str, object]]:
     rows = []
     for paragraph in draft.section("need"):
         for citation in paragraph.citations:
-            for clause in CLAUSE.split(citation.quote.replace(" […] ", "; ")):
+            for clause in clauses(citation.quote.replace(" […] ", "; ")):
                 clause = clause.strip(" ,;:")
                 if clause and figures_in(clause) and (clause, citation) not in rows:
                     rows.append((clause.rstrip("."), citation))
