@@ -75,6 +75,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pl": "Raport nie zawiera danych na ten temat.",
         "en": "The report contains no data on this topic.",
     },
+    "draft_only_check": {  # relevant passages exist, but the judge is sure of none: the coordinator chooses
+        "pl": "Raport zawiera tylko fragmenty do sprawdzenia na ten temat: wybierz je sam (lista cytatów, "
+              "`--candidates` i `--pick`).",
+        "en": "The report has only passages to check on this topic: choose them yourself (the list of quotes, "
+              "`--candidates` and `--pick`).",
+    },
     "draft_too_general": {
         "pl": "Temat jest zbyt ogólny: podaj obszar projektu (np. szkolenia, eksport, gospodarka o obiegu zamkniętym).",
         "en": "The topic is too general: name the project's area (e.g. training, exports, circular economy).",

@@ -72,7 +72,7 @@ def draft_command(args, assistant=None) -> int:
         llm = True if getattr(args, "llm", False) else None
         draft = draft_justification(assistant, topic, lang, llm=False if numbers or args_candidates(args) else llm,
                                     max_chars=limits)
-        if numbers and not draft.refused:
+        if numbers and draft.candidates:  # a draft refused for want of sure evidence can still be picked from
             draft = draft_justification(assistant, topic, lang, llm=llm, max_chars=limits,
                                         chosen=picked_ids(draft.candidates, numbers))
         if args_candidates(args):
@@ -146,10 +146,8 @@ def _print_candidates(draft, as_json: bool) -> int:
         print(json.dumps({"topic": draft.topic, "subject": draft.subject, "language": draft.language,
                           "refused": draft.refused, "chosen": draft.chosen,
                           "candidates": [asdict(c) for c in draft.candidates]}, ensure_ascii=False, indent=1))
-    elif draft.candidates and not draft.refused:
-        print("\n".join(candidate_lines(draft)))
     else:
-        print(draft.message)
+        print("\n".join(candidate_lines(draft) + ([draft.message] if draft.refused else [])))
     return 1 if draft.refused else 0
 
 

@@ -24,7 +24,7 @@ from assistant.drafts.damage import damage
 from assistant.drafts.export import to_markdown, write_draft_files  # re-exported: the web chat imports them from here
 from assistant.drafts.model import Draft, DraftCitation, DraftInputError, DraftParagraph, FigureCandidate, Shortened
 from assistant.drafts.quotes import BULLET, QuoteCandidate, quotable, unnamed_terms
-from assistant.drafts.relevance import TopicTerms, carries_topic, matches, rank_for_topic
+from assistant.drafts.relevance import RARE_SHARE, TopicTerms, carries_topic, matches, rank_for_topic
 from assistant.drafts.tables import FACETS, WORDS, heading
 from assistant.drafts.topic import DraftRequest, read_topic
 from assistant.numbers import figure_key, figures_in
@@ -47,7 +47,6 @@ MAX_PER_PARAGRAPH = 3
 MAX_PARAGRAPHS = 6
 MAX_POLICY = 3
 OFFERED = 6                   # sentences below the bar still listed (unticked) for the coordinator
-SURE_FALLBACK = 0.0           # without a sure level every relevant candidate counts as sure (see sure_level)
 EVIDENCE_SKIP = ("1.", "9.")  # the summary restates footnoted figures; the recommendations are policy
 POLICY_ITEM = re.compile(r"^(Rekomendacja:|[a-f]\) )")
 
@@ -88,8 +87,9 @@ def _extractive_draft(assistant, request: DraftRequest, chosen: list[str] | None
         return refused
     offered = _offer(assistant, request, subject)
     refused.candidates = [c for c, _ in offered]
-    if sum(c.relevant and c.part == "need" for c, _ in offered) < MIN_FIGURE_SENTENCES:
-        refused.message = message("draft_refusal", lang)
+    if chosen is None and sum(c.relevant and c.part == "need" for c, _ in offered) < MIN_FIGURE_SENTENCES:
+        only_check = any(c.check and c.part == "need" for c, _ in offered)
+        refused.message = message("draft_only_check" if only_check else "draft_refusal", lang)
         return refused
     if chosen is not None:
         known = {c.id for c, _ in offered}
@@ -172,7 +172,9 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
     words = subject.words(assistant.sentences)
     facets = _related_facets(telling)
     ranking = rank_for_topic(assistant, request.subject, list(words) + [f.terms for f in facets])
-    related = {t for f in facets for t in f.lemmas} - telling
+    index = assistant.sentences
+    related = {t for f in facets for t in f.lemmas  # a facet's specific words only ("przemysł" says nothing)
+               if index.df.get(t, 0) <= RARE_SHARE * max(1, len(index.tokens))} - telling
     quotes: dict[tuple[tuple[str, int], bool], tuple[QuoteCandidate, str] | None] = {}
 
     def quote_of(key: tuple[str, int], context: bool = False):
@@ -271,8 +273,11 @@ def _statements_where_needed(found: list[tuple[FigureCandidate, QuoteCandidate]]
 
 def sure_level(model) -> float:
     """The judged probability from which a candidate is ticked by default: the chat's level for a sure answer
-    (`AnswerabilityModel.sure_threshold`, chosen on dev), else SURE_FALLBACK until a model has one."""
-    return float(getattr(model, "sure_threshold", SURE_FALLBACK)) if model is not None else 0.0
+    (`AnswerabilityModel.sure_threshold`, chosen on dev), else its answer level (`threshold`) until a model
+    has one; 0 without a model (no judge: every relevant candidate is ticked)."""
+    if model is None:
+        return 0.0
+    return float(getattr(model, "sure_threshold", getattr(model, "threshold", 0.0)))
 
 
 def _limit(found: list[tuple[FigureCandidate, QuoteCandidate]]) -> list[tuple[FigureCandidate, QuoteCandidate]]:

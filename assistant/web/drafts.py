@@ -77,7 +77,8 @@ def draft(backend: Backend, topic: str, lang: str | None) -> tuple[str, list[str
     if error is not None:
         return render.draft_error_markdown(error), None, DraftChoice(language=lang or "pl")
     markdown, files = _written(result)
-    if result.refused:  # nothing to choose: a refusal is never padded with quotes that do not fit
+    if result.refused and not any(c.check for c in result.candidates):
+        # nothing to choose: a refusal is never padded with quotes that do not fit (passages "to check" are offered)
         return markdown, files, DraftChoice(language=result.language)
     ticked = [c.id for c in result.candidates if c.id in result.chosen]
     return markdown, files, DraftChoice(topic or "", result.language, list(result.candidates), ticked)
