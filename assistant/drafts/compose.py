@@ -318,13 +318,16 @@ def _limit(found: list[tuple[FigureCandidate, QuoteCandidate]]) -> list[tuple[Fi
 
 
 def _facet_key(candidate: QuoteCandidate) -> str:
-    """The facet sharing most telling lemmas with the quote (its section's facet, then the table order, break
-    ties); else the quote's report section."""
+    """The facet sharing most lemmas with what the quote itself says: its own sentence, outside the names it
+    mentions (the sentence it leans on, its section's facet, then the table order, break ties); else the
+    quote's report section. A heading follows its quote: "Kadry" never stands over a hydrogen sentence
+    because its lead-in names STEM specialists."""
+    own = {t for t in unnamed_terms(candidate.own or candidate.quote) if not t[0].isdigit()}
     terms = {t for t in candidate.terms if not t[0].isdigit()}
-    best, best_score = None, (0, False)
+    best, best_score = None, (0, 0, False)
     for facet in FACETS:
-        shared = len({t for t in terms if matches(t, facet.lemmas)})
-        score = (shared, candidate.chunk.section.startswith(facet.sections))
+        score = (len({t for t in own if matches(t, facet.lemmas)}), len({t for t in terms if matches(t, facet.lemmas)}),
+                 candidate.chunk.section.startswith(facet.sections))
         if score[0] and score > best_score:
             best, best_score = facet, score
     return best.key if best else "section-" + candidate.chunk.section.split(".")[0]
