@@ -38,6 +38,7 @@ RELEVANT_MARGIN = -5.5        # ranker margin (whole subject) a sentence carryin
 STRONG_MARGIN = 1.0           # ...and one without a topic word of its own
 WORD_MARGIN = -3.0            # the best sentence for one topic word alone is relevant from this margin
 WORD_BEST = {"figure": 1, "statement": 1, "policy": 1}  # the best sentences of each kind per topic word
+FACET_MARGIN = 0.0            # the ranker's margin a facet's best figure needs (positive: it is for that facet)
 STATEMENT_MARGIN = -2.0       # a statement (no figures) carrying a topic word, when no figure covers that word
 STATEMENTS_PER_WORD = 2       # statements quoted at most for one such word
 STATEMENT_WORDS = 10          # a statement shorter than this is a heading or a fragment, not evidence
@@ -100,21 +101,8 @@ def _extractive_draft(assistant, request: DraftRequest, chosen: list[str] | None
     if chosen is not None and not any(c.part == "need" for c, _ in picked):
         raise DraftInputError("none of the chosen quotes is a figure of this draft: choose at least one of its "
                               "candidates with data")
+    picked, shortened = _fit(assistant, picked, request, limits or {})
     paragraphs, need, title = _paragraphs(assistant, picked, request)
-    shortened = []
-    for section, limit in (limits or {}).items():
-        dropped = 0
-        while section in ("need", "policy") and _section_chars(paragraphs, need, section) > limit:
-            if section == "need" and sum(c.part == "need" for c, _ in picked) <= 1:
-                break  # the need keeps its first quote: a draft without evidence is no draft
-            drop = _last_in_text(paragraphs, picked, section)
-            if drop is None:
-                break
-            picked = [(c, q) for c, q in picked if c.id != drop]
-            paragraphs, need, title = _paragraphs(assistant, picked, request)
-            dropped += 1
-        if dropped:
-            shortened.append(Shortened(section, limit, dropped))
     draft = Draft(topic, lang, False, "", need, paragraphs, title=title, subject=request.subject,
                   candidates=[c for c, _ in offered], chosen=[c.id for c, _ in picked],
                   author=getattr(assistant.settings, "draft_author", ""), limits=dict(limits or {}),
@@ -126,6 +114,26 @@ def _extractive_draft(assistant, request: DraftRequest, chosen: list[str] | None
         dropped = len(indicators(draft, limited=False)) - len(indicators(draft))
         draft.shortened += [Shortened("data", draft.limits["data"], dropped)] if dropped else []
     return draft
+
+
+def _fit(assistant, picked, request: DraftRequest, limits: dict[str, int]):
+    """(the quotes that fit each section's limit, the sections cut): a section over its limit loses its last quote
+    as the text reads, again until it fits; the need keeps its first quote (a draft without evidence is none)."""
+    shortened = []
+    for section in ("need", "policy"):
+        if section not in limits:
+            continue
+        dropped = 0
+        paragraphs, need, _ = _paragraphs(assistant, picked, request)
+        while _section_chars(paragraphs, need, section) > limits[section]:
+            drop = _last_in_text(paragraphs, picked, section)
+            if drop is None or (section == "need" and sum(c.part == "need" for c, _ in picked) <= 1):
+                break
+            picked = [(c, q) for c, q in picked if c.id != drop]
+            paragraphs, need, _ = _paragraphs(assistant, picked, request)
+            dropped += 1
+        shortened += [Shortened(section, limits[section], dropped)] if dropped else []
+    return picked, shortened
 
 
 def _paragraphs(assistant, picked, request: DraftRequest) -> tuple[list[DraftParagraph], str, str]:
@@ -192,6 +200,7 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
         return quotes[(key, context)]
 
     best_for_word: dict[tuple[str, int], float] = {}
+    facet_best: set[tuple[str, int]] = set()  # a facet's best figure sentence, when the ranker is sure of it
     lemmas_of = words | {f.terms: f.lemmas for f in facets}
     for word, order in ranking.words.items():
         taken = dict.fromkeys(WORD_BEST, 0) if word in words else {"figure": 0}  # a facet: its best figure
@@ -201,6 +210,8 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
                     and taken[found[1]] < WORD_BEST[found[1]]):
                 best_for_word[key] = max(best_for_word.get(key, margin), margin)
                 taken[found[1]] += 1
+                if word not in words and margin >= FACET_MARGIN:
+                    facet_best.add(key)
             if all(taken[kind] >= WORD_BEST[kind] for kind in taken):
                 break
     model = assistant.extractive.model
@@ -214,7 +225,8 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
         word_margin = best_for_word.get(key, -99.0)
         lexical = _carries(quote, telling)
         if kind == "figure" and not lexical and max(margin, word_margin) >= RELEVANT_MARGIN:
-            lexical = _carries(quote, related)  # a word of the topic's facet ("automatyki" for "cyfryzacja")
+            # the facet's clear best figure, named by its words ("automatyki" for "cyfryzacja")
+            lexical = key in facet_best and _carries(quote, related)
             if not lexical and quote_of(key, context=True) and _carries(quote_of(key, True)[0], telling):
                 quote, lexical = quote_of(key, True)[0], True  # named by the sentence before: quoted with it
         if kind == "policy":
