@@ -57,7 +57,7 @@ def format_sources(citations: list[Citation], language: str, see_also: bool = Fa
         lines.append(f"{head} {where}")
         lines.append(f"    „{c.quote}”")
         if c.damaged:  # the report's own text is damaged here (assistant.drafts.damage): said, never silently pasted
-            lines.append("    ⚠ " + message("damaged_quote", language).format(piece=c.damaged))
+            lines.append("    ⚠ " + message("damaged_quote", language, piece=c.damaged))
         for s in c.sources:
             link = f" https://doi.org/{s.doi}" if s.doi and not (s.url or "").endswith(s.doi) else ""
             url = f" {s.url}" if s.url and s.url not in s.reference else ""
