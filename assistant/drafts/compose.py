@@ -264,8 +264,9 @@ def _carries(quote: QuoteCandidate, terms: set[str]) -> bool:
 def _related_facets(telling: set[str]):
     """The facets (assistant/data/draft_facets.toml) whose terms list one of the topic's telling words: "cyfryzacja"
     brings the digital facet (automatyka, robotyka, IoT), whose best figure sentence serves a digitalisation topic
-    even when it never says "cyfryzacja"."""
-    return [facet for facet in FACETS if any(matches(t, facet.lemmas) for t in telling)]
+    even when it never says "cyfryzacja". A facet whose terms are alternatives, not aspects of one subject
+    (`expands = false`: the sectors, the kinds of members), brings none: ICT does not bring energy figures."""
+    return [facet for facet in FACETS if facet.expands and any(matches(t, facet.lemmas) for t in telling)]
 
 
 def _statements_where_needed(found: list[tuple[FigureCandidate, QuoteCandidate]], words: dict[str, set[str]]) -> None:
