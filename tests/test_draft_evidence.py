@@ -113,18 +113,9 @@ def test_a_pick_the_list_does_not_have_is_a_one_line_error(assistant, capsys, pi
     assert code == 2 and output.err.startswith("error: ") and reason in output.err and output.err.count("\n") == 1
 
 
-class SureModel:
-    """The chat's answerability model with a sure level, as issue 25 adds it (`sure_threshold`)."""
-
-    def __init__(self, model, sure: float) -> None:
-        self._model, self.sure_threshold = model, sure
-
-    def __getattr__(self, name):
-        return getattr(self._model, name)
-
-
 def test_only_sure_candidates_are_ticked_the_others_offered_to_check(assistant, monkeypatch):
-    monkeypatch.setattr(assistant.extractive, "model", SureModel(assistant.extractive.model, 0.9))
+    """KLASTRY_DRAFT_SURE_THRESHOLD=0.9: a candidate the judge gives less is offered unticked, marked to check."""
+    monkeypatch.setattr(assistant, "settings", assistant.settings.model_copy(update={"draft_sure_threshold": 0.9}))
     draft = draft_justification(assistant, TRAINING, llm=False)
     ticked = [c for c in draft.candidates if c.id in draft.chosen]
     assert ticked and all(c.confidence >= 0.9 for c in ticked)
@@ -133,6 +124,10 @@ def test_only_sure_candidates_are_ticked_the_others_offered_to_check(assistant, 
     from assistant.drafts.command import candidate_lines
 
     assert any("[?]" in line and "(do sprawdzenia)" in line for line in candidate_lines(draft))
+    monkeypatch.setattr(assistant, "settings", assistant.settings.model_copy(update={"draft_sure_threshold": 0.999}))
+    nothing_sure = draft_justification(assistant, TRAINING, llm=False)
+    assert nothing_sure.refused and "fragmenty do sprawdzenia" in nothing_sure.message
+    assert any(c.check for c in nothing_sure.candidates)  # still offered: the coordinator may pick them
 
 
 def test_chat_citations_flag_damaged_text(assistant):
