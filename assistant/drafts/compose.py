@@ -199,21 +199,7 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
             quotes[(key, context)] = None if unusable else (quote, kind)
         return quotes[(key, context)]
 
-    best_for_word: dict[tuple[str, int], float] = {}
-    facet_best: set[tuple[str, int]] = set()  # a facet's best figure sentence, when the ranker is sure of it
-    lemmas_of = words | {f.terms: f.lemmas for f in facets}
-    for word, order in ranking.words.items():
-        taken = dict.fromkeys(WORD_BEST, 0) if word in words else {"figure": 0}  # a facet: its best figure
-        for key, margin in order:
-            found = quote_of(key)
-            if (found and found[1] in taken and carries_topic(found[0].terms, lemmas_of[word])
-                    and taken[found[1]] < WORD_BEST[found[1]]):
-                best_for_word[key] = max(best_for_word.get(key, margin), margin)
-                taken[found[1]] += 1
-                if word not in words and margin >= FACET_MARGIN:
-                    facet_best.add(key)
-            if all(taken[kind] >= WORD_BEST[kind] for kind in taken):
-                break
+    best_for_word, facet_best = _best_per_word(ranking, words, facets, quote_of)
     model = assistant.extractive.model
     sure = sure_level(model, getattr(assistant.settings, "draft_sure_threshold", 0.0))
     found: list[tuple[FigureCandidate, QuoteCandidate]] = []
@@ -245,7 +231,7 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
                                       figures_in(quote.quote), "policy" if kind == "policy" else "need", facet,
                                       round(max(margin, word_margin), 3), relevant, damaged,
                                       None if confidence is None else round(confidence, 3)), quote))
-    _statements_where_needed(found, {w: lemmas for w, lemmas in words.items()})
+    _statements_where_needed(found, words)
     for candidate, _ in found:  # ticked: relevant, whole and sure; relevant but not sure: offered "to check"
         candidate.check = candidate.relevant and not candidate.damage and candidate.confidence is not None \
             and candidate.confidence < sure
@@ -254,6 +240,27 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
     for number, (candidate, _) in enumerate(kept, start=1):
         candidate.number = number
     return kept
+
+
+def _best_per_word(ranking, words: dict[str, set[str]], facets, quote_of):
+    """({sentence: its margin} for the best sentence of each kind per topic word and the best figure per facet,
+    {the facets' best figures the ranker is positive about}); a sentence counts for a word it carries."""
+    best: dict[tuple[str, int], float] = {}
+    facet_best: set[tuple[str, int]] = set()
+    lemmas_of = words | {f.terms: f.lemmas for f in facets}
+    for word, order in ranking.words.items():
+        taken = dict.fromkeys(WORD_BEST, 0) if word in words else {"figure": 0}  # a facet: its best figure
+        for key, margin in order:
+            found = quote_of(key)
+            if (found and found[1] in taken and carries_topic(found[0].terms, lemmas_of[word])
+                    and taken[found[1]] < WORD_BEST[found[1]]):
+                best[key] = max(best.get(key, margin), margin)
+                taken[found[1]] += 1
+                if word not in words and margin >= FACET_MARGIN:
+                    facet_best.add(key)
+            if all(taken[kind] >= WORD_BEST[kind] for kind in taken):
+                break
+    return best, facet_best
 
 
 def _carries(quote: QuoteCandidate, terms: set[str]) -> bool:
