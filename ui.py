@@ -60,6 +60,7 @@ footer, footer a, footer button, footer .show-api { color: #4b5563 !important; }
 .card-num { font-weight: 700; color: #1d4ed8; }
 .card-section { font-size: 0.9em; color: #475569; }
 .card-quote { margin: 6px 0; padding-left: 8px; border-left: 3px solid #facc15; }
+.card-damaged { margin: 2px 0 6px; color: #9a3412; font-size: 0.9em; }
 .card-quote mark, .page-text mark { background: #fde68a; color: inherit; }
 .card-sources { margin: 4px 0 0 16px; font-size: 0.9em; }
 .card-sources a { word-break: break-all; }
@@ -169,8 +170,8 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
                 with gr.Row():
                     topic = gr.Textbox(label=d["topic"], placeholder=d["placeholder"], max_lines=4, scale=4,
                                        elem_id="draft-topic")
-                    draft_lang = gr.Radio([("polski", "pl"), ("English", "en")], value="pl", label=d["language"],
-                                          scale=1, elem_id="draft-lang")
+                    draft_lang = gr.Radio(web_drafts.LANGUAGE_CHOICES, value="", label=d["language"],
+                                          scale=1, elem_id="draft-lang")  # "": the topic's language, as the CLI
                 draft_btn = gr.Button(d["button"], variant="primary", elem_id="draft-button")
                 # -- the draft's candidate quotes as check boxes (assistant/web/drafts.py) --
                 draft_state = gr.State(None)

@@ -2,7 +2,8 @@
 
     klastry ask "question" [--json] [--k N] [--history Q ...] [--store DIR] [--llm]
     klastry ask                      an interactive chat: follow-ups use the conversation; exit or Ctrl-D leaves
-    klastry draft "topic" [--lang pl|en] [--out FILE.md|FILE.docx] [--json] [--llm]
+    klastry draft "topic" [--lang pl|en] [--out FILE.md|FILE.docx|FOLDER] [--json] [--llm] [--candidates]
+                  [--pick 3,5,9] [--max-chars N]
     klastry sources [--json]         the indexed documents and the bibliography
     klastry settings [--example]     the settings in effect, or every setting with its meaning (TOML)
     klastry ingest ...               = python -m ingest ...

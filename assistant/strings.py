@@ -79,10 +79,20 @@ MESSAGES: dict[str, dict[str, str]] = {
     "see_also": {"pl": "Zobacz też (to nie jest odpowiedź):", "en": "See also (not an answer):"},
     "page_abbr": {"pl": "s.", "en": "p."},
     "footnote": {"pl": "przypis", "en": "footnote"},
+    "damaged_quote": {  # a quote whose text looks damaged by PDF extraction (Citation.damaged)
+        "pl": "tekst cytatu wygląda na uszkodzony przy ekstrakcji z PDF („{piece}”): sprawdź go w raporcie",
+        "en": "the quote's text looks damaged by PDF extraction (“{piece}”): check it in the report",
+    },
     # grant-justification drafts (assistant/drafts): what a refused draft says instead
     "draft_refusal": {
         "pl": "Raport nie zawiera danych na ten temat.",
         "en": "The report contains no data on this topic.",
+    },
+    "draft_only_check": {  # relevant passages exist, but the judge is sure of none: the coordinator chooses
+        "pl": "Raport zawiera tylko fragmenty do sprawdzenia na ten temat: wybierz je sam (lista cytatów, "
+              "`--candidates` i `--pick`).",
+        "en": "The report has only passages to check on this topic: choose them yourself (the list of quotes, "
+              "`--candidates` and `--pick`).",
     },
     "draft_too_general": {
         "pl": "Temat jest zbyt ogólny: podaj obszar projektu (np. szkolenia, eksport, gospodarka o obiegu zamkniętym).",

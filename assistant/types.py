@@ -206,6 +206,7 @@ class Citation:
     sources: list[CitedSource] = field(default_factory=list)
     chunk_id: str = ""
     sentences: list[SentenceRef] = field(default_factory=list)
+    damaged: str = ""  # the piece of the quote that looks damaged by PDF extraction ("14,2y"); "" when whole
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Citation":

@@ -49,7 +49,7 @@ def draft(page, topic: str) -> list[tuple[str, bool, object]]:
     box.fill(topic)
     page.click("#draft-button")
     page.locator("#draft-figures label").first.wait_for(state="visible", timeout=120_000)
-    page.locator('#draft-files a[download="uzasadnienie.md"]').wait_for(state="visible", timeout=60_000)
+    page.locator('#draft-files a[download$=".md"]').wait_for(state="visible", timeout=60_000)
     labels = page.locator("#draft-figures label")
     return [(labels.nth(i).inner_text().strip(), labels.nth(i).locator("input").is_checked(), labels.nth(i))
             for i in range(labels.count())]
@@ -64,7 +64,7 @@ def quote_start(label: str) -> str:
 
 def download_markdown(page, tmp_path: Path) -> str:
     with page.expect_download(timeout=60_000) as download:
-        page.locator('#draft-files a[download="uzasadnienie.md"]').click()
+        page.locator('#draft-files a[download^="uzasadnienie-"][download$=".md"]').click()
     path = tmp_path / "uzasadnienie.md"
     download.value.save_as(path)
     return path.read_text(encoding="utf-8")
@@ -81,10 +81,10 @@ def test_unticked_figure_is_left_out_of_the_exported_draft(page, tmp_path):
     dropped_label, dropped_box = next((label, box) for label, box in ticked if "1 642" in label)
     dropped_box.click()
     assert not dropped_box.locator("input").is_checked()
-    old_href = page.locator('#draft-files a[download="uzasadnienie.md"]').get_attribute("href")
+    old_href = page.locator('#draft-files a[download^="uzasadnienie-"][download$=".md"]').get_attribute("href")
     page.click("#draft-export")
     page.wait_for_function(
-        "old => { const a = document.querySelector('#draft-files a[download=\"uzasadnienie.md\"]');"
+        "old => { const a = document.querySelector('#draft-files a[download$=\".md\"]');"
         " return a && a.getAttribute('href') !== old; }", arg=old_href, timeout=120_000)
     assert "Zapisano szkic" in page.locator("#draft-status").inner_text()
     exported = download_markdown(page, tmp_path)
@@ -111,4 +111,14 @@ def test_damaged_quote_is_flagged_and_not_ticked_and_nothing_chosen_is_refused(p
     page.locator("#draft-status .draft-notice").wait_for(state="visible", timeout=60_000)
     assert "zaznacz co najmniej jeden cytat" in page.locator("#draft-status").inner_text()
     assert page.locator("#draft-text").inner_text() == shown
-    assert page.locator('#draft-files a[download="uzasadnienie.md"]').count() == 1
+    assert page.locator('#draft-files a[download^="uzasadnienie-"][download$=".md"]').count() == 1
+
+
+def test_an_english_topic_gets_english_framing_with_the_language_left_alone(page):
+    """The tab reads the topic's language as `klastry draft` does: the radio's default is "wg tematu"."""
+    assert page.locator("#draft-lang input:checked").first.get_attribute("value") in ("", None)
+    draft(page, "Draft a justification for a training and internship programme in the cluster, citing the report.")
+    shown = page.locator("#draft-text").inner_text()
+    assert "Project justification" in shown and "Needs analysis and justification" in shown
+    assert "Uzasadnienie projektu" not in shown and "1 642" in shown  # English framing, Polish quotes
+    assert page.locator('#draft-files a[download^="justification-"][download$=".docx"]').count() == 1

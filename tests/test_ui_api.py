@@ -214,7 +214,8 @@ def test_draft_endpoint_quotes_figures_and_offers_md_and_docx(client):
     assert "[1]" in markdown and "## Przypisy" in markdown and "## Bibliografia" in markdown
     assert "<script" not in markdown.lower() and "<img" not in markdown.lower()  # corpus HTML is shown as text
     paths = sorted((Path(f if isinstance(f, str) else f["path"]) for f in files), key=lambda p: p.suffix)
-    assert [p.name for p in paths] == ["uzasadnienie.docx", "uzasadnienie.md"]
+    stem = "uzasadnienie-szkolenia-i-staze-w-klastrze-ict-"  # named after the subject and the date
+    assert [p.suffix for p in paths] == [".docx", ".md"] and all(p.name.startswith(stem) for p in paths)
     body = "\n".join(paragraph.text for paragraph in Document(str(paths[0])).paragraphs)
     assert "Bibliografia" in body and "1 642" in body and not re.search(r"\[\d+\]", body)  # [n] became footnotes
     saved = paths[1].read_text(encoding="utf-8")

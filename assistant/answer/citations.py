@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from assistant.claims import check_line, source_check
+from assistant.drafts.damage import damage
 from assistant.strings import message
 from assistant.types import Chunk, Citation, CitedSource, SentenceRef
 
@@ -26,7 +27,7 @@ def make_citation(marker: int, chunk: Chunk, quote: str, footnotes: list[int], s
                                    url=source.url, doi=source.doi, check=check))
     return Citation(marker=marker, doc=chunk.doc, title=chunk.title, page=chunk.page, section=chunk.section,
                     quote=quote, footnotes=list(footnotes), sources=sources, chunk_id=chunk.id,
-                    sentences=list(sentences or []))
+                    sentences=list(sentences or []), damaged=damage(quote, tuple(footnotes)))
 
 
 def _sentence_texts(snapshot: "StoreSnapshot", refs: list[SentenceRef]) -> list[str]:
@@ -55,6 +56,8 @@ def format_sources(citations: list[Citation], language: str, see_also: bool = Fa
                           if part)
         lines.append(f"{head} {where}")
         lines.append(f"    „{c.quote}”")
+        if c.damaged:  # the report's own text is damaged here (assistant.drafts.damage): said, never silently pasted
+            lines.append("    ⚠ " + message("damaged_quote", language, piece=c.damaged))
         for s in c.sources:
             link = f" https://doi.org/{s.doi}" if s.doi and not (s.url or "").endswith(s.doi) else ""
             url = f" {s.url}" if s.url and s.url not in s.reference else ""

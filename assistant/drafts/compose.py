@@ -17,19 +17,16 @@ and not chosen by default. No relevant figure sentence: refused, nothing invente
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
 
 from assistant.answer.citations import make_citation
-from assistant.answer.scoring import LEANS_BACK
 from assistant.drafts.bibliography import build_bibliography
 from assistant.drafts.damage import damage
 from assistant.drafts.export import to_markdown, write_draft_files  # re-exported: the web chat imports them from here
-from assistant.drafts.model import Draft, DraftCitation, DraftInputError, DraftParagraph, FigureCandidate
-from assistant.drafts.relevance import TopicTerms, carries_topic, matches, rank_for_topic
+from assistant.drafts.model import Draft, DraftCitation, DraftInputError, DraftParagraph, FigureCandidate, Shortened
+from assistant.drafts.quotes import BULLET, QuoteCandidate, quotable, unnamed_terms
+from assistant.drafts.relevance import RARE_SHARE, TopicTerms, carries_topic, matches, rank_for_topic
 from assistant.drafts.tables import FACETS, WORDS, heading
 from assistant.drafts.topic import DraftRequest, read_topic
-from assistant.lemmas import tokenize
 from assistant.numbers import figure_key, figures_in
 from assistant.strings import message
 
@@ -40,7 +37,11 @@ MIN_FIGURE_SENTENCES = 1      # fewer relevant figure sentences than this: refus
 RELEVANT_MARGIN = -5.5        # ranker margin (whole subject) a sentence carrying a topic word needs to be relevant
 STRONG_MARGIN = 1.0           # ...and one without a topic word of its own
 WORD_MARGIN = -3.0            # the best sentence for one topic word alone is relevant from this margin
-WORD_BEST = {False: 1, True: 1}  # the best need sentence and policy sentence per topic word
+WORD_BEST = {"figure": 1, "statement": 1, "policy": 1}  # the best sentences of each kind per topic word
+FACET_MARGIN = 0.0            # the ranker's margin a facet's best figure needs (positive: it is for that facet)
+STATEMENT_MARGIN = -2.0       # a statement (no figures) carrying a topic word, when no figure covers that word
+STATEMENTS_PER_WORD = 2       # statements quoted at most for one such word
+STATEMENT_WORDS = 10          # a statement shorter than this is a heading or a fragment, not evidence
 POLICY_MARGIN = -3.0          # a recommendation or policy area carrying a topic word
 MAX_EVIDENCE = 9              # relevant figure sentences quoted at most
 MAX_PER_PARAGRAPH = 3
@@ -50,37 +51,22 @@ OFFERED = 6                   # sentences below the bar still listed (unticked) 
 EVIDENCE_SKIP = ("1.", "9.")  # the summary restates footnoted figures; the recommendations are policy
 POLICY_ITEM = re.compile(r"^(Rekomendacja:|[a-f]\) )")
 
-NOT_QUOTABLE = re.compile(r"^(Tabela|Wykres|Źródło:|Uwaga:|\d+[.)]\s)")
-BULLET = re.compile(r"^[•−–-]\s")
-NAME_RUN = re.compile(r"(?<=[\w,;:(–-] )[A-ZĄĆĘŁŃÓŚŹŻ][\w-]*(?: [A-ZĄĆĘŁŃÓŚŹŻ0-9][\w-]*)+")
-CONTINUES = re.compile(r"(?i)^(mimo to|jednak|natomiast|co więcej|dodatkowo|z kolei|w efekcie|w rezultacie)\b")
-# ...a sentence opening like this reads only after the one before: quoted with it
-LABELLED = re.compile(r"^[•−–-]\s[^:]{3,80}:\s")
-
-
-@dataclass
-class _Candidate:
-    chunk: Any
-    index: int
-    quote: str
-    footnotes: tuple[int, ...]
-    terms: set[str]
-    figures: list[str]
-    score: float = 0.0
-    coverage: float = 0.0
-    heading_key: str = ""
 
 
 def draft_justification(assistant, topic: str, lang: str | None = None, llm: bool | None = None, chat_model=None,
-                        chosen: list[str] | None = None) -> Draft:
+                        chosen: list[str] | None = None, max_chars=None) -> Draft:
     """A grant justification for `topic` (a bare topic or an instruction) from the report alone.
 
     `lang` ("pl"/"en", default: the language the topic or instruction is in) sets the framing and
     headings; quotes stay Polish. `chosen`: ids of `Draft.candidates` to quote instead of the relevant
-    ones (the coordinator's check boxes). `llm=None` follows the settings (`KLASTRY_LLM_BACKEND`): with
+    ones (the coordinator's check boxes). `max_chars`: characters per section ("1500", "need=2000,..."
+    or a dict; assistant.drafts.length). `llm=None` follows the settings (`KLASTRY_LLM_BACKEND`): with
     an LLM, each paragraph's prose is rewritten and kept only when it passes the grounding check."""
+    from assistant.drafts.length import parse_limits
+
     request = read_topic(topic, lang)
-    draft = _extractive_draft(assistant, request, chosen)
+    limits = parse_limits(max_chars)
+    draft = _extractive_draft(assistant, request, chosen, limits)
     use_llm = assistant.settings.llm_backend != "none" if llm is None else llm
     if use_llm or chat_model is not None:
         from assistant.drafts.rewrite import rewrite_draft
@@ -89,7 +75,8 @@ def draft_justification(assistant, topic: str, lang: str | None = None, llm: boo
     return draft
 
 
-def _extractive_draft(assistant, request: DraftRequest, chosen: list[str] | None) -> Draft:
+def _extractive_draft(assistant, request: DraftRequest, chosen: list[str] | None,
+                      limits: dict[str, int] | None = None) -> Draft:
     lang, topic = request.language, request.text
     subject = TopicTerms.read(assistant, request.subject)
     refused = Draft(topic, lang, True, subject=request.subject)
@@ -101,101 +88,233 @@ def _extractive_draft(assistant, request: DraftRequest, chosen: list[str] | None
         return refused
     offered = _offer(assistant, request, subject)
     refused.candidates = [c for c, _ in offered]
-    if sum(c.relevant and c.part == "need" for c, _ in offered) < MIN_FIGURE_SENTENCES:
-        refused.message = message("draft_refusal", lang)
+    if chosen is None and sum(c.relevant and c.part == "need" for c, _ in offered) < MIN_FIGURE_SENTENCES:
+        only_check = any(c.check and c.part == "need" for c, _ in offered)
+        refused.message = message("draft_only_check" if only_check else "draft_refusal", lang)
         return refused
-    picked = [(c, q) for c, q in offered if (c.id in chosen if chosen is not None else c.relevant and not c.damage)]
+    if chosen is not None:
+        known = {c.id for c, _ in offered}
+        unknown = [i for i in chosen if i not in known]
+        if unknown:
+            raise DraftInputError(f"{unknown[0]!r} is not one of this draft's candidates: list them with --candidates")
+    picked = [(c, q) for c, q in offered if (c.id in chosen if chosen is not None else c.relevant)]
     if chosen is not None and not any(c.part == "need" for c, _ in picked):
         raise DraftInputError("none of the chosen quotes is a figure of this draft: choose at least one of its "
                               "candidates with data")
-    snapshot = assistant.snapshot
-    paragraphs, marker = [], 1
+    picked, shortened = _fit(assistant, picked, request, limits or {})
+    paragraphs, need, title = _paragraphs(assistant, picked, request)
+    draft = Draft(topic, lang, False, "", need, paragraphs, title=title, subject=request.subject,
+                  candidates=[c for c, _ in offered], chosen=[c.id for c, _ in picked],
+                  author=getattr(assistant.settings, "draft_author", ""), limits=dict(limits or {}),
+                  shortened=shortened)
+    draft.bibliography = build_bibliography(draft, assistant.snapshot, lang)
+    if "data" in draft.limits:
+        from assistant.drafts.export import indicators
+
+        dropped = len(indicators(draft, limited=False)) - len(indicators(draft))
+        draft.shortened += [Shortened("data", draft.limits["data"], dropped)] if dropped else []
+    return draft
+
+
+def _fit(assistant, picked, request: DraftRequest, limits: dict[str, int]):
+    """(the quotes that fit each section's limit, the sections cut): a section over its limit loses its last quote
+    as the text reads, again until it fits; the need keeps its first quote (a draft without evidence is none)."""
+    shortened = []
+    for section in ("need", "policy"):
+        if section not in limits:
+            continue
+        dropped = 0
+        paragraphs, need, _ = _paragraphs(assistant, picked, request)
+        while _section_chars(paragraphs, need, section) > limits[section]:
+            drop = _last_in_text(paragraphs, picked, section)
+            if drop is None or (section == "need" and sum(c.part == "need" for c, _ in picked) <= 1):
+                break
+            picked = [(c, q) for c, q in picked if c.id != drop]
+            paragraphs, need, _ = _paragraphs(assistant, picked, request)
+            dropped += 1
+        shortened += [Shortened(section, limits[section], dropped)] if dropped else []
+    return picked, shortened
+
+
+def _paragraphs(assistant, picked, request: DraftRequest) -> tuple[list[DraftParagraph], str, str]:
+    """One paragraph per facet (need, then policy), markers in reading order; the need's opening; the title of
+    the document quoted."""
+    lang, paragraphs, marker = request.language, [], 1
     for part in ("need", "policy"):
         for position, (key, group) in enumerate(_group([(c, q) for c, q in picked if c.part == part])):
-            citations = [_cite(marker + i, q, snapshot, c.damage) for i, (c, q) in enumerate(group)]
+            citations = [_cite(marker + i, q, assistant.snapshot, c.damage) for i, (c, q) in enumerate(group)]
             marker += len(group)
             leads = WORDS[lang].lead if part == "need" else WORDS[lang].policy_lead
             mores = WORDS[lang].more if part == "need" else WORDS[lang].recommend_more
             position = position if part == "need" else int(key == "partner")
             text = quote_paragraph(citations, leads, mores, position)
             paragraphs.append(DraftParagraph(_heading(key, lang), key, text, citations, part))
-    quoted = [q for c, q in picked]
-    titles = [q.chunk.title for q in quoted] or [""]
+    titles = [q.chunk.title for _, q in picked] or [""]
     title = max(set(titles), key=titles.count)
     areas = ", ".join(dict.fromkeys(p.heading.lower() for p in paragraphs if p.section == "need"))
     need = WORDS[lang].need_text.format(topic=request.subject, title=title.split(":")[0], areas=areas)
-    draft = Draft(topic, lang, False, "", need, paragraphs, title=title, subject=request.subject,
-                  candidates=[c for c, _ in offered], chosen=[c.id for c, _ in picked])
-    draft.bibliography = build_bibliography(draft, snapshot, lang)
-    return draft
+    return paragraphs, need, title
 
 
-def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[FigureCandidate, _Candidate]]:
-    """Every sentence the draft may quote, most relevant first: figure sentences for the need, recommendations
-    and policy areas for the policy section; the relevant ones marked, a few more offered unmarked."""
+def _section_chars(paragraphs: list[DraftParagraph], need: str, section: str) -> int:
+    from assistant.drafts.length import section_chars
+
+    chosen = [p for p in paragraphs if p.section == section]
+    return section_chars([p.heading for p in chosen], ([need] if section == "need" else []) + [p.text for p in chosen])
+
+
+def _last_in_text(paragraphs: list[DraftParagraph], picked, section: str) -> str | None:
+    """The id of the section's last quote as the text reads (the last paragraph's last quote)."""
+    last = next((p for p in reversed(paragraphs) if p.section == section and p.citations), None)
+    if last is None:
+        return None
+    by_quote = {q.quote: c.id for c, q in picked if c.part == section}
+    return by_quote.get(last.citations[-1].quote)
+
+
+def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[FigureCandidate, QuoteCandidate]]:
+    """Every sentence the draft may quote, most relevant first: figure sentences (and, for a topic word no figure
+    covers, statements) for the need, recommendations and policy areas for the policy section; the relevant and
+    sure ones ticked, the relevant ones the judge is not sure of marked "to check", a few more offered."""
     telling = subject.telling(assistant.sentences)
     words = subject.words(assistant.sentences)
-    ranking = rank_for_topic(assistant, request.subject, list(words))
-    quotes: dict[tuple[str, int], tuple[_Candidate, bool] | None] = {}
+    facets = _related_facets(telling)
+    ranking = rank_for_topic(assistant, request.subject, list(words) + [f.terms for f in facets])
+    index = assistant.sentences
+    related = {t for f in facets for t in f.lemmas  # a facet's specific words only ("przemysł" says nothing)
+               if index.df.get(t, 0) <= RARE_SHARE * max(1, len(index.tokens))} - telling
+    quotes: dict[tuple[tuple[str, int], bool], tuple[QuoteCandidate, str] | None] = {}
 
-    def quote_of(key: tuple[str, int]):
-        if key not in quotes:
+    def quote_of(key: tuple[str, int], context: bool = False):
+        """(quote, kind: "figure", "statement" or "policy"), or None when the sentence cannot be quoted."""
+        if (key, context) not in quotes:
             chunk = assistant.snapshot.chunks[key[0]]
             sentence = chunk.sentences[key[1]]
             policy = chunk.section.startswith("9.") or bool(POLICY_ITEM.match(sentence.text))
-            quote = _quotable(assistant, chunk, key[1])
+            quote = quotable(assistant, chunk, key[1], context)
             unusable = (quote is None or (chunk.section.startswith(EVIDENCE_SKIP) and not policy)
                         or (policy and (BULLET.match(sentence.text) or len(sentence.text.split()) < 8))
-                        or (not policy and not quote.figures))
-            quotes[key] = None if unusable else (quote, policy)
-        return quotes[key]
+                        or (not policy and not quote.figures and len(quote.own.split()) < STATEMENT_WORDS))
+            kind = "policy" if policy else "figure" if quote and quote.figures else "statement"
+            quotes[(key, context)] = None if unusable else (quote, kind)
+        return quotes[(key, context)]
 
-    best_for_word: dict[tuple[str, int], float] = {}
-    for word, order in ranking.words.items():
-        lemmas = words[word]
-        taken = {False: 0, True: 0}  # need sentences, policy sentences
-        for key, margin in order:
-            found = quote_of(key)
-            if (found and carries_topic(found[0].terms, lemmas)
-                    and taken[found[1]] < WORD_BEST[found[1]]):
-                best_for_word[key] = max(best_for_word.get(key, margin), margin)
-                taken[found[1]] += 1
-            if taken == WORD_BEST:
-                break
-    topic_terms = telling
-    found: list[tuple[FigureCandidate, _Candidate]] = []
+    best_for_word, facet_best = _best_per_word(ranking, words, facets, quote_of)
+    model = assistant.extractive.model
+    sure = sure_level(model, getattr(assistant.settings, "draft_sure_threshold", 0.0))
+    found: list[tuple[FigureCandidate, QuoteCandidate]] = []
     for key, margin in sorted(ranking.whole.items(), key=lambda item: -max(item[1], best_for_word.get(item[0], -99))):
         usable = quote_of(key)
         if usable is None:
             continue
-        quote, policy = usable
-        chunk = quote.chunk
-        lexical = carries_topic(quote.terms, topic_terms) and carries_topic(_unnamed_terms(quote.quote), topic_terms)
+        quote, kind = usable
         word_margin = best_for_word.get(key, -99.0)
-        if policy:
+        lexical = _carries(quote, telling)
+        if kind == "figure" and not lexical and max(margin, word_margin) >= RELEVANT_MARGIN:
+            # the facet's clear best figure, named by its words ("automatyki" for "cyfryzacja")
+            lexical = key in facet_best and _carries(quote, related)
+            if not lexical and quote_of(key, context=True) and _carries(quote_of(key, True)[0], telling):
+                quote, lexical = quote_of(key, True)[0], True  # named by the sentence before: quoted with it
+        if kind == "policy":
             relevant = lexical and max(margin, word_margin) >= POLICY_MARGIN
-            facet = "partner" if chunk.section.startswith("7") else "recommendations"
+        elif kind == "statement":
+            relevant = lexical and (word_margin >= WORD_MARGIN or margin >= STATEMENT_MARGIN)
         else:
             relevant = ((lexical and (margin >= RELEVANT_MARGIN or word_margin >= WORD_MARGIN))
                         or margin >= STRONG_MARGIN)
-            facet = _facet_key(quote)
+        chunk = quote.chunk
+        facet = ("partner" if chunk.section.startswith("7") else "recommendations") if kind == "policy" \
+            else _facet_key(quote)
+        confidence = ranking.probability.get(key, 0.0) if model is not None else None
+        damaged = damage(quote.quote, quote.footnotes)
         found.append((FigureCandidate(f"{chunk.id}#{key[1]}", quote.quote, chunk.page, chunk.section, quote.footnotes,
-                                      figures_in(quote.quote), "policy" if policy else "need", facet,
-                                      round(max(margin, word_margin), 3), relevant,
-                                      damage(quote.quote, quote.footnotes)), quote))
-    return _limit(found)
+                                      figures_in(quote.quote), "policy" if kind == "policy" else "need", facet,
+                                      round(max(margin, word_margin), 3), relevant, damaged,
+                                      None if confidence is None else round(confidence, 3)), quote))
+    _statements_where_needed(found, words)
+    for candidate, _ in found:  # ticked: relevant, whole and sure; relevant but not sure: offered "to check"
+        candidate.check = candidate.relevant and not candidate.damage and candidate.confidence is not None \
+            and candidate.confidence < sure
+        candidate.relevant = candidate.relevant and not candidate.damage and not candidate.check
+    kept = _limit(found)
+    for number, (candidate, _) in enumerate(kept, start=1):
+        candidate.number = number
+    return kept
 
 
-def _limit(found: list[tuple[FigureCandidate, _Candidate]]) -> list[tuple[FigureCandidate, _Candidate]]:
+def _best_per_word(ranking, words: dict[str, set[str]], facets, quote_of):
+    """({sentence: its margin} for the best sentence of each kind per topic word and the best figure per facet,
+    {the facets' best figures the ranker is positive about}); a sentence counts for a word it carries."""
+    best: dict[tuple[str, int], float] = {}
+    facet_best: set[tuple[str, int]] = set()
+    lemmas_of = words | {f.terms: f.lemmas for f in facets}
+    for word, order in ranking.words.items():
+        taken = dict.fromkeys(WORD_BEST, 0) if word in words else {"figure": 0}  # a facet: its best figure
+        for key, margin in order:
+            found = quote_of(key)
+            if (found and found[1] in taken and carries_topic(found[0].terms, lemmas_of[word])
+                    and taken[found[1]] < WORD_BEST[found[1]]):
+                best[key] = max(best.get(key, margin), margin)
+                taken[found[1]] += 1
+                if word not in words and margin >= FACET_MARGIN:
+                    facet_best.add(key)
+            if all(taken[kind] >= WORD_BEST[kind] for kind in taken):
+                break
+    return best, facet_best
+
+
+def _carries(quote: QuoteCandidate, terms: set[str]) -> bool:
+    """The quote names one of `terms` in its own words, outside the names it mentions."""
+    return bool(terms) and carries_topic(quote.terms, terms) and carries_topic(unnamed_terms(quote.quote), terms)
+
+
+def _related_facets(telling: set[str]):
+    """The facets (assistant/data/draft_facets.toml) whose terms list one of the topic's telling words: "cyfryzacja"
+    brings the digital facet (automatyka, robotyka, IoT), whose best figure sentence serves a digitalisation topic
+    even when it never says "cyfryzacja". A facet whose terms are alternatives, not aspects of one subject
+    (`expands = false`: the sectors, the kinds of members), brings none: ICT does not bring energy figures."""
+    return [facet for facet in FACETS if facet.expands and any(matches(t, facet.lemmas) for t in telling)]
+
+
+def _statements_where_needed(found: list[tuple[FigureCandidate, QuoteCandidate]], words: dict[str, set[str]]) -> None:
+    """A statement (no figures) stays relevant only for a topic word that no relevant figure quote names: the
+    figures come first, a named cluster's activity or a programme stands in where there are none."""
+    covered = {w for w, lemmas in words.items()
+               for c, q in found if c.relevant and c.part == "need" and c.figures and carries_topic(q.terms, lemmas)}
+    stated = dict.fromkeys(words, 0)
+    for candidate, quote in found:
+        if candidate.relevant and candidate.part == "need" and not candidate.figures:
+            needed = [w for w, lemmas in words.items() if w not in covered and carries_topic(quote.terms, lemmas)
+                      and stated[w] < STATEMENTS_PER_WORD]
+            candidate.relevant = bool(needed)
+            for word in needed:
+                stated[word] += 1
+
+
+def sure_level(model, setting: float = 0.0) -> float:
+    """The judged probability from which a candidate is ticked by default: the `draft_sure_threshold` setting, else
+    the model's answer threshold; 0 without a model (no judge: every relevant candidate is ticked).
+
+    Not the chat's sure level (`sure_threshold`, chosen on dev questions for 97% precision): a candidate is judged
+    against a topic, not a question, and measured with that level no candidate of the 27 draft topics is ticked
+    (key-figure recall 0.05); at the answer threshold it is 0.99 on the original topics."""
+    if model is None:
+        return 0.0
+    return setting or float(getattr(model, "threshold", 0.0))
+
+
+def _limit(found: list[tuple[FigureCandidate, QuoteCandidate]]) -> list[tuple[FigureCandidate, QuoteCandidate]]:
     """The relevant sentences within the draft's limits (no quote inside another, no figures all quoted already,
     at most MAX_PER_PARAGRAPH per facet), then OFFERED more per part, unmarked."""
-    kept: list[tuple[FigureCandidate, _Candidate]] = []
+    kept: list[tuple[FigureCandidate, QuoteCandidate]] = []
     used: set[str] = set()
     extra = {"need": 0, "policy": 0}
     for candidate, quote in found:
         figures = {figure_key(f) for f in candidate.figures}
-        inside = next((n for n, (_, q) in enumerate(kept) if q.quote in quote.quote), None)
-        if inside is not None and candidate.relevant:  # it holds a kept quote and what leans on it: it replaces it
+        inside = next((n for n, (c, q) in enumerate(kept) if q.quote in quote.quote
+                       or (quote.quote in q.quote and not c.relevant)), None)
+        if inside is not None and candidate.relevant:
+            # it holds a kept quote and what leans on it, or an unticked longer quote holds it: it replaces it
             replaced = kept[inside][0]
             candidate.relevance = max(candidate.relevance, replaced.relevance)
             extra[replaced.part] -= not replaced.relevant
@@ -221,20 +340,17 @@ def _limit(found: list[tuple[FigureCandidate, _Candidate]]) -> list[tuple[Figure
     return kept
 
 
-def _unnamed_terms(quote: str) -> set[str]:
-    """The quote's lemmas outside the names it mentions ("Mazowiecki Klaster ICT (457)" names a cluster: the
-    quote is about its size, not about ICT). A name is a run of two or more capitalised words inside a sentence."""
-    return set(tokenize(NAME_RUN.sub(" ", quote)))
-
-
-def _facet_key(candidate: _Candidate) -> str:
-    """The facet sharing most telling lemmas with the quote (its section's facet, then the table order, break
-    ties); else the quote's report section."""
+def _facet_key(candidate: QuoteCandidate) -> str:
+    """The facet sharing most lemmas with what the quote itself says: its own sentence, outside the names it
+    mentions (the sentence it leans on, its section's facet, then the table order, break ties); else the
+    quote's report section. A heading follows its quote: "Kadry" never stands over a hydrogen sentence
+    because its lead-in names STEM specialists."""
+    own = {t for t in unnamed_terms(candidate.own or candidate.quote) if not t[0].isdigit()}
     terms = {t for t in candidate.terms if not t[0].isdigit()}
-    best, best_score = None, (0, False)
+    best, best_score = None, (0, 0, False)
     for facet in FACETS:
-        shared = len({t for t in terms if matches(t, facet.lemmas)})
-        score = (shared, candidate.chunk.section.startswith(facet.sections))
+        score = (len({t for t in own if matches(t, facet.lemmas)}), len({t for t in terms if matches(t, facet.lemmas)}),
+                 candidate.chunk.section.startswith(facet.sections))
         if score[0] and score > best_score:
             best, best_score = facet, score
     return best.key if best else "section-" + candidate.chunk.section.split(".")[0]
@@ -245,44 +361,16 @@ def _heading(key: str, lang: str) -> str:
     return {"recommendations": words.recommendations, "partner": words.partner}.get(key) or heading(key, lang)
 
 
-def _group(picked: list[tuple[FigureCandidate, _Candidate]]):
+def _group(picked: list[tuple[FigureCandidate, QuoteCandidate]]):
     """One paragraph per facet, facets in order of their most relevant quote, quotes in reading order inside."""
-    groups: dict[str, list[tuple[FigureCandidate, _Candidate]]] = {}
+    groups: dict[str, list[tuple[FigureCandidate, QuoteCandidate]]] = {}
     for candidate, quote in picked:
         groups.setdefault(candidate.facet, []).append((candidate, quote))
     return [(key, sorted(members, key=lambda pair: (pair[1].chunk.start, pair[1].index)))
             for key, members in groups.items()]
 
 
-def _quotable(assistant, chunk, i: int) -> _Candidate | None:
-    """The sentence as a quote: with the sentence it leans on, or a bullet with its list's lead-in (a bullet with
-    its own label and a whole clause after it stands alone)."""
-    index = assistant.sentences
-    sentence = chunk.sentences[i]
-    if NOT_QUOTABLE.match(sentence.text):
-        return None
-    footnotes, terms = set(sentence.footnotes), set(index.tokens[(chunk.id, i)])
-    previous = lead_key = index.previous.get((chunk.id, i))
-    labelled = LABELLED.match(sentence.text)
-    if labelled and len(sentence.text[labelled.end():].split()) >= 8:  # "• Potencjał ...: Klastry ułatwiają ..."
-        lead_key = None
-    elif BULLET.match(sentence.text):
-        while lead_key is not None and BULLET.match(lead_key[0].sentences[lead_key[1]].text):
-            lead_key = index.previous.get((lead_key[0].id, lead_key[1]))
-        if lead_key is None or not lead_key[0].sentences[lead_key[1]].text.rstrip().endswith(":"):
-            return None
-    elif previous is None or not (LEANS_BACK.search(sentence.text) or CONTINUES.match(sentence.text)):
-        lead_key = None
-    quote = sentence.text
-    if lead_key is not None:
-        lead = lead_key[0].sentences[lead_key[1]]
-        quote = f"{lead.text} {sentence.text}" if lead_key == previous else f"{lead.text} […] {sentence.text}"
-        footnotes |= set(lead.footnotes)
-        terms |= index.tokens[(lead_key[0].id, lead_key[1])]
-    return _Candidate(chunk, i, quote, tuple(sorted(footnotes)), terms, figures_in(sentence.text))
-
-
-def _cite(marker: int, candidate: _Candidate, snapshot, damaged: str = "") -> DraftCitation:
+def _cite(marker: int, candidate: QuoteCandidate, snapshot, damaged: str = "") -> DraftCitation:
     base = make_citation(marker, candidate.chunk, candidate.quote, list(candidate.footnotes), snapshot)
     return DraftCitation(**vars(base), figures=figures_in(candidate.quote), damage=damaged)
 

@@ -67,8 +67,20 @@ class FigureCandidate:
     part: str               # "need" (evidence with figures) or "policy" (a recommendation or policy area)
     facet: str              # the paragraph it goes to (a FACETS key, "recommendations", "partner", "section-N")
     relevance: float        # the answerability ranker's margin for the topic (higher: more relevant)
-    relevant: bool          # ticked by default
+    relevant: bool          # ticked by default: relevant, undamaged and sure
     damage: str = ""        # see DraftCitation.damage; a damaged quote is never ticked by default
+    confidence: float | None = None  # the chat's judge: probability that it answers the subject (None: no model)
+    check: bool = False     # relevant but not sure (below the judge's sure level): offered unticked, "to check"
+    number: int = 0         # its place in the list (1, 2, ...): what `--pick 3,5,9` names
+
+
+@dataclass
+class Shortened:
+    """A section cut to its length limit (`--max-chars`): said under the section, in every format."""
+
+    section: str   # one of SECTIONS
+    limit: int     # characters with spaces
+    dropped: int   # whole quotes (or data rows) left out from the section's end
 
 
 @dataclass
@@ -123,6 +135,9 @@ class Draft:
     subject: str = ""     # the project's subject read from the topic (an instruction's words removed)
     candidates: list[FigureCandidate] = field(default_factory=list)  # what the coordinator may choose from
     chosen: list[str] = field(default_factory=list)  # ids of the candidates quoted
+    author: str = ""      # the .docx author (setting `draft_author`, KLASTRY_DRAFT_AUTHOR)
+    limits: dict[str, int] = field(default_factory=dict)  # characters per section (`--max-chars`)
+    shortened: list[Shortened] = field(default_factory=list)  # the sections cut to their limits
 
     @property
     def parts(self) -> list[DraftParagraph]:

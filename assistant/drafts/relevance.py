@@ -25,6 +25,7 @@ from assistant.glossary import ACRONYMS, expand_query, translations
 from assistant.lemmas import english_lemma, shares_stem, tokenize
 
 RETRIEVE_K = 10
+JUDGED, JUDGED_PER_WORD = 40, 10  # sentences the judge weighs: the subject's best, each telling word's best
 DRAFT_STEM_LETTERS = 7  # topics match more strictly: 6 letters would make szkolenie ~ szkoła
 PREFIX_LETTERS = 4      # pro-, z-, prze-: a derivation's prefix before the topic word's stem
 GENERIC_SHARE = 0.1     # a lemma in more than this share of sentences ("klaster") says nothing
@@ -143,7 +144,7 @@ class TopicRanking:
     """Ranker margins for every report sentence: under the whole subject, and per topic word (best first)."""
 
     whole: dict[tuple[str, int], float]
-    probability: dict[tuple[str, int], float]  # judged, under the whole subject (its top sentences)
+    probability: dict[tuple[str, int], float]  # judged: under the whole subject or one word (the best of them)
     words: dict[str, list[tuple[tuple[str, int], float]]]
 
 
@@ -154,7 +155,9 @@ def rank_for_topic(assistant, subject: str, words: list[str]) -> TopicRanking:
     ranking = TopicRanking(dict(order), probability, {})
     for word in dict.fromkeys(words):
         if word.lower() != subject.lower():
-            ranking.words[word] = _ranked(assistant, word, model, whole=False)[1]
+            _, ranking.words[word], judged = _ranked(assistant, word, model, whole=False)
+            for key, value in judged.items():
+                ranking.probability[key] = max(value, ranking.probability.get(key, 0.0))
     return ranking
 
 
@@ -177,10 +180,9 @@ def _ranked(assistant, text: str, model, whole: bool):
         return rows, [(key, s.score * 4 - 4) for (key, _), s in zip(rows, scored)], {}
     order = model.rank([values for _, values in rows])
     probabilities = {}
-    if whole:
-        for place, (position, score) in enumerate(order[:40]):
-            following = order[place + 1][1] if place + 1 < len(order) else None
-            probabilities[rows[position][0]] = model.judged(rows[position][1], score, following)
+    for place, (position, score) in enumerate(order[:JUDGED if whole else JUDGED_PER_WORD]):
+        following = order[place + 1][1] if place + 1 < len(order) else None
+        probabilities[rows[position][0]] = model.judged(rows[position][1], score, following)
     return rows, [(rows[position][0], score) for position, score in order], probabilities
 
 

@@ -28,7 +28,8 @@ TABLES = ("facet", "section_headings", "words")
 FACET_FIELDS = ("key", "sections", "terms", "heading")
 RESERVED_KEYS = ("recommendations", "partner")  # paragraph facets the drafter sets itself (and "section-N")
 RESERVED_PREFIX = "section-"
-PLACEHOLDERS = {"need_text": {"topic", "title", "areas"}, "damaged": {"piece", "page"}}
+PLACEHOLDERS = {"need_text": {"topic", "title", "areas"}, "damaged": {"piece", "page"},
+                "shortened": {"limit", "dropped"}}
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Facet:
     sections: tuple[str, ...]
     terms: str
     headings: dict[str, str]
+    expands: bool = True  # its terms are aspects of one subject: a topic naming one is served by the others
 
     @cached_property
     def lemmas(self) -> set[str]:
@@ -78,6 +80,8 @@ class DraftWords:
     policy_lead: tuple[str, ...]
     data_intro: str
     damaged: str
+    shortened: str  # under a section cut to its length limit
+    to_check: str   # a candidate the judge is not sure of (offered unticked)
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,9 @@ def _bilingual(path: Path, where: str, value: Any) -> dict[str, str]:
 def _facet(path: Path, number: int, entry: Any) -> Facet:
     where = f"[[facet]] #{number}"
     entry = _table(path, where, entry)
+    expands = entry.pop("expands", True) if isinstance(entry, dict) else True
+    if not isinstance(expands, bool):
+        raise WordTableError(f"{path}: {where} expands must be true or false")
     _exact_keys(path, where, entry, FACET_FIELDS)
     key = _text(path, f"{where} key", entry["key"])
     where = f"[[facet]] {key!r}"
@@ -152,7 +159,7 @@ def _facet(path: Path, number: int, entry: Any) -> Facet:
         raise WordTableError(f"{path}: {where}: the key is reserved for the drafter's own paragraphs")
     sections = _texts(path, f"{where} sections", entry["sections"])
     return Facet(key, sections, _text(path, f"{where} terms", entry["terms"]),
-                 _bilingual(path, f"{where} heading", entry["heading"]))
+                 _bilingual(path, f"{where} heading", entry["heading"]), expands)
 
 
 def _words(path: Path, lang: str, value: Any) -> DraftWords:

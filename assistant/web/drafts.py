@@ -26,6 +26,7 @@ LABELS = {
     "none_chosen": "zaznacz co najmniej jeden cytat z danymi (sekcja „Diagnoza”), zanim zapiszesz szkic",
     "no_draft": "najpierw przygotuj szkic: lista cytatów pochodzi z ostatniego szkicu",
     "damaged": "tekst uszkodzony w PDF",
+    "to_check": "do sprawdzenia",
     "page": "s.",
     "summary": "Zaznaczono {ticked} z {total} cytatów.",
     "summary_damaged": "Cytaty oznaczone ⚠ mają w raporcie tekst uszkodzony przy ekstrakcji z PDF: sprawdź je "
@@ -33,6 +34,7 @@ LABELS = {
     "exported": "Zapisano szkic z {count} zaznaczonymi cytatami.",
 }
 MAX_LABEL = 400  # characters of a quote shown next to its check box
+LANGUAGE_CHOICES = [("wg tematu", ""), ("polski", "pl"), ("English", "en")]  # "": detected as the CLI detects it
 
 
 @dataclass
@@ -68,17 +70,18 @@ class Exported:
     status_html: str
 
 
-def draft(backend: Backend, topic: str, lang: str) -> tuple[str, list[str] | None, DraftChoice]:
-    """(safe Markdown, [.md, .docx] paths or None, the choice to offer): a draft with its relevant quotes."""
-    lang = lang or "pl"
-    result, error = _compose(backend, topic or "", lang, None)
+def draft(backend: Backend, topic: str, lang: str | None) -> tuple[str, list[str] | None, DraftChoice]:
+    """(safe Markdown, [.md, .docx] paths or None, the choice to offer): a draft with its relevant quotes.
+    `lang` "" or None: the language the topic is written in or asks for, as `klastry draft` without --lang."""
+    result, error = _compose(backend, topic or "", lang or None, None)
     if error is not None:
-        return render.draft_error_markdown(error), None, DraftChoice(language=lang)
+        return render.draft_error_markdown(error), None, DraftChoice(language=lang or "pl")
     markdown, files = _written(result)
-    if result.refused:  # nothing to choose: a refusal is never padded with quotes that do not fit
-        return markdown, files, DraftChoice(language=lang)
+    if result.refused and not any(c.check for c in result.candidates):
+        # nothing to choose: a refusal is never padded with quotes that do not fit (passages "to check" are offered)
+        return markdown, files, DraftChoice(language=result.language)
     ticked = [c.id for c in result.candidates if c.id in result.chosen]
-    return markdown, files, DraftChoice(topic or "", lang, list(result.candidates), ticked)
+    return markdown, files, DraftChoice(topic or "", result.language, list(result.candidates), ticked)
 
 
 def figure_list(choice: DraftChoice | None) -> FigureList:
@@ -117,6 +120,7 @@ def choice_labels(choice: DraftChoice) -> list[tuple[str, str]]:
         where = f"{LABELS['page']} {candidate.page}"
         topic = _facet_heading(candidate.facet, heading)
         flag = f"⚠ {LABELS['damaged']} („{_plain(candidate.damage)}”) · " if candidate.damage else ""
+        flag += f"? {LABELS['to_check']} · " if getattr(candidate, "check", False) else ""
         labels.append((f"{flag}{where} · {topic}: „{quote}”", candidate.id))
     return labels
 
@@ -145,7 +149,7 @@ def _notice(message: str) -> str:
     return f"<p class='draft-notice'>⚠️ {render.esc(message)}</p>"
 
 
-def _compose(backend: Backend, topic: str, lang: str, chosen: list[str] | None):
+def _compose(backend: Backend, topic: str, lang: str | None, chosen: list[str] | None):
     """(draft, None) or (None, one line saying why not)."""
     try:
         assistant = backend.wait()
@@ -171,7 +175,7 @@ def _written(result) -> tuple[str, list[str] | None]:
     if result.refused:
         return markdown, None
     try:
-        return markdown, [str(p) for p in write_draft_files(result, render.draft_folder(), stem="uzasadnienie")]
+        return markdown, [str(p) for p in write_draft_files(result, render.draft_folder())]
     except OSError as error:  # the draft is still shown
         print(f"error: draft files not written: {error!r}", file=sys.stderr, flush=True)
         return markdown, None

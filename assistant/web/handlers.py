@@ -281,7 +281,7 @@ def draft(backend: Backend, topic: str, lang: str) -> tuple[str, list[str] | Non
         with backend.lock:  # the same lock as the chat: one assistant call at a time
             result = draft_justification(assistant, topic or "", lang or "pl")  # LLM when configured
         markdown = render.draft_markdown(to_markdown(result))
-        files = [] if result.refused else write_draft_files(result, render.draft_folder(), stem="uzasadnienie")
+        files = [] if result.refused else write_draft_files(result, render.draft_folder())
     except DraftInputError as error:  # empty, too long, control characters: its one-line reason
         return render.draft_error_markdown(str(error)), None
     except Exception as error:  # noqa: BLE001 - files unwritable (draft still shown), anything else: app lives on

@@ -23,6 +23,7 @@ from urllib.parse import quote as url_quote
 from urllib.parse import urlparse
 
 from assistant.claims import check_line
+from assistant.strings import message
 from assistant.types import Answer, Citation, Outcome
 
 EXAMPLES = [
@@ -212,6 +213,8 @@ def citation_card(citation: Citation, lang: str, key: str, label: str | None = N
         f'<a class="open-page" href="#{PAGE_LINK}{esc(key)}" role="button">{t["show_page"]}</a></div>'
         f"{section}"
         f'<blockquote class="card-quote"><mark>{esc(citation.quote)}</mark></blockquote>'
+        + (f'<p class="card-damaged" role="note">⚠ {esc(message("damaged_quote", lang, piece=citation.damaged))}'
+           "</p>" if citation.damaged else "")
         + (f'<ul class="card-sources">{"".join(sources)}</ul>' if sources else "")
         + "</div>"
     )
@@ -307,6 +310,8 @@ def plain_text(answer: Answer) -> str:
             where = [c.title or c.doc, f"{t['page']} {c.page}" if c.page else "", c.section]
             lines.append(f"{head} " + ", ".join(part for part in where if part))  # no empty parts, no trailing comma
             lines.append(f"    „{c.quote}”")
+            if c.damaged:
+                lines.append("    ⚠ " + message("damaged_quote", answer.language, piece=c.damaged))
             for s in c.sources:
                 href = safe_href(s.url, s.doi)
                 ref = s.reference + (f" {href}" if href and href not in s.reference else "")
