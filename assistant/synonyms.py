@@ -60,3 +60,39 @@ def synonym_weight(term: str, index) -> float:
     if term in index.idf or not alternatives:
         return index.weight(term)
     return max(min(index.weight(part) for part in alternative) for alternative in alternatives)
+
+
+DERIVED_STEM = 8  # a report word this long, less its ending, inside an unknown word: the same word derived
+
+
+def derived_lemmas(word: str, vocabulary) -> set[str]:
+    """Report lemmas an unknown Polish word is derived from: "umiędzynarodowienie" holds "międzynarodow(y)"
+    (a prefix and a noun ending around the report's adjective). Only long stems count, so short ones ("firma")
+    cannot match by chance."""
+    word = word.lower()
+    return {v for v in vocabulary if len(v) >= DERIVED_STEM and v[:-2] in word and v != word}
+
+
+LOANWORD_SPELLING = (  # English spelling -> Polish spelling of the same loanword, in this order
+    (r"(?:[iy]s|iz)ation$", "izacja"), (r"ation$", "acja"), (r"tion$", "cja"), (r"tio", "cjo"), (r"ph", "f"),
+    (r"qu", "kw"), (r"x", "ks"), (r"th", "t"), (r"v", "w"), (r"c(?=[aou])", "k"), (r"ty$", "tet"),
+)
+
+
+def loanword_lemmas(english_word: str, vocabulary) -> set[str]:
+    """The report's Polish spelling of an English loanword: internationalisation -> internacjonalizacja,
+    cooperation -> kooperacja, innovation -> innowacja (spelling rules, then the same lemma in the report)."""
+    import re
+
+    spelled = english_word.lower()
+    for pattern, polish in LOANWORD_SPELLING:
+        spelled = re.sub(pattern, polish, spelled)
+    if len(spelled) < 6:
+        return set()
+    return {v for v in vocabulary if v == spelled or (len(v) >= 8 and v[:-1] == spelled[:-1])}
+
+
+def report_words_for(lemma: str, index) -> set[str]:
+    """The report's words for a word it does not use: its thesaurus synonyms, else what it is derived from."""
+    found = synonym_lemmas(lemma)
+    return found if found else derived_lemmas(lemma, index.df)

@@ -23,6 +23,7 @@ from assistant.answer.scoring import score_sentences
 from assistant.drafts.topic import project_words
 from assistant.glossary import ACRONYMS, expand_query, translations
 from assistant.lemmas import english_lemma, shares_stem, tokenize
+from assistant.synonyms import loanword_lemmas, report_words_for
 
 RETRIEVE_K = 10
 JUDGED, JUDGED_PER_WORD = 40, 10  # sentences the judge weighs: the subject's best, each telling word's best
@@ -71,7 +72,9 @@ class TopicTerms:
         telling = {t for t in lemmas if index.df.get(t, 0) <= GENERIC_SHARE * max(1, len(index.tokens))}
         vocabulary = set(index.df)
         known = {t for t in telling if matches(t, vocabulary)}
-        unknown = telling - known if polish else set()
+        for word in telling - known:  # a word the report does not use stands for the report's words for it
+            known |= {t for t in report_words_for(word, index) if not _project_word(t)}
+        unknown = {t for t in telling - known if not report_words_for(t, index)} if polish else set()
         if not known or len(unknown) > len(known):
             return cls(subject, polish, too_general=bool(lemmas) and not telling)
         weights = {t: index.idf.get(t) or max(index.idf[v] for v in vocabulary if matches(v, {t})) for t in known}
@@ -136,6 +139,7 @@ def _english_lemmas(text: str, index) -> set[str]:
             lemmas |= set(tokenize(sense))
         elif sense is None:
             lemmas |= {t for t in tokenize(word) if t in index.df}  # a loanword the report uses
+            lemmas |= loanword_lemmas(word, index.df)  # ... in its Polish spelling (internacjonalizacja)
     return lemmas
 
 
