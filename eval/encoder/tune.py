@@ -31,16 +31,16 @@ class TuneConfig:
     (about 150-300 tokens a second through the torch model): every text is used once or twice, so few."""
 
     top_layers: int = 2
-    epochs: int = 4
+    epochs: int = 2
     batch: int = 16  # queries per bi-encoder step (each with a positive and hard negatives); the judge's
     # pairs are spread evenly over the same steps
     positives: int = 2  # per question, the first ones (retrieval order)
     hard_negatives: int = 1  # per query in the bi-encoder: the question's best-ranked wrong candidates
-    judge_negatives: int = 4  # per question in the judge: its best-ranked wrong candidates
+    judge_negatives: int = 2  # per question in the judge: its best-ranked wrong candidates
     lr: float = 1e-4  # few steps: a larger rate than the usual 2e-5, warmed up over the first tenth
     head_lr: float = 1e-2
     temperature: float = 0.05
-    judge_weight: float = 2.0
+    judge_weight: float = 1.0
     max_tokens: int = 96
     report_pairs: int = 100  # per kind (heading, footnote, english, masked)
     seed: int = 0
