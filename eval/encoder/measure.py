@@ -3,7 +3,9 @@
 - the pair judge's AUC for "the shipped ranker's first candidate answers" against the shipped
   answerability judge's probability on the same rows (every question with a candidate: an unanswerable
   question's first candidate is always wrong);
-- the pair judge's own choice: the candidate it rates highest, right or not;
+- the pair judge's own choice: among a question's first `OWN_CHOICE` candidates (retrieval order), the one
+  it rates highest, right or not, against the shipped ranker's first (one engine call per pair: 6 keep the
+  measurement to a few minutes on a busy machine);
 - the served 4-bit judge against the torch fake-quant model (cosine of vectors, probability gap);
 - latency per pair (median of 50 single calls, one thread).
 """
@@ -14,6 +16,8 @@ import statistics
 import time
 
 from .pairs import QuestionItem
+
+OWN_CHOICE = 6
 
 
 def auc(scores: list[float], labels: list[int]) -> float | None:
@@ -36,10 +40,10 @@ def judge_report(items: list[QuestionItem], probability) -> dict:
     for item in items:
         if not item.answerable or not item.candidates:
             continue
-        scores = [probability(item.question, c) for c in item.candidates]
+        scores = [probability(item.question, c) for c in item.candidates[:OWN_CHOICE]]
         own_rows += 1
         own_right += item.labels[max(range(len(scores)), key=scores.__getitem__)]
-    shipped_right = sum(i.top_right for i in rows if i.answerable)
+    shipped_right = sum(i.top_right for i in rows if i.answerable and i.candidates)
     return {
         "rows": len(rows),
         "right_rows": sum(labels),
