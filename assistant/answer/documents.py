@@ -1,0 +1,156 @@
+"""Which indexed documents a question names, and which a `--doc` filter accepts (issue 26).
+
+Why: the report answers first; another document is quoted as the answer only when the question names
+it (its title, an author's surname, its file name, "w źródle") or when the report does not answer.
+Names come from the store alone (the file name, the document's title and, for a cited work's full
+text, its bibliography entry), never from a list of expected questions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from assistant.errors import QuestionError
+from assistant.lemmas import tokenize
+from assistant.sources import REPORT_DOC, is_report
+
+if TYPE_CHECKING:
+    from assistant.index.store import StoreSnapshot
+
+REPORT_ONLY = ("raport", "report")  # --doc raport: the report alone
+WITH_SOURCES = ("wszystko", "all")  # --doc all: the report and every other document (the default)
+# "w źródle", "according to the source": the question asks about the cited works' own texts
+ANY_SOURCE = re.compile(r"\b(w źródle|w źródłach|według źródła|według źródeł|w pełnym tekście|"
+                        r"in the source|according to the source|the source's full text)\b", re.IGNORECASE)
+# words of file names and titles that name no document in particular
+PLAIN = {"full", "txt", "md", "pdf", "the", "and", "of", "in", "for", "to", "a", "w", "i", "z", "na", "do", "o",
+         "raport", "report", "dokument", "document", "klaster", "cluster", "clusters", "polska", "poland",
+         "edycja", "edition", "et", "al", "fragment", "excerpt", "notes"}
+SURNAME = re.compile(r"\b([A-ZŁŚŻŹĆŃ][a-ząćęłńóśźż]{2,})(?:,|\s+[A-Z]\.)")
+
+
+@dataclass(frozen=True)
+class DocumentName:
+    """One indexed document and the words that name it in a question."""
+
+    doc: str  # as the store names it: "raport-klastry.pdf", "sources/panorama-2024-full.txt"
+    title: str
+    source_id: str | None  # the cited work it is the full text of (None: the report or an extra document)
+    words: frozenset[str]  # lemmas of its file name and title(s), no plain words
+    surnames: frozenset[str]  # its authors' surnames, lower case
+
+
+class Documents:
+    """The documents of one store generation and the names each answers to."""
+
+    def __init__(self, snapshot: "StoreSnapshot") -> None:
+        from assistant.claims import full_text_files
+
+        full_text, _ = full_text_files(snapshot)
+        work_of = {file: source for source, file in full_text.items()}
+        titles: dict[str, str] = {}
+        for chunk in snapshot.chunks.values():
+            if chunk.kind == "report":
+                titles.setdefault(chunk.doc, chunk.title)
+        self.names: list[DocumentName] = []
+        for doc in sorted(snapshot.manifest.files, key=lambda d: (not is_report(d), d)):
+            source = snapshot.sources.get(work_of.get(doc, ""))
+            text = " ".join([PurePosixPath(doc).stem.replace("-", " ").replace("_", " "), titles.get(doc, ""),
+                             _title_of(source.reference) if source else ""])
+            surnames = {s.lower() for s in SURNAME.findall(f"{source.authors or ''} {source.reference}")} \
+                if source else set()
+            words = {w for w in tokenize(text) if w not in PLAIN and not w.isdigit() and len(w) > 2}
+            self.names.append(DocumentName(doc, titles.get(doc, ""), source.id if source else None,
+                                           frozenset(words), frozenset(surnames)))
+        counts: dict[str, int] = {}
+        for name in self.names:
+            for word in name.words:
+                counts[word] = counts.get(word, 0) + 1
+        # a word two documents' names share names neither
+        self.names = [DocumentName(n.doc, n.title, n.source_id, frozenset(w for w in n.words if counts[w] == 1),
+                                   n.surnames) for n in self.names]
+
+    @property
+    def docs(self) -> list[str]:
+        return [n.doc for n in self.names]
+
+    def accepted(self) -> list[str]:
+        """The names `--doc` accepts: the shortcuts, then each document's store name."""
+        return [REPORT_ONLY[0], WITH_SOURCES[1], *self.docs]
+
+    def resolve(self, requested: list[str] | tuple[str, ...] | None) -> frozenset[str] | None:
+        """The documents a `--doc` filter keeps (None: all); a one-line QuestionError for an unknown name."""
+        if not requested:
+            return None
+        chosen: set[str] = set()
+        for name in requested:
+            if not isinstance(name, str) or not name.strip():
+                raise QuestionError(f"unknown document {name!r}; accepted: {', '.join(self.accepted())}")
+            key = name.strip().lower()
+            if key in WITH_SOURCES:
+                return None
+            if key in REPORT_ONLY:
+                chosen |= {d for d in self.docs if is_report(d)} or {REPORT_DOC}
+                continue
+            found = [d for d in self.docs if key in (d.lower(), PurePosixPath(d).name.lower(),
+                                                     PurePosixPath(d).stem.lower())]
+            if not found:
+                raise QuestionError(f"unknown document {name!r}; accepted: {', '.join(self.accepted())}")
+            chosen |= set(found)
+        return frozenset(chosen)
+
+    def named_in(self, question: str) -> set[str]:
+        """The documents other than the report that the question names: an author's surname, two words of its
+        title or file name, or one such word the report never uses; "w źródle" names every cited work's text."""
+        terms = set(tokenize(question))
+        lowered = question.lower()
+        named = set()
+        for name in self.names:
+            if is_report(name.doc):
+                continue
+            if PurePosixPath(name.doc).name.lower() in lowered or PurePosixPath(name.doc).stem.lower() in lowered:
+                named.add(name.doc)
+                continue
+            if any(_mentions(surname, question) for surname in name.surnames):
+                named.add(name.doc)
+                continue
+            hits = name.words & terms
+            if len(hits) >= 2 or any(len(w) >= 6 and _capitalized(w, question) for w in hits):
+                named.add(name.doc)
+        if not named and ANY_SOURCE.search(question):
+            named = {n.doc for n in self.names if n.source_id}
+        return named
+
+    def source_named_in(self, question: str, snapshot: "StoreSnapshot") -> str | None:
+        """A cited work the question names by an author's surname when its full text is not indexed: the
+        report's sentences citing it answer ("Co piszą Delgado, Porter i Stern...")."""
+        with_text = {n.source_id for n in self.names if n.source_id}
+        for source in snapshot.sources.values():
+            if source.kind != "reference" or source.id in with_text:
+                continue
+            surnames = {s.lower() for s in SURNAME.findall(f"{source.authors or ''} {source.reference}")}
+            surnames -= {"Klastry".lower()}
+            if len(surnames) >= 1 and sum(_mentions(s, question) for s in surnames) >= min(2, len(surnames)):
+                return source.id
+        return None
+
+
+def _title_of(reference: str) -> str:
+    """The title part of a bibliography entry: after the authors and year, before the publisher or URL."""
+    text = re.sub(r"https?://\S+", " ", reference)
+    parts = re.split(r"\(\d{4}\)\.?|\b\d{4}\.", text, maxsplit=1)
+    return parts[1] if len(parts) > 1 else text
+
+
+def _mentions(surname: str, question: str) -> bool:
+    """The surname as a capitalised word of the question, any Polish ending ("Delgado", "Kramera")."""
+    stem = surname[: max(4, len(surname) - 2)]
+    return bool(re.search(rf"\b{re.escape(stem.capitalize())}\w*", question))
+
+
+def _capitalized(word: str, question: str) -> bool:
+    stem = word[: max(4, len(word) - 3)]
+    return bool(re.search(rf"\b{re.escape(stem)}\w*", question, re.IGNORECASE))
