@@ -108,8 +108,12 @@ class Assistant:
             return Answer(
                 read.text, read.language, message("other_language", read.language), True, latency_ms=_ms(started)
             )
-        retrieved = search.retrieve(read.query, k or self.settings.top_k, lexical_query=read.expanded, docs=chosen)
-        answer = extractive.answer(read, retrieved, chosen)
+        k = k or self.settings.top_k
+        retrieved = search.retrieve(read.query, k, lexical_query=read.expanded, docs=chosen)
+        named = extractive.named(read, chosen)
+        if named:  # a document the question names is searched on its own too: the report must not hide it
+            retrieved = search.retrieve_also(retrieved, read.query, k, read.expanded, frozenset(named))
+        answer = extractive.answer(read, retrieved, chosen, named)
         answer.latency_ms = _ms(started)
         return answer
 

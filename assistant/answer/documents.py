@@ -56,12 +56,14 @@ class Documents:
             if chunk.kind == "report":
                 titles.setdefault(chunk.doc, chunk.title)
         self.names: list[DocumentName] = []
+        self.vouched: dict[str, frozenset[str]] = {}  # what a document's own name vouches for in its passages
         for doc in sorted(snapshot.manifest.files, key=lambda d: (not is_report(d), d)):
             source = snapshot.sources.get(work_of.get(doc, ""))
             text = " ".join([PurePosixPath(doc).stem.replace("-", " ").replace("_", " "), titles.get(doc, ""),
                              _title_of(source.reference) if source else ""])
-            surnames = {s.lower() for s in SURNAME.findall(f"{source.authors or ''} {source.reference}")} \
-                if source else set()
+            surnames = _surnames(source.authors) if source else set()
+            if not is_report(doc):  # "według Panoramy 2024": the year and title need not be in the sentence
+                self.vouched[doc] = frozenset(tokenize(f"{text} {source.authors if source else ''}"))
             words = {w for w in tokenize(text) if w not in PLAIN and not w.isdigit() and len(w) > 2}
             self.names.append(DocumentName(doc, titles.get(doc, ""), source.id if source else None,
                                            frozenset(words), frozenset(surnames)))
@@ -72,6 +74,7 @@ class Documents:
         # a word two documents' names share names neither
         self.names = [DocumentName(n.doc, n.title, n.source_id, frozenset(w for w in n.words if counts[w] == 1),
                                    n.surnames) for n in self.names]
+
 
     @property
     def docs(self) -> list[str]:
@@ -131,11 +134,15 @@ class Documents:
         for source in snapshot.sources.values():
             if source.kind != "reference" or source.id in with_text:
                 continue
-            surnames = {s.lower() for s in SURNAME.findall(f"{source.authors or ''} {source.reference}")}
-            surnames -= {"Klastry".lower()}
-            if len(surnames) >= 1 and sum(_mentions(s, question) for s in surnames) >= min(2, len(surnames)):
+            surnames = _surnames(source.authors)
+            if surnames and sum(_mentions(s, question) for s in surnames) >= min(2, len(surnames)):
                 return source.id
         return None
+
+
+def _surnames(authors: str | None) -> set[str]:
+    """"Kramer, J.-P., Galdiga, L., & Vogelsang, V" -> {"kramer", "galdiga", "vogelsang"}."""
+    return {s.lower() for s in SURNAME.findall(authors or "")}
 
 
 def _title_of(reference: str) -> str:

@@ -105,14 +105,21 @@ class ExtractiveAnswerer:
 
         return of
 
-    def answer(self, question: "Question", retrieved: "Retrieved", docs: frozenset[str] | None = None) -> Answer:
+    def named(self, question: "Question", docs: frozenset[str] | None = None) -> set[str]:
+        """The documents other than the report that the question names (within a `docs` filter)."""
+        documents = self.documents()
+        if len(documents.names) < 2:  # with the report alone nothing is named
+            return set()
+        return {d for d in documents.named_in(question.text) if docs is None or d in docs}
+
+    def answer(self, question: "Question", retrieved: "Retrieved", docs: frozenset[str] | None = None,
+               named: set[str] | None = None) -> Answer:
         """The report answers first (issue 26): another document's passage only when the question names it,
         or when the report does not answer and that passage passes the same judge."""
         language, contexts = question.language, retrieved.contexts
-        documents = self.documents()
-        several = len(documents.names) > 1  # with the report alone nothing is named
-        named = documents.named_in(question.text) if several else set()
-        cited = documents.source_named_in(question.text, self.snapshot) if several and not named else None
+        named = self.named(question, docs) if named is None else named
+        several = len(self.documents().names) > 1
+        cited = self.documents().source_named_in(question.text, self.snapshot) if several and not named else None
         found, scored = self.candidates(question, retrieved, named, docs)
         chosen, confidence, tried, answered = [], None, [], []
         for _, members in self._groups(found, named, cited):
@@ -338,6 +345,8 @@ class ExtractiveAnswerer:
         for acronym, expansion in ACRONYMS.items():
             if acronym in terms:
                 terms |= set(tokenize(expansion))
+        if section and not is_report(sentence.chunk.doc):  # a document's title and file name vouch for its passages
+            terms |= self.documents().vouched.get(sentence.chunk.doc, frozenset())
         return terms | set(tokenize(sentence.chunk.section)) if section else terms
 
 

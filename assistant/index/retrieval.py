@@ -55,10 +55,10 @@ class HybridSearch:
         return self.retrieve(query, k, lexical_query, docs).contexts
 
     def retrieve(self, query: str, k: int, lexical_query: str | None = None,
-                 docs: frozenset[str] | None = None) -> Retrieved:
+                 docs: frozenset[str] | None = None, vector=None) -> Retrieved:
         """The top-k contexts, and the query's vector (the answerer scores sentences with it). `docs`: only
-        chunks of these documents (`--doc`; None: every document)."""
-        vector = self.embedder.embed_query(query)
+        chunks of these documents (`--doc`; None: every document); `vector`: the query's, when already embedded."""
+        vector = self.embedder.embed_query(query) if vector is None else vector
         dense = self.dense(vector, docs=docs)
         wanted = CANDIDATES if docs is None else CANDIDATES * FILTERED_FACTOR
         lexical = [(i, s) for i, s in self.lexical.search(lexical_query or query, wanted)
@@ -76,6 +76,15 @@ class HybridSearch:
             chunk = self.snapshot.chunks[chunk_id]
             contexts.append(Context(chunk, round(fused.get(chunk_id, 0.0), 5)))
         return Retrieved(contexts, np.asarray(vector, dtype=np.float32), dict(dense), dict(lexical))
+
+    def retrieve_also(self, retrieved: Retrieved, query: str, k: int, lexical_query: str | None,
+                      docs: frozenset[str]) -> Retrieved:
+        """`retrieved` plus the top-k of `docs` (documents the question names), after its own contexts."""
+        more = self.retrieve(query, k, lexical_query, docs, vector=retrieved.query_vector.tolist())
+        seen = {c.chunk_id for c in retrieved.contexts}
+        contexts = retrieved.contexts + [c for c in more.contexts if c.chunk_id not in seen]
+        return Retrieved(contexts, retrieved.query_vector, more.dense | retrieved.dense,
+                         more.lexical | retrieved.lexical)
 
     def _rerank(self, query: str, ids: list[str]) -> list[str]:
         scores = self.reranker.predict([(query, self.snapshot.chunks[i].text) for i in ids])
