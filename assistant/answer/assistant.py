@@ -113,7 +113,12 @@ class Assistant:
         named = extractive.named(read, chosen)
         if named:  # a document the question names is searched on its own too: the report must not hide it
             retrieved = search.retrieve_also(retrieved, read.query, k, read.expanded, frozenset(named))
-        answer = extractive.answer(read, retrieved, chosen, named)
+        report = extractive.report_docs(chosen)
+        by_report = None  # the report searched alone, as if nothing else were indexed: it answers first
+        if report and report != chosen:
+            by_report = search.retrieve(read.query, k, read.expanded, docs=report,
+                                        vector=retrieved.query_vector.tolist())
+        answer = extractive.answer(read, retrieved, chosen, named, by_report)
         answer.latency_ms = _ms(started)
         return answer
 

@@ -52,9 +52,12 @@ class Documents:
         full_text, _ = full_text_files(snapshot)
         work_of = {file: source for source, file in full_text.items()}
         titles: dict[str, str] = {}
+        self.report_words: set[str] = set()  # one title word names a document only when the report never uses it
         for chunk in snapshot.chunks.values():
             if chunk.kind == "report":
                 titles.setdefault(chunk.doc, chunk.title)
+                if is_report(chunk.doc):
+                    self.report_words.update(tokenize(chunk.text))
         self.names: list[DocumentName] = []
         self.vouched: dict[str, frozenset[str]] = {}  # what a document's own name vouches for in its passages
         for doc in sorted(snapshot.manifest.files, key=lambda d: (not is_report(d), d)):
@@ -121,7 +124,7 @@ class Documents:
                 named.add(name.doc)
                 continue
             hits = name.words & terms
-            if len(hits) >= 2 or any(len(w) >= 6 and _capitalized(w, question) for w in hits):
+            if len(hits) >= 2 or any(w not in self.report_words for w in hits):
                 named.add(name.doc)
         if not named and ANY_SOURCE.search(question):
             named = {n.doc for n in self.names if n.source_id}
@@ -146,18 +149,14 @@ def _surnames(authors: str | None) -> set[str]:
 
 
 def _title_of(reference: str) -> str:
-    """The title part of a bibliography entry: after the authors and year, before the publisher or URL."""
+    """The title of a bibliography entry: its first sentence after the authors and year (no publisher, no URL)."""
     text = re.sub(r"https?://\S+", " ", reference)
     parts = re.split(r"\(\d{4}\)\.?|\b\d{4}\.", text, maxsplit=1)
-    return parts[1] if len(parts) > 1 else text
+    title = parts[1] if len(parts) > 1 else text
+    return re.split(r"(?<=\w)\.\s", title.strip(), maxsplit=1)[0]
 
 
 def _mentions(surname: str, question: str) -> bool:
     """The surname as a capitalised word of the question, any Polish ending ("Delgado", "Kramera")."""
     stem = surname[: max(4, len(surname) - 2)]
     return bool(re.search(rf"\b{re.escape(stem.capitalize())}\w*", question))
-
-
-def _capitalized(word: str, question: str) -> bool:
-    stem = word[: max(4, len(word) - 3)]
-    return bool(re.search(rf"\b{re.escape(stem)}\w*", question, re.IGNORECASE))

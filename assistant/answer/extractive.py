@@ -112,17 +112,27 @@ class ExtractiveAnswerer:
             return set()
         return {d for d in documents.named_in(question.text) if docs is None or d in docs}
 
+    def report_docs(self, docs: frozenset[str] | None) -> frozenset[str] | None:
+        """The report's own documents within a `docs` filter (None when there are none)."""
+        report = frozenset(d for d in self.documents().docs if is_report(d) and (docs is None or d in docs))
+        return report or None
+
     def answer(self, question: "Question", retrieved: "Retrieved", docs: frozenset[str] | None = None,
-               named: set[str] | None = None) -> Answer:
+               named: set[str] | None = None, by_report: "Retrieved | None" = None) -> Answer:
         """The report answers first (issue 26): another document's passage only when the question names it,
-        or when the report does not answer and that passage passes the same judge."""
+        or when the report does not answer and that passage passes the same judge. `by_report`: the report
+        searched alone (its candidates are scored as if nothing else were indexed)."""
         language, contexts = question.language, retrieved.contexts
         named = self.named(question, docs) if named is None else named
         several = len(self.documents().names) > 1
         cited = self.documents().source_named_in(question.text, self.snapshot) if several and not named else None
         found, scored = self.candidates(question, retrieved, named, docs)
+        report_found = found
+        if by_report is not None:
+            report_found, report_scored = self.candidates(question, by_report, set(), self.report_docs(docs))
+            scored = scored if named else report_scored + [s for s in scored if not is_report(s.chunk.doc)]
         chosen, confidence, tried, answered = [], None, [], []
-        for _, members in self._groups(found, named, cited):
+        for _, members in self._groups(found, report_found, named, cited):
             chosen, confidence = self._choose(members, question)
             tried.append(confidence)
             if chosen:
@@ -143,13 +153,14 @@ class ExtractiveAnswerer:
         if cited and all(is_report(s.chunk.doc) for s in chosen):
             answer.answer = f"{message('framing_citing', language)} {answer.answer}"
         answer.confidence = confidence
-        answer.other_values = self.other_values(question, chosen, [c for c in found if c not in answered])
+        others = [c for c in found + (report_found if report_found is not found else []) if c not in answered]
+        answer.other_values = self.other_values(question, chosen, others)
         return answer
 
-    def _groups(self, found: list[Candidate], named: set[str], cited: str | None):
+    def _groups(self, found: list[Candidate], report_found: list[Candidate], named: set[str], cited: str | None):
         """The candidates in the order they may answer: the documents the question names, the report's sentences
         citing the work it names, the report, then every other document."""
-        report = [c for c in found if group_of(c.sentence, named) == "report"]
+        report = [c for c in report_found if group_of(c.sentence, named) == "report"]
         if named:
             yield "named", [c for c in found if group_of(c.sentence, named) == "named"]
         if cited:

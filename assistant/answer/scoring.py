@@ -89,14 +89,18 @@ class SentenceIndex:
         self.tokens: dict[tuple[str, int], set[str]] = {}
         self.cues: dict[tuple[str, int], SentenceCues] = {}  # what scoring reads from the text, read once
         df: dict[str, int] = {}
+        counted = 0  # the report's sentences (and its bibliography): other documents never move its weights
         for chunk in chunks.values():
+            own = chunk.kind == "source" or is_report(chunk.doc)
             for i, sentence in enumerate(chunk.sentences):
                 terms = set(tokenize(sentence.text))
                 self.tokens[(chunk.id, i)] = terms
                 self.cues[(chunk.id, i)] = SentenceCues.read(sentence.text)
-                for term in terms:
-                    df[term] = df.get(term, 0) + 1
-        total = max(1, len(self.tokens))
+                if own:
+                    counted += 1
+                    for term in terms:
+                        df[term] = df.get(term, 0) + 1
+        total = max(1, counted)
         self.df = df
         self.idf = {t: math.log((total + 1) / (n + 0.5)) for t, n in df.items()}
         self.unknown_idf = math.log((total + 1) / 0.5)
