@@ -111,14 +111,17 @@ class Assistant:
         k = k or self.settings.top_k
         retrieved = search.retrieve(read.query, k, lexical_query=read.expanded, docs=chosen)
         named = extractive.named(read, chosen)
-        if named:  # a document the question names is searched on its own too: the report must not hide it
-            retrieved = search.retrieve_also(retrieved, read.query, k, read.expanded, frozenset(named))
+        by_named = None
+        if named:  # a document the question names is searched on its own, for what is asked of its content
+            inner = Question.read(extractive.documents().without_names(read.text, named), history, sentences,
+                                  self.settings.max_question_chars)
+            by_named = inner, search.retrieve(inner.query, k, inner.expanded, docs=frozenset(named))
         report = extractive.report_docs(chosen)
         by_report = None  # the report searched alone, as if nothing else were indexed: it answers first
         if report and report != chosen:
             by_report = search.retrieve(read.query, k, read.expanded, docs=report,
                                         vector=retrieved.query_vector.tolist())
-        answer = extractive.answer(read, retrieved, chosen, named, by_report)
+        answer = extractive.answer(read, retrieved, chosen, named, by_report, by_named)
         answer.latency_ms = _ms(started)
         return answer
 

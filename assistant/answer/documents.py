@@ -41,6 +41,7 @@ class DocumentName:
     source_id: str | None  # the cited work it is the full text of (None: the report or an extra document)
     words: frozenset[str]  # lemmas of its file name and title(s), no plain words
     surnames: frozenset[str]  # its authors' surnames, lower case
+    head: str = ""  # the first word of its title (lemma): with the title's year it names the document
 
 
 class Documents:
@@ -68,15 +69,17 @@ class Documents:
             if not is_report(doc):  # "według Panoramy 2024": the year and title need not be in the sentence
                 self.vouched[doc] = frozenset(tokenize(f"{text} {source.authors if source else ''}"))
             words = {w for w in tokenize(text) if w not in PLAIN and not w.isdigit() and len(w) > 2}
+            title = _title_of(source.reference) if source else titles.get(doc, "")
+            head = next((w for w in tokenize(title) if w in words), "")
             self.names.append(DocumentName(doc, titles.get(doc, ""), source.id if source else None,
-                                           frozenset(words), frozenset(surnames)))
+                                           frozenset(words), frozenset(surnames), head))
         counts: dict[str, int] = {}
         for name in self.names:
             for word in name.words:
                 counts[word] = counts.get(word, 0) + 1
         # a word two documents' names share names neither
         self.names = [DocumentName(n.doc, n.title, n.source_id, frozenset(w for w in n.words if counts[w] == 1),
-                                   n.surnames) for n in self.names]
+                                   n.surnames, n.head if counts.get(n.head) == 1 else "") for n in self.names]
 
 
     @property
@@ -123,12 +126,30 @@ class Documents:
             if any(_mentions(surname, question) for surname in name.surnames):
                 named.add(name.doc)
                 continue
-            hits = name.words & terms
-            if len(hits) >= 2 or any(w not in self.report_words for w in hits):
+            hits = {w for w in name.words if _found(w, terms)}
+            years = {w for w in self.vouched.get(name.doc, ()) if w.isdigit() and len(w) == 4}
+            head = _found(name.head, terms) and bool(years & terms)  # "według Benchmarkingu 2024"
+            if len(hits) >= 2 or head or any(w not in self.report_words for w in hits):
                 named.add(name.doc)
         if not named and ANY_SOURCE.search(question):
             named = {n.doc for n in self.names if n.source_id}
         return named
+
+    def without_names(self, question: str, named: set[str]) -> str:
+        """The question with the named documents' names taken out: what it asks of their content
+        ("According to the European Cluster Panorama 2024, how many..." -> "According to the, how many...")."""
+        drop: set[str] = set()
+        for name in self.names:
+            if name.doc in named:
+                drop |= name.words | name.surnames | {w for w in self.vouched.get(name.doc, ()) if w.isdigit()}
+
+        def keep(word: str) -> bool:
+            lemmas = set(tokenize(word))
+            return not lemmas or not lemmas <= drop and not any(_mentions(s, word) for s in drop if s.isalpha())
+
+        kept = [w for w in re.split(r"(\s+)", question) if not w.strip() or keep(w.strip(",.;:()\"'„”?"))]
+        text = re.sub(r"\s+", " ", "".join(kept)).strip()
+        return text if len(text.split()) >= 3 else question
 
     def source_named_in(self, question: str, snapshot: "StoreSnapshot") -> str | None:
         """A cited work the question names by an author's surname when its full text is not indexed: the
@@ -151,9 +172,17 @@ def _surnames(authors: str | None) -> set[str]:
 def _title_of(reference: str) -> str:
     """The title of a bibliography entry: its first sentence after the authors and year (no publisher, no URL)."""
     text = re.sub(r"https?://\S+", " ", reference)
-    parts = re.split(r"\(\d{4}\)\.?|\b\d{4}\.", text, maxsplit=1)
+    parts = re.split(r"\(\d{4}[a-z]?\)\.?", text, maxsplit=1)
     title = parts[1] if len(parts) > 1 else text
     return re.split(r"(?<=\w)\.\s", title.strip(), maxsplit=1)[0]
+
+
+def _found(word: str, terms: set[str]) -> bool:
+    """The word among the question's lemmas, or sharing its stem with one ("benchmark", "benchmarking")."""
+    if not word or word in terms:
+        return bool(word)
+    stem = word[: max(5, len(word) - 3)]
+    return len(word) >= 5 and any(t.startswith(stem) for t in terms)
 
 
 def _mentions(surname: str, question: str) -> bool:

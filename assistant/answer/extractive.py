@@ -118,10 +118,12 @@ class ExtractiveAnswerer:
         return report or None
 
     def answer(self, question: "Question", retrieved: "Retrieved", docs: frozenset[str] | None = None,
-               named: set[str] | None = None, by_report: "Retrieved | None" = None) -> Answer:
+               named: set[str] | None = None, by_report: "Retrieved | None" = None,
+               by_named: "tuple[Question, Retrieved] | None" = None) -> Answer:
         """The report answers first (issue 26): another document's passage only when the question names it,
         or when the report does not answer and that passage passes the same judge. `by_report`: the report
-        searched alone (its candidates are scored as if nothing else were indexed)."""
+        searched alone (its candidates are scored as if nothing else were indexed); `by_named`: the question
+        without the documents' names, and the named documents searched with it."""
         language, contexts = question.language, retrieved.contexts
         named = self.named(question, docs) if named is None else named
         several = len(self.documents().names) > 1
@@ -131,8 +133,13 @@ class ExtractiveAnswerer:
         if by_report is not None:
             report_found, report_scored = self.candidates(question, by_report, set(), self.report_docs(docs))
             scored = scored if named else report_scored + [s for s in scored if not is_report(s.chunk.doc)]
+        named_found = found
+        if by_named is not None:
+            named_found, _ = self.candidates(by_named[0], by_named[1], named, frozenset(named))
+            seen = {c.chunk_id for c in contexts}
+            contexts = contexts + [c for c in by_named[1].contexts if c.chunk_id not in seen]
         chosen, confidence, tried, answered = [], None, [], []
-        for _, members in self._groups(found, report_found, named, cited):
+        for _, members in self._groups(found, report_found, named_found, named, cited):
             chosen, confidence = self._choose(members, question)
             tried.append(confidence)
             if chosen:
@@ -157,12 +164,13 @@ class ExtractiveAnswerer:
         answer.other_values = self.other_values(question, chosen, others)
         return answer
 
-    def _groups(self, found: list[Candidate], report_found: list[Candidate], named: set[str], cited: str | None):
+    def _groups(self, found: list[Candidate], report_found: list[Candidate], named_found: list[Candidate],
+                named: set[str], cited: str | None):
         """The candidates in the order they may answer: the documents the question names, the report's sentences
         citing the work it names, the report, then every other document."""
         report = [c for c in report_found if group_of(c.sentence, named) == "report"]
         if named:
-            yield "named", [c for c in found if group_of(c.sentence, named) == "named"]
+            yield "named", [c for c in named_found if group_of(c.sentence, named) == "named"]
         if cited:
             notes = self.snapshot.footnote_source
             yield "cited", [c for c in report if any(notes.get((c.sentence.chunk.doc, n)) == cited
