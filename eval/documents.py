@@ -1,14 +1,16 @@
 """The evaluation with documents beside the report (issue 26): a corpus with extra documents, and `expect_doc`.
 
-`--corpus-extra DIR` copies the report's corpus and DIR (as `sources/`, its README left out: it lists the
-report's values beside the documents') into a corpus of its own under the temp folder, with a store of its
-own (the report's embedding cache copied in, so only the new files are embedded). `expect_doc` names the
-document the first quote must come from ("raport-klastry.pdf", "sources/panorama-2024-full.txt").
+`--corpus-extra DIR` copies the report's corpus and DIR (as `sources/`; its README and the notes for the
+fixture's checker left out: they list the report's values beside the documents') into a corpus of its own
+under the temp folder, with a store of its own (the report's embedding cache copied in, so only the new
+files are embedded). `expect_doc` names the document the first quote must come from ("raport-klastry.pdf",
+"sources/panorama-2024-full.txt").
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -16,6 +18,17 @@ from pathlib import Path
 from .harness import EvalError
 
 SKIPPED = {"README.md", "readme.md"}
+LAYOUT = "2"  # bump when what is copied changes: a new corpus folder, a new store
+COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)  # notes for whoever checks the fixture, never a reader's text
+
+
+def reader_text(text: str, suffix: str) -> str:
+    """A document as its reader sees it: HTML comments out, and in a .txt the `#` comment lines
+    (eval/sources' files end with such a note listing the report's values beside their own)."""
+    text = COMMENT.sub("", text)
+    if suffix == ".txt":
+        text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    return text.rstrip() + "\n"
 
 
 def extra_corpus(extra: Path, corpus_dir: Path, store_dir: Path) -> tuple[Path, Path]:
@@ -26,7 +39,7 @@ def extra_corpus(extra: Path, corpus_dir: Path, store_dir: Path) -> tuple[Path, 
     files = sorted(p for p in extra.rglob("*") if p.is_file() and p.name not in SKIPPED)
     if not files:
         raise EvalError(f"--corpus-extra {extra} holds no documents")
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(LAYOUT.encode())
     for path in files:
         digest.update(str(path.relative_to(extra)).encode() + path.read_bytes())
     root = Path(tempfile.gettempdir()) / f"klastry-extra-{digest.hexdigest()[:12]}"
@@ -38,7 +51,10 @@ def extra_corpus(extra: Path, corpus_dir: Path, store_dir: Path) -> tuple[Path, 
         for path in files:
             target = staging / "sources" / path.relative_to(extra)
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
+            if path.suffix in (".md", ".txt"):
+                target.write_text(reader_text(path.read_text(encoding="utf-8"), path.suffix), encoding="utf-8")
+            else:
+                shutil.copy2(path, target)
         staging.rename(corpus)
     cache = Path(store_dir) / "embeddings.sqlite"
     if cache.is_file() and not (store / "embeddings.sqlite").exists():

@@ -15,13 +15,11 @@ from typing import TYPE_CHECKING
 
 from assistant.errors import QuestionError
 from assistant.lemmas import tokenize
-from assistant.sources import REPORT_DOC, is_report
+from assistant.sources import REPORT_DOC, REPORT_ONLY, WITH_SOURCES, filter_names, is_report
 
 if TYPE_CHECKING:
     from assistant.index.store import StoreSnapshot
 
-REPORT_ONLY = ("raport", "report")  # --doc raport: the report alone
-WITH_SOURCES = ("wszystko", "all")  # --doc all: the report and every other document (the default)
 # "w źródle", "according to the source": the question asks about the cited works' own texts
 ANY_SOURCE = re.compile(r"\b(w źródle|w źródłach|według źródła|według źródeł|w pełnym tekście|"
                         r"in the source|according to the source|the source's full text)\b", re.IGNORECASE)
@@ -88,7 +86,7 @@ class Documents:
 
     def accepted(self) -> list[str]:
         """The names `--doc` accepts: the shortcuts, then each document's store name."""
-        return [REPORT_ONLY[0], WITH_SOURCES[1], *self.docs]
+        return filter_names(self.docs)
 
     def resolve(self, requested: list[str] | tuple[str, ...] | None) -> frozenset[str] | None:
         """The documents a `--doc` filter keeps (None: all); a one-line QuestionError for an unknown name."""
