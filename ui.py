@@ -140,6 +140,9 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
                         msg = gr.Textbox(placeholder=t["placeholder"], show_label=False, scale=5, max_lines=6,
                                          elem_id="question", autofocus=True)
                         send = gr.Button(t["send"], variant="primary", scale=1, elem_id="send")
+                    choices = handlers.document_choices(backend.overrides)
+                    doc_pick = gr.Dropdown(choices, value="all", label="Dokumenty / Documents", elem_id="doc-pick",
+                                           visible=len(choices) > 2, interactive=True)
                     examples = gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[msg], label=t["examples"]).dataset
                     with gr.Row():
                         copy_btn = gr.Button(t["copy"], elem_id="copy-answer", size="sm")
@@ -232,6 +235,7 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
         labelled = [title, msg, send, copy_btn, clear, plain_box, panel, page_img, examples]
         msg.submit(ask, [msg, chatbot, session], ask_outputs, api_name="chat", concurrency_limit=concurrency)
         send.click(ask, [msg, chatbot, session], ask_outputs, api_visibility="private", concurrency_limit=concurrency)
+        doc_pick.change(handlers.choose_documents, [session, doc_pick], [session], api_visibility="private")
         open_key.change(open_page, [open_key, session], [page_img, page_txt, panel], api_visibility="private")
         chatbot.like(feedback, [session], None, api_visibility="private")
         copy_btn.click(None, [plain], None, js=COPY_JS)
@@ -249,10 +253,11 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
         demo.load(show_status, None, [status, ticker], api_visibility="private", concurrency_limit=None,
                   show_progress="hidden")
 
-        def ask_json(question: str, history: list[str] | None = None) -> dict:
-            """The assistant's answer object (DESIGN.md contract) for one question: for testers and scripts."""
+        def ask_json(question: str, history: list[str] | None = None, docs: list[str] | None = None) -> dict:
+            """The assistant's answer object (DESIGN.md contract) for one question: for testers and scripts.
+            `docs`: answer from these documents only (names as `klastry sources` lists them; "raport": the report)."""
             try:
-                return handlers.answer_json(backend, question, history)
+                return handlers.answer_json(backend, question, history, docs)
             except (QuestionError, AssistantUnavailable) as error:
                 raise gr.Error(str(error)) from error
 
