@@ -134,7 +134,7 @@ def run_cli(store: Path, *args: str) -> subprocess.CompletedProcess:
 def test_cli_doc_option_and_sources_names(mixed_store):
     _, store = mixed_store
     listed = run_cli(store, "sources")
-    assert listed.returncode == 0 and f"names for --doc: raport, all, raport-klastry.pdf" in listed.stdout
+    assert listed.returncode == 0 and "names for --doc: raport, all, raport-klastry.pdf" in listed.stdout
     assert PANORAMA in listed.stdout.split("names for --doc:")[1].splitlines()[0]
     filtered = run_cli(store, "ask", "How many cluster organisations are active in the EU?", "--doc", PANORAMA,
                        "--json")
