@@ -253,15 +253,20 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
         demo.load(show_status, None, [status, ticker], api_visibility="private", concurrency_limit=None,
                   show_progress="hidden")
 
-        def ask_json(question: str, history: list[str] | None = None, docs: list[str] | None = None) -> dict:
-            """The assistant's answer object (DESIGN.md contract) for one question: for testers and scripts.
-            `docs`: answer from these documents only (names as `klastry sources` lists them; "raport": the report)."""
+        def ask_json(question: str, history: list[str] | None = None) -> dict:
+            """The assistant's answer object (DESIGN.md contract) for one question: for testers and scripts."""
+            return ask_json_docs(question, history, None)
+
+        def ask_json_docs(question: str, history: list[str] | None = None, docs: list[str] | None = None) -> dict:
+            """As /answer, from `docs` only (names as `klastry sources` lists them; "raport": the report alone).
+            An endpoint of its own: Gradio wants every input, so a third one on /answer would break its callers."""
             try:
                 return handlers.answer_json(backend, question, history, docs)
             except (QuestionError, AssistantUnavailable) as error:
                 raise gr.Error(str(error)) from error
 
         gr.api(ask_json, api_name="answer", concurrency_limit=concurrency)
+        gr.api(ask_json_docs, api_name="answer_docs", concurrency_limit=concurrency)
 
         # -- the draft tab's events (assistant/web/drafts.py) --
         def draft(topic_text: str, lang: str):

@@ -144,3 +144,22 @@ def test_cli_doc_option_and_sources_names(mixed_store):
     assert unknown.returncode == 2 and unknown.stdout == ""
     assert unknown.stderr.strip().splitlines() == [unknown.stderr.strip()]  # one line
     assert unknown.stderr.startswith("error: unknown document 'nie-ma.pdf'; accepted: raport, all,")
+
+
+def test_the_web_api_answers_from_the_documents_chosen(mixed_store, tmp_path):
+    """The real `python ui.py`: /answer_docs takes the filter, /answer keeps its two inputs."""
+    from gradio_client import Client
+    from test_ui_api import start_ui, stop_ui
+
+    app = start_ui(*mixed_store, tmp_path)
+    try:
+        client = Client(app.url, analytics_enabled=False, verbose=False)
+        only_report = client.predict("Ile organizacji klastrowych działa w UE?", [], ["raport"],
+                                     api_name="/answer_docs")
+        assert {c["doc"] for c in only_report["citations"]} == {"raport-klastry.pdf"}
+        assert only_report["other_values"] == []
+        assert client.predict(KKK, [], api_name="/answer")["citations"][0]["doc"] == "raport-klastry.pdf"
+        with pytest.raises(Exception, match="unknown document 'brak'"):
+            client.predict(KKK, [], ["brak"], api_name="/answer_docs")
+    finally:
+        stop_ui(app)
