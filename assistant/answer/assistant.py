@@ -116,12 +116,19 @@ class Assistant:
             inner = Question.read(extractive.documents().without_names(read.text, named), history, sentences,
                                   self.settings.max_question_chars)
             by_named = inner, search.retrieve(inner.query, k, inner.expanded, docs=frozenset(named))
+        cited = extractive.documents().source_named_in(read.text, self.snapshot) if not named else set()
+        by_cited = None
+        if cited:  # a cited work named by its authors, its text not indexed: the report's sentences citing it
+            inner = Question.read(extractive.documents().without_authors(read.text, cited, self.snapshot), history,
+                                  sentences, self.settings.max_question_chars)
+            by_cited = cited, inner, search.retrieve(inner.query, k, inner.expanded,
+                                                     docs=extractive.report_docs(chosen))
         report = extractive.report_docs(chosen)
         by_report = None  # the report searched alone, as if nothing else were indexed: it answers first
         if report and report != chosen:
             by_report = search.retrieve(read.query, k, read.expanded, docs=report,
                                         vector=retrieved.query_vector.tolist())
-        answer = extractive.answer(read, retrieved, chosen, named, by_report, by_named)
+        answer = extractive.answer(read, retrieved, chosen, named, by_report, by_named, by_cited)
         answer.latency_ms = _ms(started)
         return answer
 

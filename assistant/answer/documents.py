@@ -27,6 +27,9 @@ ANY_SOURCE = re.compile(r"\b(w źródle|w źródłach|według źródła|według 
 PLAIN = {"full", "txt", "md", "pdf", "the", "and", "of", "in", "for", "to", "a", "w", "i", "z", "na", "do", "o",
          "raport", "report", "dokument", "document", "klaster", "cluster", "clusters", "polska", "poland",
          "edycja", "edition", "et", "al", "fragment", "excerpt", "notes"}
+# what a question says a work says: "Co piszą Delgado...", "What do Delgado et al. say..."
+SAYING = re.compile(r"pisz[eąa]|napisa\w*|mówi\w*|podaj\w*|twierdz\w*|wskazuj\w*|stwierdz\w*|"
+                    r"says?|write|writes|wrote|report|reports|find|finds|found|et|al\.?|i\s+in\.?")
 SURNAME = re.compile(r"\b([A-ZŁŚŻŹĆŃ][a-ząćęłńóśźż]{2,})(?:,|\s+[A-Z]\.)")
 
 
@@ -149,17 +152,31 @@ class Documents:
         text = re.sub(r"\s+", " ", "".join(kept)).strip()
         return text if len(text.split()) >= 3 else question
 
-    def source_named_in(self, question: str, snapshot: "StoreSnapshot") -> str | None:
-        """A cited work the question names by an author's surname when its full text is not indexed: the
-        report's sentences citing it answer ("Co piszą Delgado, Porter i Stern...")."""
+    def without_authors(self, question: str, sources: set[str], snapshot: "StoreSnapshot") -> str:
+        """The question without the cited works' surnames and its verb of saying ("Co piszą Delgado, Porter i
+        Stern o produktywności?" -> "Co o produktywności?"): what it asks of what they wrote."""
+        surnames = set().union(*(_surnames(snapshot.sources[s].authors) for s in sources if s in snapshot.sources))
+        kept = [w for w in re.split(r"(\s+)", question)
+                if not w.strip() or not (SAYING.fullmatch(w.strip(",.;:?!").lower())
+                                         or any(_mentions(s, w) for s in surnames))]
+        text = re.sub(r"\s+", " ", "".join(kept)).strip()
+        text = re.sub(r"\b(i|oraz|and|&)\s+(?=\b(i|oraz|and|&)\b|[,?])", "", text)
+        return text if len(text.split()) >= 2 else question
+
+    def source_named_in(self, question: str, snapshot: "StoreSnapshot") -> set[str]:
+        """The cited works the question names by their authors' surnames (all of them, or two) when their full
+        text is not indexed: the report's sentences citing them answer ("Co piszą Delgado, Porter i Stern...")."""
         with_text = {n.source_id for n in self.names if n.source_id}
+        best: dict[str, int] = {}
         for source in snapshot.sources.values():
-            if source.kind != "reference" or source.id in with_text:
-                continue
             surnames = _surnames(source.authors)
-            if surnames and sum(_mentions(s, question) for s in surnames) >= min(2, len(surnames)):
-                return source.id
-        return None
+            if source.kind != "reference" or source.id in with_text or not surnames:
+                continue
+            found = sum(_mentions(s, question) for s in surnames)
+            if found >= min(2, len(surnames)):
+                best[source.id] = found
+        top = max(best.values(), default=0)
+        return {source for source, found in best.items() if found == top}
 
 
 def _surnames(authors: str | None) -> set[str]:

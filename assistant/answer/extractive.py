@@ -119,15 +119,16 @@ class ExtractiveAnswerer:
 
     def answer(self, question: "Question", retrieved: "Retrieved", docs: frozenset[str] | None = None,
                named: set[str] | None = None, by_report: "Retrieved | None" = None,
-               by_named: "tuple[Question, Retrieved] | None" = None) -> Answer:
+               by_named: "tuple[Question, Retrieved] | None" = None,
+               by_cited: "tuple[set[str], Question, Retrieved] | None" = None) -> Answer:
         """The report answers first (issue 26): another document's passage only when the question names it,
         or when the report does not answer and that passage passes the same judge. `by_report`: the report
         searched alone (its candidates are scored as if nothing else were indexed); `by_named`: the question
         without the documents' names, and the named documents searched with it."""
         language, contexts = question.language, retrieved.contexts
         named = self.named(question, docs) if named is None else named
-        several = len(self.documents().names) > 1
-        cited = self.documents().source_named_in(question.text, self.snapshot) if several and not named else None
+        cited, cited_found = (by_cited[0], self.candidates(by_cited[1], by_cited[2], set())[0]) if by_cited \
+            else (set(), [])
         found, scored = self.candidates(question, retrieved, named, docs)
         report_found = found
         if by_report is not None:
@@ -139,7 +140,7 @@ class ExtractiveAnswerer:
             seen = {c.chunk_id for c in contexts}
             contexts = contexts + [c for c in by_named[1].contexts if c.chunk_id not in seen]
         chosen, confidence, tried, answered = [], None, [], []
-        for _, members in self._groups(found, report_found, named_found, named, cited):
+        for _, members in self._groups(found, report_found, named_found, named, cited, cited_found):
             chosen, confidence = self._choose(members, question)
             tried.append(confidence)
             if chosen:
@@ -165,7 +166,7 @@ class ExtractiveAnswerer:
         return answer
 
     def _groups(self, found: list[Candidate], report_found: list[Candidate], named_found: list[Candidate],
-                named: set[str], cited: str | None):
+                named: set[str], cited: set[str], cited_found: list[Candidate]):
         """The candidates in the order they may answer: the documents the question names, the report's sentences
         citing the work it names, the report, then every other document."""
         report = [c for c in report_found if group_of(c.sentence, named) == "report"]
@@ -173,8 +174,8 @@ class ExtractiveAnswerer:
             yield "named", [c for c in named_found if group_of(c.sentence, named) == "named"]
         if cited:
             notes = self.snapshot.footnote_source
-            yield "cited", [c for c in report if any(notes.get((c.sentence.chunk.doc, n)) == cited
-                                                     for n in c.sentence.footnotes)]
+            yield "cited", [c for c in cited_found if any(notes.get((c.sentence.chunk.doc, n)) in cited
+                                                          for n in c.sentence.footnotes)]
         yield "report", report
         yield "other", [c for c in found if group_of(c.sentence, named) == "other"]
 
