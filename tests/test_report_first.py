@@ -163,3 +163,12 @@ def test_the_web_api_answers_from_the_documents_chosen(mixed_store, tmp_path):
             client.predict(KKK, [], ["brak"], api_name="/answer_docs")
     finally:
         stop_ui(app)
+
+
+def test_a_cited_work_without_its_text_is_answered_from_the_report_citing_it(assistant):
+    answer = assistant.ask("Co piszą Delgado, Porter i Stern o produktywności?")
+    assert not answer.refused
+    assert answer.answer.startswith("Pełnego tekstu tego źródła nie ma w indeksie; odpowiadają zdania raportu")
+    cited = [s.reference for c in answer.citations for s in c.sources]
+    assert cited and all(c.doc == "raport-klastry.pdf" for c in answer.citations)
+    assert any(r.startswith("Delgado, M., Porter, M. E., & Stern, S.") for r in cited)
