@@ -148,6 +148,9 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
                         msg = gr.Textbox(placeholder=t["placeholder"], show_label=False, scale=5, max_lines=6,
                                          elem_id="question", autofocus=True)
                         send = gr.Button(t["send"], variant="primary", scale=1, elem_id="send")
+                    choices = handlers.document_choices(backend.overrides)
+                    doc_pick = gr.Dropdown(choices, value="all", label="Dokumenty / Documents", elem_id="doc-pick",
+                                           visible=len(choices) > 2, interactive=True)
                     examples = gr.Dataset(components=[msg], samples=[[q] for q in EXAMPLES], label=t["examples"],
                                           elem_id="examples")  # a click asks the question (see example_text)
                     with gr.Row():
@@ -256,6 +259,7 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
 
         msg.submit(ask, [msg, chatbot, session], ask_outputs, api_name="chat", concurrency_limit=concurrency)
         send.click(ask, [msg, chatbot, session], ask_outputs, api_visibility="private", concurrency_limit=concurrency)
+        doc_pick.change(handlers.choose_documents, [session, doc_pick], [session], api_visibility="private")
         open_key.change(open_page, [open_key, session], [page_img, page_txt, panel], api_visibility="private")
         chatbot.like(feedback, [session], None, api_visibility="private")
         copy_btn.click(None, [plain], None, js=COPY_JS)
@@ -278,12 +282,18 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
 
         def ask_json(question: str, history: list[str] | None = None) -> dict:
             """The assistant's answer object (DESIGN.md contract) for one question: for testers and scripts."""
+            return ask_json_docs(question, history, None)
+
+        def ask_json_docs(question: str, history: list[str] | None = None, docs: list[str] | None = None) -> dict:
+            """As /answer, from `docs` only (names as `klastry sources` lists them; "raport": the report alone).
+            An endpoint of its own: Gradio wants every input, so a third one on /answer would break its callers."""
             try:
-                return handlers.answer_json(backend, question, history)
+                return handlers.answer_json(backend, question, history, docs)
             except (QuestionError, AssistantUnavailable) as error:
                 raise gr.Error(str(error)) from error
 
         gr.api(ask_json, api_name="answer", concurrency_limit=concurrency)
+        gr.api(ask_json_docs, api_name="answer_docs", concurrency_limit=concurrency)
 
         # -- the draft tab's events (assistant/web/drafts.py) --
         def draft(topic_text: str, lang: str):

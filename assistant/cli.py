@@ -1,6 +1,6 @@
 """The command line: `klastry ...` (console script) or, the same commands, `python -m assistant ...`.
 
-    klastry ask "question" [--json] [--k N] [--history Q ...] [--store DIR] [--llm]
+    klastry ask "question" [--json] [--k N] [--history Q ...] [--doc NAME ...] [--store DIR] [--llm]
     klastry ask                      an interactive chat: follow-ups use the conversation; exit or Ctrl-D leaves
     klastry draft "topic" [--lang pl|en] [--out FILE.md|FILE.docx|FOLDER] [--json] [--llm] [--candidates]
                   [--pick 3,5,9] [--max-chars N]
@@ -55,6 +55,9 @@ def build_parser(prog: str = "python -m assistant") -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the answer object (docs/contracts.md)")
     ask.add_argument("--k", type=int, help=f"number of retrieved passages, 1-{MAX_K} (default KLASTRY_TOP_K or 6)")
     ask.add_argument("--history", action="append", default=[], help="an earlier question (repeatable), for follow-ups")
+    ask.add_argument("--doc", action="append", default=[], metavar="NAME",
+                     help="answer from this document only (repeatable): raport (the report), all, or a name "
+                          "`klastry sources` lists; default: the report first, then the other documents")
     ask.add_argument("--store", help="store folder (default .store/)")
     ask.add_argument("--llm", action="store_true",
                      help="answer with the configured LLM (KLASTRY_LLM_BACKEND etc.), every figure checked against "
@@ -113,18 +116,20 @@ def _load(args):
 def _answer(assistant, question: str, history: list[str], args):
     if args.llm:
         return _stream_llm(assistant, question, history, args)
-    return assistant.ask(question, history=history, k=args.k)
+    return assistant.ask(question, history=history, k=args.k, docs=args.doc or None)
 
 
 def _show(answer, args, lines: bool = False) -> None:
     """Print an answer: its text and sources, or (--json) the answer object; `lines`: one JSON object a line."""
-    from assistant.answer.citations import format_sources
+    from assistant.answer.citations import format_sources, other_value_line
 
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=None if lines else 1))
         return
     if not args.llm:  # the LLM path printed its accepted (or fallback) text already
         print(answer.answer)
+    for value in answer.other_values:  # another document's figure: under the answer, never instead of it
+        print(other_value_line(value, answer.language))
     if answer.citations:
         print()
         print(format_sources(answer.citations, answer.language))
@@ -138,7 +143,7 @@ def _show(answer, args, lines: bool = False) -> None:
 def _stream_llm(assistant, question: str, history: list[str], args):
     """The LLM answer, printed only once the grounding check has accepted or replaced it: a reader never
     sees text from an answer the product rejected. Returns the final Answer."""
-    stream = assistant.answer(question, history=history, k=args.k, stream=True, llm=True)
+    stream = assistant.answer(question, history=history, k=args.k, stream=True, llm=True, docs=args.doc or None)
     answer = stream.answer
     if not args.json:
         if answer.mode == "llm" and answer.outcome == "check":  # the model's text: the notice goes first

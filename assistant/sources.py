@@ -14,6 +14,13 @@ if TYPE_CHECKING:
     from assistant.settings import Settings
 
 REPORT_DOC = "raport-klastry.pdf"  # corpus/raport-klastry.pdf: "Klastry przemysłowe w Polsce..."
+REPORT_ONLY = ("raport", "report")  # a document filter's name for the report alone
+WITH_SOURCES = ("wszystko", "all")  # ... and for every document (no filter)
+
+
+def filter_names(docs: list[str]) -> list[str]:
+    """The names a document filter accepts (`ask --doc`, `docs` in /ask_json, the chat's selector)."""
+    return [REPORT_ONLY[0], WITH_SOURCES[1], *sorted(docs, key=lambda d: (not is_report(d), d))]
 
 
 def is_report(doc: str) -> bool:
@@ -47,7 +54,8 @@ def list_sources(snapshot: "StoreSnapshot") -> dict[str, Any]:
                         "authors": source.authors, "year": source.year, "url": source.url, "doi": source.doi,
                         "footnotes": list(source.footnotes), "cited_in": cited_in.get(source.id, []),
                         "full_text": full_text.get(source.id)})
-    return {"store": str(snapshot.generation.path.parent), "documents": documents, "sources": sources}
+    return {"store": str(snapshot.generation.path.parent), "documents": documents, "sources": sources,
+            "doc_names": filter_names(list(snapshot.manifest.files))}
 
 
 def load_sources(settings: "Settings") -> dict[str, Any]:
@@ -68,6 +76,7 @@ def format_listing(listing: dict[str, Any]) -> str:
         if d.get("skipped_pages"):
             pages += " (skipped " + ", ".join(f"p. {page}: {why}" for page, why in d["skipped_pages"]) + ")"
         lines.append(f"  {d['doc']}  ({role}; {pages}, {chunks})  {d['title']}")
+    lines.append(f"names for --doc: {', '.join(listing['doc_names'])}")
     lines.append("")
     texts = sum(1 for s in listing["sources"] if s["full_text"])
     lines.append(f"sources ({len(listing['sources'])}; full texts indexed: {texts or 'none'}):")

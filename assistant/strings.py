@@ -23,6 +23,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pl": "Najbliższe fragmenty dokumentów {docs} — sprawdź, czy odpowiadają na pytanie:",
         "en": "The closest {docs} come; check that they answer your question:",
     },
+    # issue 26: another document's figure for what the answer states, shown under it, never instead of it
+    "other_value": {"pl": "Inna wartość w dokumencie {doc}:", "en": "Another value in document {doc}:"},
+    # a cited work the question names, whose full text is not indexed: the report's sentences citing it answer
+    "framing_citing": {
+        "pl": "Pełnego tekstu tego źródła nie ma w indeksie; odpowiadają zdania raportu, które je cytują.",
+        "en": "This source's full text is not indexed; the report's sentences citing it answer.",
+    },
     "refusal": {"pl": "Raport nie podaje tej informacji.", "en": "The report does not say."},
     "other_language": {
         "pl": "Odpowiadam na pytania po polsku i angielsku. / I answer questions in Polish and English.",

@@ -217,6 +217,24 @@ class Citation:
         return cls(**values)
 
 
+@dataclass
+class OtherValue:
+    """Another indexed document stating what the answer's quote states, with another figure (issue 26).
+
+    Shown under the answer ("Inna wartość w dokumencie X: ..."), never instead of it."""
+
+    doc: str
+    page: int
+    quote: str
+    figures: list[str] = field(default_factory=list)  # its figures the answer's quotes do not hold
+    chunk_id: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "OtherValue":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
 class Mode(StrEnum):
     """How an answer or a draft was written."""
 
@@ -286,6 +304,7 @@ class Answer:
     missing: str = ""  # for a refusal: what the report lacks, in one line (empty when answered)
     confidence: float | None = None  # answerability of the best candidate (0-1), None without a model
     outcome: Outcome | None = None  # sure / check / refused; None at construction means "from `refused`"
+    other_values: list[OtherValue] = field(default_factory=list)  # other documents' figures for the same thing
 
     def __post_init__(self) -> None:
         """`refused` and `outcome` never disagree: a refusal is REFUSED; an answer without one is SURE."""
@@ -302,6 +321,7 @@ class Answer:
         data["outcome"] = str(self.outcome)
         data["citations"] = [asdict(c) for c in self.citations]
         data["see_also"] = [asdict(c) for c in self.see_also]
+        data["other_values"] = [asdict(v) for v in self.other_values]
         data["contexts"] = [c.to_dict() for c in self.contexts]
         data["grounding"] = self.grounding.to_dict() if self.grounding is not None else None
         for citation in data["citations"] + data["see_also"]:
@@ -324,6 +344,7 @@ class Answer:
             missing=data.get("missing", ""),
             confidence=data.get("confidence"),
             outcome=Outcome(data["outcome"]) if data.get("outcome") else None,
+            other_values=[OtherValue.from_dict(v) for v in data.get("other_values") or []],
         )
 
 

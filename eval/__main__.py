@@ -36,6 +36,9 @@ def build_parser(prog: str = "python -m eval") -> argparse.ArgumentParser:
     run.add_argument("--k", type=int, help="contexts to retrieve per question (default: settings.top_k)")
     run.add_argument("--baseline", action="store_true", help="also score the textbook LangChain pipeline")
     run.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    run.add_argument("--corpus-extra", type=Path, metavar="DIR",
+                     help="index DIR beside the report (as corpus/sources/, its README left out) in a corpus and "
+                          "store of their own under the temp folder, and evaluate against them (issue 26)")
     run.add_argument("--llm", action="store_true",
                      help="answer in LLM mode (KLASTRY_LLM_BACKEND...); adds fallback and hallucinated-figure rates")
     run.add_argument("--gate", action="store_true",
@@ -114,6 +117,8 @@ def _main(argv: list[str] | None, prog: str) -> int:
             print(json.dumps({"entries": count, "file": str(SYNONYMS)}) if args.json
                   else f"{count} Polish lemmas -> {SYNONYMS}")
             return 0
+        if getattr(args, "corpus_extra", None) is not None:
+            use_extra_corpus(args.corpus_extra)
         if args.command == "run" and args.questions is None:
             return suite_command(args)
         if args.command == "run" and _is_drafts(args.questions):  # kind: draft (eval/draft_topics.yaml)
@@ -136,6 +141,18 @@ def _main(argv: list[str] | None, prog: str) -> int:
     else:
         print_summary(run)
     return 1 if run.gate_failures() and args.command == "run" else 0  # gated: --gate or the file's thresholds
+
+
+def use_extra_corpus(extra: Path) -> None:
+    """Point KLASTRY_CORPUS_DIR / KLASTRY_STORE_DIR at the report's corpus with `extra` beside it."""
+    import os
+
+    from .documents import extra_corpus
+
+    settings = load_settings_quiet()
+    corpus, store = extra_corpus(extra, settings.corpus_dir, settings.store_dir)
+    os.environ["KLASTRY_CORPUS_DIR"], os.environ["KLASTRY_STORE_DIR"] = str(corpus), str(store)
+    print(f"corpus with {extra}: {corpus} (store {store})", file=sys.stderr)
 
 
 def load_settings_quiet():
@@ -278,6 +295,8 @@ def print_summary(run: EvalRun) -> None:
     shown = ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in numbers.items()
                       if v is not None)
     print(shown)
+    for category, row in (run.metrics.get("by_document") or {}).items():
+        print(f"  {category}: " + ", ".join(f"{k}={v}" for k, v in row.items()))
     failures = run.gate_failures()
     if not run.thresholds:
         print("gate: not applied (add --gate for the product's thresholds, or `thresholds:` in the file)")

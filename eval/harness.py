@@ -104,13 +104,18 @@ def ask_all(
 def score_all(
     questions: list[dict], results: list[dict], source_of: dict, k: int, walls: list[float] | None = None
 ) -> tuple[list[dict], dict]:
+    from .documents import document_metrics, score_document
+
     by_id = {r["id"]: r for r in results}
     scores = []
     for position, question in enumerate(questions):
         answer = by_id.get(question["id"], {"error": "no result for this question"})
         wall = walls[position] if walls else None
-        scores.append(outcomes.with_outcome(score_question(question, answer, source_of, k=k, wall_ms=wall), answer))
+        score = outcomes.with_outcome(score_question(question, answer, source_of, k=k, wall_ms=wall), answer)
+        scores.append(score | score_document(question, answer))
     metrics = aggregate(scores, k=k) | outcomes.outcome_metrics(scores)
+    if any(q.get("expect_doc") for q in questions):
+        metrics["by_document"] = document_metrics(scores)
     metrics["by_section"] = breakdown(scores, "section")
     metrics["by_kind"] = breakdown(scores, "kind")
     metrics["by_lang"] = breakdown(scores, "lang")

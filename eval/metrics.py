@@ -218,7 +218,8 @@ def score_question(
     score["expect_pages"] = sorted(expected_pages)
     score["pages_ok"] = bool(expected_pages & set(score["cited_pages"])) if applies(question, "expect_pages") else None
 
-    score["hallucinated"] = unsupported_numbers(text, quotes) if not error else []
+    names = [c.get("doc", "") for c in citations]  # "Według dokumentu sources/panorama-2024-full.txt:" is no claim
+    score["hallucinated"] = unsupported_numbers(text, quotes + names) if not error else []
     score["retrieval"] = retrieval_scores(contexts, figures, k) if applies(question, "expect_figures") else None
     score["retrieval_at_4"] = retrieval_scores(contexts, figures, 4) if applies(question, "expect_figures") else None
     score["words_in_contexts"] = (

@@ -119,6 +119,7 @@ FIELDS: dict[str, Callable[[Any, str], Any]] = {
     "kind": _label,
     "category": _label,
     "section": _label,
+    "expect_doc": _label,  # issue 26: the document the first quote must come from ("raport-klastry.pdf")
 }
 REQUIRED = ("id", "question")
 
@@ -243,4 +244,5 @@ def normalize(item: dict) -> dict:
         "expect_refusal": bool(item.get("expect_refusal", False)),
         "split": str(item.get("split") or ""),
         "category": str(item.get("category") or item.get("kind") or ""),
+        "expect_doc": str(item["expect_doc"]) if item.get("expect_doc") else None,
     }

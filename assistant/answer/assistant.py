@@ -81,33 +81,63 @@ class Assistant:
         search, sentences = open_index(settings)
         return cls(settings, search, sentences)
 
-    def retriever(self, k: int | None = None) -> HybridRetriever:
-        return HybridRetriever(search_engine=self.search, k=k or self.settings.top_k)
+    def retriever(self, k: int | None = None, docs: list[str] | None = None) -> HybridRetriever:
+        """A LangChain retriever; `docs` keeps to some documents (names as `klastry sources` lists them,
+        "raport" for the report alone; an unknown name raises QuestionError)."""
+        return HybridRetriever(search_engine=self.search, k=k or self.settings.top_k,
+                               docs=self.extractive.documents().resolve(docs))
+
+    def document_names(self) -> list[str]:
+        """The names a document filter accepts (`--doc`, `docs` in /ask_json, the chat's selector)."""
+        return self.extractive.documents().accepted()
 
     def read_question(self, text: object, history: list[str] | None = None) -> Question:
         return Question.read(text, history, self.sentences, self.settings.max_question_chars)
 
-    def ask(self, question: str, history: list[str] | None = None, k: int | None = None) -> Answer:
-        """The extractive answer (verbatim quotes), or a refusal that names the closest passages."""
+    def ask(self, question: str, history: list[str] | None = None, k: int | None = None,
+            docs: list[str] | None = None) -> Answer:
+        """The extractive answer (verbatim quotes), or a refusal that names the closest passages.
+        `docs`: answer from these documents only (see `document_names`); None: the report first, then the rest."""
         started = time.perf_counter()
         self.refresh()
         search, sentences, extractive = self._parts
         read = Question.read(question, history, sentences, self.settings.max_question_chars)
         k = check_k(k)
+        chosen = extractive.documents().resolve(docs)
         if read.language not in ("pl", "en"):
             return Answer(
                 read.text, read.language, message("other_language", read.language), True, latency_ms=_ms(started)
             )
-        retrieved = search.retrieve(read.query, k or self.settings.top_k, lexical_query=read.expanded)
-        answer = extractive.answer(read, retrieved)
+        k = k or self.settings.top_k
+        retrieved = search.retrieve(read.query, k, lexical_query=read.expanded, docs=chosen)
+        named = extractive.named(read, chosen)
+        by_named = None
+        if named:  # a document the question names is searched on its own, for what is asked of its content
+            inner = Question.read(extractive.documents().without_names(read.text, named), history, sentences,
+                                  self.settings.max_question_chars)
+            by_named = inner, search.retrieve(inner.query, k, inner.expanded, docs=frozenset(named))
+        cited = extractive.documents().source_named_in(read.text, self.snapshot) if not named else set()
+        by_cited = None
+        if cited:  # a cited work named by its authors, its text not indexed: the report's sentences citing it
+            inner = Question.read(extractive.documents().without_authors(read.text, cited, self.snapshot), history,
+                                  sentences, self.settings.max_question_chars)
+            by_cited = cited, inner, search.retrieve(inner.query, k, inner.expanded,
+                                                     docs=extractive.report_docs(chosen))
+        report = extractive.report_docs(chosen)
+        by_report = None  # the report searched alone, as if nothing else were indexed: it answers first
+        if report and report != chosen:
+            by_report = search.retrieve(read.query, k, read.expanded, docs=report,
+                                        vector=retrieved.query_vector.tolist())
+        answer = extractive.answer(read, retrieved, chosen, named, by_report, by_named, by_cited)
         answer.latency_ms = _ms(started)
         return answer
 
-    def ask_stream(self, question: str, history: list[str] | None = None, k: int | None = None) -> AnswerStream:
+    def ask_stream(self, question: str, history: list[str] | None = None, k: int | None = None,
+                   docs: list[str] | None = None) -> AnswerStream:
         """The extractive answer as a stream of text pieces; `.answer` is the Answer."""
 
         def pieces() -> Iterator[str | Answer]:
-            answer = self.ask(question, history=history, k=k)
+            answer = self.ask(question, history=history, k=k, docs=docs)
             yield from re.findall(r"\S+\s*", answer.answer)
             yield answer
 
@@ -120,6 +150,7 @@ class Assistant:
         k: int | None = None,
         stream: bool = False,
         llm: bool | None = None,
+        docs: list[str] | None = None,
     ):
         """`ask` in the configured mode: extractive, or an LLM answer that must pass the grounding check.
 
@@ -127,12 +158,11 @@ class Assistant:
         """
         use_llm = self.settings.llm_backend != "none" if llm is None else llm
         if not use_llm:
-            return (
-                self.ask_stream(question, history=history, k=k) if stream else self.ask(question, history=history, k=k)
-            )
+            return (self.ask_stream(question, history=history, k=k, docs=docs) if stream
+                    else self.ask(question, history=history, k=k, docs=docs))
         answerer = self.llm_answerer()
         started = time.perf_counter()
-        extractive = self.ask(question, history=history, k=k)
+        extractive = self.ask(question, history=history, k=k, docs=docs)
         result = AnswerStream(answerer.stream(extractive, self.snapshot, history=history, started=started))
         return result if stream else result.answer
 
@@ -146,7 +176,7 @@ class Assistant:
     def as_runnable(self):
         """The answer pipeline as a LangChain Runnable, in the configured mode (like `answer`).
 
-        Input: the question as a str, or {"question": str, "history": [earlier questions]}.
+        Input: the question as a str, or {"question": str, "history": [earlier questions], "docs": [names]}.
         `invoke` / `ainvoke` return the answer dict (`Answer.to_dict()`, docs/contracts.md).
         `stream` / `astream` yield the answer's text pieces (str) as they are written (with an LLM
         configured: each sentence once it passed the grounding check), then, as the last chunk, the
@@ -157,14 +187,14 @@ class Assistant:
         from langchain_core.runnables import RunnableLambda
         from langchain_core.runnables.config import run_in_executor
 
-        def read(value) -> tuple[object, list[str] | None]:
+        def read(value) -> tuple[object, list[str] | None, list[str] | None]:
             if isinstance(value, dict):
-                return value.get("question"), list(value.get("history") or [])
-            return value, None
+                return value.get("question"), list(value.get("history") or []), value.get("docs")
+            return value, None, None
 
         def answer_stream(value) -> Iterator[str | dict]:
-            question, history = read(value)
-            stream = self.answer(question, history=history, stream=True)
+            question, history, docs = read(value)
+            stream = self.answer(question, history=history, stream=True, docs=docs)
             yield from stream
             yield stream.answer.to_dict()
 

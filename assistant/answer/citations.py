@@ -65,3 +65,9 @@ def format_sources(citations: list[Citation], language: str, see_also: bool = Fa
             if s.check is not None:  # the cited work's own text says (issue 16)
                 lines.append(f"      {check_line(s.check, language)}")
     return "\n".join(lines)
+
+
+def other_value_line(value, language: str) -> str:
+    """One line under an answer (issue 26): another document's figure for what the answer states."""
+    page = f" ({message('page_abbr', language)} {value.page})" if value.page else ""
+    return f"{message('other_value', language, doc=value.doc)} „{value.quote}”{page}"

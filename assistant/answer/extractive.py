@@ -25,12 +25,14 @@ from assistant.answer.scoring import (
 )
 from assistant.glossary import ACRONYMS
 from assistant.lemmas import shares_stem, tokenize
-from assistant.numbers import HAS_FIGURE, REPORTED_YEAR, edition_years, year_terms
+from assistant.numbers import HAS_FIGURE, REPORTED_YEAR, edition_years, figures_of, year_terms
+from assistant.sources import is_report
 from assistant.strings import message
 from assistant.synonyms import synonyms
-from assistant.types import Answer, Citation, Outcome, SentenceRef
+from assistant.types import Answer, Citation, OtherValue, Outcome, SentenceRef
 
 if TYPE_CHECKING:
+    from assistant.answer.documents import Documents
     from assistant.answer.question import Question
     from assistant.index.retrieval import Retrieved
     from assistant.index.store import StoreSnapshot
@@ -56,17 +58,28 @@ class ExtractiveAnswerer:
         self.settings = settings
         self.model = model
         self.pair_judge = pair_judge  # assistant.answer.pair_judge.PairJudge, when the model has a cascade
+        self._documents = None  # assistant.answer.documents.Documents, on first use
 
-    def candidates(self, question: "Question", retrieved: "Retrieved") -> tuple[list[Candidate], list[ScoredSentence]]:
-        """The top-ranked sentences that pass the hard checks, with their signals; and all ranked sentences."""
+    def candidates(self, question: "Question", retrieved: "Retrieved", named: set[str] | frozenset[str] = frozenset(),
+                   docs: frozenset[str] | None = None) -> tuple[list[Candidate], list[ScoredSentence]]:
+        """The top-ranked sentences that pass the hard checks, with their signals; and all ranked sentences.
+        The best CANDIDATES of the report, of the documents the question names, and of the others each
+        (issue 26: other documents never crowd the report's sentences out)."""
         scored = score_sentences(question.query, question.expanded, retrieved.contexts, self.snapshot.chunks,
-                                 self.sentences, question.language, retrieved.query_vector, include_all=True,
+                                 self.sentences, question.language, retrieved.query_vector,
+                                 include_all=docs is None or any(is_report(d) for d in docs),
                                  follow_up=question.follow_up)
+        if docs is not None:
+            scored = [s for s in scored if s.chunk.doc in docs]
         if not scored:
             return [], scored
         signals = self.signals(question, retrieved, scored)
-        found = []
-        for sentence in scored[:CANDIDATES]:
+        found, seen = [], {}
+        for sentence in scored:
+            group = group_of(sentence, named)
+            if seen.get(group, 0) >= CANDIDATES:
+                continue
+            seen[group] = seen.get(group, 0) + 1
             terms, text = self.answer_terms(sentence), self.answer_text(sentence)  # each worked out once
             if self.satisfies(sentence, question.needs, terms, text):
                 found.append(Candidate(sentence, signals(sentence, terms, text)))
@@ -92,22 +105,123 @@ class ExtractiveAnswerer:
 
         return of
 
-    def answer(self, question: "Question", retrieved: "Retrieved") -> Answer:
+    def named(self, question: "Question", docs: frozenset[str] | None = None) -> set[str]:
+        """The documents other than the report that the question names (within a `docs` filter)."""
+        documents = self.documents()
+        if len(documents.names) < 2:  # with the report alone nothing is named
+            return set()
+        return {d for d in documents.named_in(question.text) if docs is None or d in docs}
+
+    def report_docs(self, docs: frozenset[str] | None) -> frozenset[str] | None:
+        """The report's own documents within a `docs` filter (None when there are none)."""
+        report = frozenset(d for d in self.documents().docs if is_report(d) and (docs is None or d in docs))
+        return report or None
+
+    def answer(self, question: "Question", retrieved: "Retrieved", docs: frozenset[str] | None = None,
+               named: set[str] | None = None, by_report: "Retrieved | None" = None,
+               by_named: "tuple[Question, Retrieved] | None" = None,
+               by_cited: "tuple[set[str], Question, Retrieved] | None" = None) -> Answer:
+        """The report answers first (issue 26): another document's passage only when the question names it,
+        or when the report does not answer and that passage passes the same judge. `by_report`: the report
+        searched alone (its candidates are scored as if nothing else were indexed); `by_named`: the question
+        without the documents' names, and the named documents searched with it."""
         language, contexts = question.language, retrieved.contexts
-        found, scored = self.candidates(question, retrieved)
-        chosen, confidence = self._choose(found, question)
+        named = self.named(question, docs) if named is None else named
+        cited, cited_found = (by_cited[0], self.candidates(by_cited[1], by_cited[2], set())[0]) if by_cited \
+            else (set(), [])
+        found, scored = self.candidates(question, retrieved, named, docs)
+        report_found = found
+        if by_report is not None:
+            report_found, report_scored = self.candidates(question, by_report, set(), self.report_docs(docs))
+            scored = scored if named else report_scored + [s for s in scored if not is_report(s.chunk.doc)]
+        named_found = found
+        if by_named is not None:
+            named_found, _ = self.candidates(by_named[0], by_named[1], named, frozenset(named))
+            seen = {c.chunk_id for c in contexts}
+            contexts = contexts + [c for c in by_named[1].contexts if c.chunk_id not in seen]
+        chosen, confidence, tried, answered = [], None, [], []
+        for _, members in self._groups(found, report_found, named_found, named, cited, cited_found):
+            chosen, confidence = self._choose(members, question)
+            tried.append(confidence)
+            if chosen:
+                answered = members
+                break
         if not chosen:
+            confidence = max((c for c in tried if c is not None), default=None)
             see_also = [self._cite(i + 1, s, s.text, list(s.footnotes), [SentenceRef(s.chunk.id, s.index)])
                         for i, s in enumerate(scored[:3])]
             return Answer(question.text, language, message("refusal", language), True, contexts=contexts,
                           see_also=see_also, missing=self.missing(question, scored), confidence=confidence)
-        original = sourced_original(chosen[0], self.sentences, self.snapshot.chunks)
-        if original is not None and original.text not in [s.text for s in chosen]:
-            chosen = [chosen[0], original] + chosen[1:2]
+        if is_report(chosen[0].chunk.doc):
+            original = sourced_original(chosen[0], self.sentences, self.snapshot.chunks)
+            if original is not None and original.text not in [s.text for s in chosen]:
+                chosen = [chosen[0], original] + chosen[1:2]
         sure = self.model is None or confidence is None or self.model.outcome(confidence) == Outcome.SURE
         answer = self._quote(question, chosen, contexts, Outcome.SURE if sure else Outcome.CHECK)
+        if cited and all(is_report(s.chunk.doc) for s in chosen):
+            answer.answer = f"{message('framing_citing', language)} {answer.answer}"
         answer.confidence = confidence
+        others = [c for c in found + (report_found if report_found is not found else []) if c not in answered]
+        answer.other_values = self.other_values(question, chosen, others)
         return answer
+
+    def _groups(self, found: list[Candidate], report_found: list[Candidate], named_found: list[Candidate],
+                named: set[str], cited: set[str], cited_found: list[Candidate]):
+        """The candidates in the order they may answer: the documents the question names, the report's sentences
+        citing the work it names, the report, then every other document."""
+        report = [c for c in report_found if group_of(c.sentence, named) == "report"]
+        if named:
+            yield "named", [c for c in named_found if group_of(c.sentence, named) == "named"]
+        if cited:
+            notes = self.snapshot.footnote_source
+            yield "cited", [c for c in cited_found if any(notes.get((c.sentence.chunk.doc, n)) in cited
+                                                          for n in c.sentence.footnotes)]
+        yield "report", report
+        yield "other", [c for c in found if group_of(c.sentence, named) == "other"]
+
+    def other_values(self, question: "Question", chosen: list[ScoredSentence],
+                     others: list[Candidate]) -> list[OtherValue]:
+        """Other documents' passages that pass the same judge for this question and state a figure the answer's
+        quotes do not: one per document, at most three."""
+        if self.model is None or not others:
+            return []
+        answered = set().union(*(figures_of(self.answer_text(s)) for s in chosen))
+        shown_docs = {s.chunk.doc for s in chosen}
+        values: list[OtherValue] = []
+        for candidate in self._ranked(others, question):
+            sentence = candidate.sentence
+            if candidate.probability < self.model.threshold or len(values) >= 3:
+                break
+            if sentence.chunk.doc in shown_docs or sentence.chunk.kind == "source":
+                continue
+            differ = sorted(figures_of(sentence.text) - answered)
+            if differ and answered:
+                values.append(OtherValue(sentence.chunk.doc, sentence.chunk.page, sentence.text, differ,
+                                         sentence.chunk.id))
+                shown_docs.add(sentence.chunk.doc)
+        return values
+
+    def documents(self) -> "Documents":
+        """The store's documents and the names each answers to, worked out once per generation."""
+        if self._documents is None:
+            from assistant.answer.documents import Documents
+
+            self._documents = Documents(self.snapshot)
+        return self._documents
+
+    def _ranked(self, found: list[Candidate], question: "Question") -> list[Candidate]:
+        """The candidates in the ranker's order, each with its judged probability (the cascade's second look)."""
+        order = self.model.rank([c.features for c in found])
+        ranked = []
+        for place, (position, score) in enumerate(order):
+            following = order[place + 1][1] if place + 1 < len(order) else None
+            candidate = found[position]
+            candidate.probability = self.model.judged(candidate.features, score, following)
+            ranked.append(candidate)
+        if ranked and self.model.cascade is not None and self.pair_judge is not None:
+            ranked = self.model.cascade.rejudge(
+                ranked, lambda c: self.pair_judge.probability(question.query, self.answer_text(c.sentence)))
+        return ranked
 
     def _choose(self, found: list[Candidate], question: "Question") -> tuple[list[ScoredSentence], float | None]:
         """The ranker's first candidate if the judge gives it the threshold, and further ones that clear
@@ -116,18 +230,9 @@ class ExtractiveAnswerer:
             chosen = pick_sentences([c.sentence for c in found], question.text)
             ok = any(s.coverage >= self.settings.refuse_below or s.score >= self.settings.answer_above for s in chosen)
             return (chosen if ok else []), None
-        order = self.model.rank([c.features for c in found])
-        ranked = []
-        for place, (position, score) in enumerate(order):
-            following = order[place + 1][1] if place + 1 < len(order) else None
-            candidate = found[position]
-            candidate.probability = self.model.judged(candidate.features, score, following)
-            ranked.append(candidate)
+        ranked = self._ranked(found, question)
         if not ranked:
             return [], 0.0
-        if self.model.cascade is not None and self.pair_judge is not None:
-            ranked = self.model.cascade.rejudge(
-                ranked, lambda c: self.pair_judge.probability(question.query, self.answer_text(c.sentence)))
         confidence = round(ranked[0].probability, 4)
         if confidence < self.model.threshold:
             return [], confidence
@@ -147,8 +252,6 @@ class ExtractiveAnswerer:
         language = question.language
         terms = question_terms(question.expanded)
         citations: list[Citation] = []
-        from assistant.sources import is_report
-
         docs = list(dict.fromkeys(s.chunk.doc for s in chosen))  # a user's own document is named, not "the report"
         kind = "framing" if outcome == Outcome.SURE else "framing_check"
         if all(is_report(doc) for doc in docs):
@@ -262,7 +365,16 @@ class ExtractiveAnswerer:
         for acronym, expansion in ACRONYMS.items():
             if acronym in terms:
                 terms |= set(tokenize(expansion))
+        if section and not is_report(sentence.chunk.doc):  # a document's title and file name vouch for its passages
+            terms |= self.documents().vouched.get(sentence.chunk.doc, frozenset())
         return terms | set(tokenize(sentence.chunk.section)) if section else terms
+
+
+def group_of(sentence: ScoredSentence, named: set[str] | frozenset[str]) -> str:
+    """"report" (the report and its bibliography), "named" (a document the question names) or "other"."""
+    if sentence.chunk.kind == "source" or is_report(sentence.chunk.doc):
+        return "report"
+    return "named" if sentence.chunk.doc in named else "other"
 
 
 def _question_words(text: str) -> list[str]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from assistant.lemmas import shares_stem, tokenize
 from assistant.numbers import HAS_FIGURE, REPORTED_YEAR, figures_of, plain_numbers
+from assistant.sources import is_report
 from assistant.synonyms import synonym_weight, synonyms
 from assistant.types import Chunk, Context
 
@@ -88,14 +89,18 @@ class SentenceIndex:
         self.tokens: dict[tuple[str, int], set[str]] = {}
         self.cues: dict[tuple[str, int], SentenceCues] = {}  # what scoring reads from the text, read once
         df: dict[str, int] = {}
+        counted = 0  # the report's sentences (and its bibliography): other documents never move its weights
         for chunk in chunks.values():
+            own = chunk.kind == "source" or is_report(chunk.doc)
             for i, sentence in enumerate(chunk.sentences):
                 terms = set(tokenize(sentence.text))
                 self.tokens[(chunk.id, i)] = terms
                 self.cues[(chunk.id, i)] = SentenceCues.read(sentence.text)
-                for term in terms:
-                    df[term] = df.get(term, 0) + 1
-        total = max(1, len(self.tokens))
+                if own:
+                    counted += 1
+                    for term in terms:
+                        df[term] = df.get(term, 0) + 1
+        total = max(1, counted)
         self.df = df
         self.idf = {t: math.log((total + 1) / (n + 0.5)) for t, n in df.items()}
         self.unknown_idf = math.log((total + 1) / 0.5)
@@ -206,9 +211,9 @@ def score_sentences(
     rare = {t for t in terms | own_terms if 0 < index.df.get(t, 0) <= SPECIFIC_DF and not t[0].isdigit()}
     scored = []
     ranked = [(chunks[c.chunk_id], 1.0 / (rank + 2)) for rank, c in enumerate(contexts)]
-    if include_all:  # every report sentence competes: a one-sentence chunk the chunk search missed still answers
-        seen = {c.chunk_id for c in contexts}
-        ranked += [(c, 0.0) for c in chunks.values() if c.kind == "report" and c.id not in seen]
+    if include_all:  # every report sentence competes: a one-sentence chunk the chunk search missed still answers;
+        seen = {c.chunk_id for c in contexts}  # other documents only where retrieval found them (issue 26: speed)
+        ranked += [(c, 0.0) for c in chunks.values() if c.kind == "report" and is_report(c.doc) and c.id not in seen]
     cover_all, cover_own = coverage_of(terms, index, unknown), coverage_of(own_terms, index, unknown)
     cover_rare = coverage_of(rare, index)
     cover_new = coverage_of(new_terms, index, unknown)

@@ -22,6 +22,7 @@ from assistant.types import Chunk, Context
 
 RRF_K = 60
 CANDIDATES = 30
+FILTERED_FACTOR = 10  # a document filter looks further down the lexical ranking, then keeps CANDIDATES
 
 
 @dataclass
@@ -40,22 +41,29 @@ class HybridSearch:
         self.lexical = lexical
         self.reranker = reranker
 
-    def dense(self, vector: list[float], n: int = CANDIDATES) -> list[tuple[str, float]]:
+    def dense(self, vector: list[float], n: int = CANDIDATES,
+              docs: frozenset[str] | None = None) -> list[tuple[str, float]]:
         n = max(1, min(n, len(self.snapshot.chunks)))
-        result = self.collection.query(query_embeddings=[vector], n_results=n, include=["distances"])
+        where = {"doc": {"$in": sorted(docs)}} if docs else None
+        result = self.collection.query(query_embeddings=[vector], n_results=n, include=["distances"], where=where)
         pairs = zip(result["ids"][0], result["distances"][0])
         # the collection may hold chunks of an unfinished ingest: only the published generation counts
         return [(i, 1.0 - d) for i, d in pairs if i in self.snapshot.chunks]
 
-    def search(self, query: str, k: int, lexical_query: str | None = None) -> list[Context]:
-        return self.retrieve(query, k, lexical_query).contexts
+    def search(self, query: str, k: int, lexical_query: str | None = None,
+               docs: frozenset[str] | None = None) -> list[Context]:
+        return self.retrieve(query, k, lexical_query, docs).contexts
 
-    def retrieve(self, query: str, k: int, lexical_query: str | None = None) -> Retrieved:
-        """The top-k contexts, and the query's vector (the answerer scores sentences with it)."""
-        vector = self.embedder.embed_query(query)
-        dense = self.dense(vector)
-        lexical = [(i, s) for i, s in self.lexical.search(lexical_query or query, CANDIDATES)
-                   if i in self.snapshot.chunks]
+    def retrieve(self, query: str, k: int, lexical_query: str | None = None,
+                 docs: frozenset[str] | None = None, vector=None) -> Retrieved:
+        """The top-k contexts, and the query's vector (the answerer scores sentences with it). `docs`: only
+        chunks of these documents (`--doc`; None: every document); `vector`: the query's, when already embedded."""
+        vector = self.embedder.embed_query(query) if vector is None else vector
+        dense = self.dense(vector, docs=docs)
+        wanted = CANDIDATES if docs is None else CANDIDATES * FILTERED_FACTOR
+        lexical = [(i, s) for i, s in self.lexical.search(lexical_query or query, wanted)
+                   if i in self.snapshot.chunks and (docs is None or self.snapshot.chunks[i].doc in docs)]
+        lexical = lexical[:CANDIDATES]
         fused: dict[str, float] = {}
         for ranking in (dense, lexical):
             for rank, (chunk_id, _) in enumerate(ranking):
@@ -69,6 +77,15 @@ class HybridSearch:
             contexts.append(Context(chunk, round(fused.get(chunk_id, 0.0), 5)))
         return Retrieved(contexts, np.asarray(vector, dtype=np.float32), dict(dense), dict(lexical))
 
+    def retrieve_also(self, retrieved: Retrieved, query: str, k: int, lexical_query: str | None,
+                      docs: frozenset[str]) -> Retrieved:
+        """`retrieved` plus the top-k of `docs` (documents the question names), after its own contexts."""
+        more = self.retrieve(query, k, lexical_query, docs, vector=retrieved.query_vector.tolist())
+        seen = {c.chunk_id for c in retrieved.contexts}
+        contexts = retrieved.contexts + [c for c in more.contexts if c.chunk_id not in seen]
+        return Retrieved(contexts, retrieved.query_vector, more.dense | retrieved.dense,
+                         more.lexical | retrieved.lexical)
+
     def _rerank(self, query: str, ids: list[str]) -> list[str]:
         scores = self.reranker.predict([(query, self.snapshot.chunks[i].text) for i in ids])
         return [i for _, i in sorted(zip(scores, ids), key=lambda pair: -pair[0])]
@@ -81,12 +98,14 @@ class HybridRetriever(BaseRetriever):
     """LangChain retriever over the same hybrid search.
 
     `k` (default 6) is the number of documents returned; `invoke(query, k=n)` overrides it for one
-    call. Each `Document` carries the chunk's id and metadata (doc, title, page, section, footnotes,
+    call; `docs` keeps to some documents (`Assistant.retriever(docs=["raport"])`). Each `Document` carries
+    the chunk's id and metadata (doc, title, page, section, footnotes,
     kind, RRF score, character span).
     """
 
     search_engine: Any
     k: int = Field(default=6, ge=1)
+    docs: frozenset[str] | None = None  # only these documents (store names; `Assistant.retriever(docs=...)`)
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
                                 k: int | None = None) -> list[Document]:
@@ -101,7 +120,7 @@ class HybridRetriever(BaseRetriever):
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise ValueError(f"k must be a positive integer, got {k!r}")
         documents = []
-        for context in self.search_engine.search(query, k):
+        for context in self.search_engine.search(query, k, docs=self.docs):
             chunk = self.search_engine.chunk(context.chunk_id)
             documents.append(Document(page_content=chunk.text, id=chunk.id, metadata={
                 "doc": chunk.doc, "title": chunk.title, "page": chunk.page, "section": chunk.section,

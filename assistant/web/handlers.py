@@ -111,14 +111,16 @@ class Backend:
         """(phase: starting, building, loading, ready or failed; its last message; seconds since start)."""
         return self.phase, self.detail, time.monotonic() - self.started
 
-    def ask(self, question: str, history: list[str] | None = None) -> Answer:
-        """The extractive answer, from whichever asker is free (QuestionError for a bad question)."""
+    def ask(self, question: str, history: list[str] | None = None, docs: list[str] | None = None) -> Answer:
+        """The extractive answer, from whichever asker is free (QuestionError for a bad question or document)."""
         assistant = self.wait()
         if self.pool is None:  # an Assistant set from outside (tests): its own threads only
             self.pool = AskPool([LocalAsker(assistant)] * self.threads)
         # checked here, before the worker's JSON line: a history of 5 is a clear error, not a TypeError
         history_items = clean_history(history, self.settings.max_question_chars)
-        return self.pool.ask(question, list(history_items))
+        if docs is not None and (not isinstance(docs, list) or not all(isinstance(d, str) for d in docs)):
+            raise QuestionError(f"docs must be a list of document names (got {type(docs).__name__})")
+        return self.pool.ask(question, list(history_items), docs or None)
 
     def close(self) -> None:
         if self.pool is not None:
@@ -176,7 +178,7 @@ def _stream(backend: Backend, session: ChatSession, message: str):
         return (yield from _stream_extractive(backend, session, message))
     lang, text, shown, shown_at = session.language, "", "", 0.0
     with backend.lock:  # held per step, never across a yield (a closed tab must not keep it)
-        stream = backend.assistant.answer(message, history=list(session.history), stream=True)
+        stream = backend.assistant.answer(message, history=list(session.history), stream=True, docs=session.docs)
         pieces = iter(stream)
     while True:
         with backend.lock:
@@ -198,7 +200,7 @@ def _stream_extractive(backend: Backend, session: ChatSession, message: str):
     """The whole answer at once (from the pool): no text before the final reply with its cards. Each
     reply is one more Gradio update (about 10 ms of the chat's CPU), and a quote shown word by word
     would only delay the cards: the answer is complete when it arrives."""
-    answer = backend.ask(message, history=list(session.history))
+    answer = backend.ask(message, history=list(session.history), docs=session.docs)
     return answer, False
     yield  # a generator, like the LLM's stream
 
@@ -259,11 +261,37 @@ def feedback(backend: Backend, session: ChatSession, index: int, liked: object) 
     return record
 
 
-def answer_json(backend: Backend, question: str, history: list[str] | None = None) -> dict:
-    """The answer object (docs/contracts.md) for one question; QuestionError / AssistantUnavailable otherwise
-    (also when the store is unreachable: the one-line reason)."""
+DOC_CHOICES = [("Raport i źródła / Report and sources", "all"), ("Raport / Report", "raport")]
+
+
+def document_choices(overrides: dict | None) -> list[tuple[str, str]]:
+    """The chat's document selector (issue 26): the report and its sources, the report alone, each document.
+    Read from the published store when the page is built; only the two shortcuts when there is none yet."""
+    from assistant.index.store import load_snapshot
+    from assistant.settings import Settings
+    from assistant.sources import is_report
+
     try:
-        return backend.ask(question, history).to_dict()
+        docs = sorted(load_snapshot(Settings.load(**{k: v for k, v in (overrides or {}).items() if v is not None}))
+                      .manifest.files)
+    except Exception:  # noqa: BLE001 - no store yet (built on first start): the shortcuts only
+        return list(DOC_CHOICES)
+    return list(DOC_CHOICES) + [(doc, doc) for doc in docs if not is_report(doc)]
+
+
+def choose_documents(session: ChatSession | None, choice: str | None) -> ChatSession:
+    """The selector's choice kept in the session: None (the default) answers from the report first."""
+    session = session or ChatSession()
+    session.docs = None if not choice or choice == "all" else [choice]
+    return session
+
+
+def answer_json(backend: Backend, question: str, history: list[str] | None = None,
+                docs: list[str] | None = None) -> dict:
+    """The answer object (docs/contracts.md) for one question, from `docs` only when given (names as `klastry
+    sources` lists them); QuestionError / AssistantUnavailable otherwise (also for an unreachable store)."""
+    try:
+        return backend.ask(question, history, docs).to_dict()
     except StoreError as error:
         raise AssistantUnavailable(str(error)) from error
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import quote as url_quote
 from urllib.parse import urlparse
 
+from assistant.answer.citations import other_value_line
 from assistant.claims import check_line
 from assistant.strings import message
 from assistant.types import Answer, Citation, Outcome
@@ -230,6 +231,8 @@ def answer_html(answer: Answer, turn: int) -> str:
     if check:
         parts.append(f'<div class="check-notice" role="status">ⓘ {t["check"]}</div>')
     parts.append(f'<div class="answer">{text_html(answer.answer)}</div>')
+    parts += [f'<div class="other-value">{esc(other_value_line(v, answer.language))}</div>'
+              for v in answer.other_values]  # another document's figure: under the answer (issue 26)
     if answer.citations:
         cards = "".join(citation_card(c, answer.language, cite_key(turn, c.marker)) for c in answer.citations)
         title = t["check_sources"] if check else t["sources"]
@@ -301,6 +304,7 @@ def plain_text(answer: Answer) -> str:
     if answer.outcome == Outcome.CHECK:  # the copy says it is a passage to check, wherever it is pasted
         lines.append(t["check"])
     lines.append(answer.answer.strip())
+    lines += [other_value_line(v, answer.language) for v in answer.other_values]  # under it, never instead
     for title, citations, numbered in ((t["sources"], answer.citations, True), (t["see_also"], answer.see_also, False)):
         if not citations:
             continue

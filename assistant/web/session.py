@@ -32,6 +32,7 @@ class ChatSession:
     turns: dict[int, Turn] = field(default_factory=dict)  # by the chat position of the answer's message
     citations: dict[str, Citation] = field(default_factory=dict)  # by card key (render.cite_key)
     language: str = "pl"  # of the last answered question: the interface follows it
+    docs: list[str] | None = None  # the chat's document selector (issue 26): None is the report and its sources
 
     def record(self, answer: Answer, message_index: int) -> Turn:
         """Remember an answer shown at `message_index` of the chat; returns its turn."""

@@ -46,7 +46,7 @@ def warm_up(assistant) -> None:
 
 
 class Asker(Protocol):
-    def ask(self, question: str, history: list[str]) -> Answer: ...
+    def ask(self, question: str, history: list[str], docs: list[str] | None = None) -> Answer: ...
 
 
 class LocalAsker:
@@ -55,8 +55,8 @@ class LocalAsker:
     def __init__(self, assistant) -> None:
         self.assistant = assistant
 
-    def ask(self, question: str, history: list[str]) -> Answer:
-        return self.assistant.ask(question, history=list(history))
+    def ask(self, question: str, history: list[str], docs: list[str] | None = None) -> Answer:
+        return self.assistant.ask(question, history=list(history), docs=docs)
 
 
 class WorkerError(RuntimeError):
@@ -99,7 +99,7 @@ class ProcessAsker:
             if box is not None:
                 box.put(reply)
 
-    def ask(self, question: str, history: list[str]) -> Answer:
+    def ask(self, question: str, history: list[str], docs: list[str] | None = None) -> Answer:
         box: queue.Queue = queue.Queue(maxsize=1)
         with self._lock:
             if self._gone is not None:
@@ -107,7 +107,7 @@ class ProcessAsker:
             request = next(self._ids)
             self._waiting[request] = box
             try:
-                message = {"id": request, "question": question, "history": list(history)}
+                message = {"id": request, "question": question, "history": list(history), "docs": docs}
                 self.proc.stdin.write(json.dumps(message) + "\n")
                 self.proc.stdin.flush()
             except (BrokenPipeError, OSError, ValueError) as error:
@@ -170,12 +170,12 @@ class AskPool:
     def _rank(asker: Asker) -> int:
         return 0 if isinstance(asker, ProcessAsker) else 1
 
-    def ask(self, question: str, history: list[str]) -> Answer:
+    def ask(self, question: str, history: list[str], docs: list[str] | None = None) -> Answer:
         while True:
             rank, slot = self._free.get()
             asker = self._slots[slot]
             try:
-                answer = asker.ask(question, history)
+                answer = asker.ask(question, history, docs)
             except WorkerError as error:  # a dead worker loses its slots; the question goes to the next free one
                 self._drop(asker, error)
                 continue
@@ -290,7 +290,8 @@ def serve(overrides: str = "{}", slots: str = "1") -> int:
     def answer(request: dict) -> None:
         ident = request.get("id")
         try:
-            reply = {"answer": assistant.ask(request["question"], history=request.get("history") or []).to_dict()}
+            reply = {"answer": assistant.ask(request["question"], history=request.get("history") or [],
+                                             docs=request.get("docs")).to_dict()}
         except QuestionError as error:
             reply = {"error": str(error), "kind": "question"}
         except StoreError as error:

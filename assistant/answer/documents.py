@@ -1,0 +1,206 @@
+"""Which indexed documents a question names, and which a `--doc` filter accepts (issue 26).
+
+Why: the report answers first; another document is quoted as the answer only when the question names
+it (its title, an author's surname, its file name, "w źródle") or when the report does not answer.
+Names come from the store alone (the file name, the document's title and, for a cited work's full
+text, its bibliography entry), never from a list of expected questions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from assistant.errors import QuestionError
+from assistant.lemmas import tokenize
+from assistant.sources import REPORT_DOC, REPORT_ONLY, WITH_SOURCES, filter_names, is_report
+
+if TYPE_CHECKING:
+    from assistant.index.store import StoreSnapshot
+
+# "w źródle", "according to the source": the question asks about the cited works' own texts
+ANY_SOURCE = re.compile(r"\b(w źródle|w źródłach|według źródła|według źródeł|w pełnym tekście|"
+                        r"in the source|according to the source|the source's full text)\b", re.IGNORECASE)
+# words of file names and titles that name no document in particular
+PLAIN = {"full", "txt", "md", "pdf", "the", "and", "of", "in", "for", "to", "a", "w", "i", "z", "na", "do", "o",
+         "raport", "report", "dokument", "document", "klaster", "cluster", "clusters", "polska", "poland",
+         "edycja", "edition", "et", "al", "fragment", "excerpt", "notes"}
+# what a question says a work says: "Co piszą Delgado...", "What do Delgado et al. say..."
+SAYING = re.compile(r"pisz[eąa]|napisa\w*|mówi\w*|podaj\w*|twierdz\w*|wskazuj\w*|stwierdz\w*|"
+                    r"says?|write|writes|wrote|report|reports|find|finds|found|et|al\.?|i\s+in\.?")
+SURNAME = re.compile(r"\b([A-ZŁŚŻŹĆŃ][a-ząćęłńóśźż]{2,})(?:,|\s+[A-Z]\.)")
+
+
+@dataclass(frozen=True)
+class DocumentName:
+    """One indexed document and the words that name it in a question."""
+
+    doc: str  # as the store names it: "raport-klastry.pdf", "sources/panorama-2024-full.txt"
+    title: str
+    source_id: str | None  # the cited work it is the full text of (None: the report or an extra document)
+    words: frozenset[str]  # lemmas of its file name and title(s), no plain words
+    surnames: frozenset[str]  # its authors' surnames, lower case
+    head: str = ""  # the first word of its title (lemma): with the title's year it names the document
+
+
+class Documents:
+    """The documents of one store generation and the names each answers to."""
+
+    def __init__(self, snapshot: "StoreSnapshot") -> None:
+        from assistant.claims import full_text_files
+
+        full_text, _ = full_text_files(snapshot)
+        work_of = {file: source for source, file in full_text.items()}
+        titles: dict[str, str] = {}
+        self.report_words: set[str] = set()  # one title word names a document only when the report never uses it
+        for chunk in snapshot.chunks.values():
+            if chunk.kind == "report":
+                titles.setdefault(chunk.doc, chunk.title)
+                if is_report(chunk.doc):
+                    self.report_words.update(tokenize(chunk.text))
+        self.names: list[DocumentName] = []
+        self.vouched: dict[str, frozenset[str]] = {}  # what a document's own name vouches for in its passages
+        for doc in sorted(snapshot.manifest.files, key=lambda d: (not is_report(d), d)):
+            source = snapshot.sources.get(work_of.get(doc, ""))
+            text = " ".join([PurePosixPath(doc).stem.replace("-", " ").replace("_", " "), titles.get(doc, ""),
+                             _title_of(source.reference) if source else ""])
+            surnames = _surnames(source.authors) if source else set()
+            if not is_report(doc):  # "według Panoramy 2024": the year and title need not be in the sentence
+                self.vouched[doc] = frozenset(tokenize(f"{text} {source.authors if source else ''}"))
+            words = {w for w in tokenize(text) if w not in PLAIN and not w.isdigit() and len(w) > 2}
+            title = _title_of(source.reference) if source else titles.get(doc, "")
+            head = next((w for w in tokenize(title) if w in words), "")
+            self.names.append(DocumentName(doc, titles.get(doc, ""), source.id if source else None,
+                                           frozenset(words), frozenset(surnames), head))
+        counts: dict[str, int] = {}
+        for name in self.names:
+            for word in name.words:
+                counts[word] = counts.get(word, 0) + 1
+        # a word two documents' names share names neither
+        self.names = [DocumentName(n.doc, n.title, n.source_id, frozenset(w for w in n.words if counts[w] == 1),
+                                   n.surnames, n.head if counts.get(n.head) == 1 else "") for n in self.names]
+
+
+    @property
+    def docs(self) -> list[str]:
+        return [n.doc for n in self.names]
+
+    def accepted(self) -> list[str]:
+        """The names `--doc` accepts: the shortcuts, then each document's store name."""
+        return filter_names(self.docs)
+
+    def resolve(self, requested: list[str] | tuple[str, ...] | None) -> frozenset[str] | None:
+        """The documents a `--doc` filter keeps (None: all); a one-line QuestionError for an unknown name."""
+        if not requested:
+            return None
+        chosen: set[str] = set()
+        for name in requested:
+            if not isinstance(name, str) or not name.strip():
+                raise QuestionError(f"unknown document {name!r}; accepted: {', '.join(self.accepted())}")
+            key = name.strip().lower()
+            if key in WITH_SOURCES:
+                return None
+            if key in REPORT_ONLY:
+                chosen |= {d for d in self.docs if is_report(d)} or {REPORT_DOC}
+                continue
+            found = [d for d in self.docs if key in (d.lower(), PurePosixPath(d).name.lower(),
+                                                     PurePosixPath(d).stem.lower())]
+            if not found:
+                raise QuestionError(f"unknown document {name!r}; accepted: {', '.join(self.accepted())}")
+            chosen |= set(found)
+        return frozenset(chosen)
+
+    def named_in(self, question: str) -> set[str]:
+        """The documents other than the report that the question names: an author's surname, two words of its
+        title or file name, or one such word the report never uses; "w źródle" names every cited work's text."""
+        terms = set(tokenize(question))
+        lowered = question.lower()
+        named = set()
+        for name in self.names:
+            if is_report(name.doc):
+                continue
+            if PurePosixPath(name.doc).name.lower() in lowered or PurePosixPath(name.doc).stem.lower() in lowered:
+                named.add(name.doc)
+                continue
+            if any(_mentions(surname, question) for surname in name.surnames):
+                named.add(name.doc)
+                continue
+            hits = {w for w in name.words if _found(w, terms)}
+            years = {w for w in self.vouched.get(name.doc, ()) if w.isdigit() and len(w) == 4}
+            head = _found(name.head, terms) and bool(years & terms)  # "według Benchmarkingu 2024"
+            if len(hits) >= 2 or head or any(w not in self.report_words for w in hits):
+                named.add(name.doc)
+        if not named and ANY_SOURCE.search(question):
+            named = {n.doc for n in self.names if n.source_id}
+        return named
+
+    def without_names(self, question: str, named: set[str]) -> str:
+        """The question with the named documents' names taken out: what it asks of their content
+        ("According to the European Cluster Panorama 2024, how many..." -> "According to the, how many...")."""
+        drop: set[str] = set()
+        for name in self.names:
+            if name.doc in named:
+                drop |= name.words | name.surnames | {w for w in self.vouched.get(name.doc, ()) if w.isdigit()}
+
+        def keep(word: str) -> bool:
+            lemmas = set(tokenize(word))
+            return not lemmas or not lemmas <= drop and not any(_mentions(s, word) for s in drop if s.isalpha())
+
+        kept = [w for w in re.split(r"(\s+)", question) if not w.strip() or keep(w.strip(",.;:()\"'„”?"))]
+        text = re.sub(r"\s+", " ", "".join(kept)).strip()
+        return text if len(text.split()) >= 3 else question
+
+    def without_authors(self, question: str, sources: set[str], snapshot: "StoreSnapshot") -> str:
+        """The question without the cited works' surnames and its verb of saying ("Co piszą Delgado, Porter i
+        Stern o produktywności?" -> "Co o produktywności?"): what it asks of what they wrote."""
+        surnames = set().union(*(_surnames(snapshot.sources[s].authors) for s in sources if s in snapshot.sources))
+        kept = [w for w in re.split(r"(\s+)", question)
+                if not w.strip() or not (SAYING.fullmatch(w.strip(",.;:?!").lower())
+                                         or any(_mentions(s, w) for s in surnames))]
+        text = re.sub(r"\s+", " ", "".join(kept)).strip()
+        text = re.sub(r"\b(i|oraz|and|&)\s+(?=\b(i|oraz|and|&)\b|[,?])", "", text)
+        return text if len(text.split()) >= 2 else question
+
+    def source_named_in(self, question: str, snapshot: "StoreSnapshot") -> set[str]:
+        """The cited works the question names by their authors' surnames (all of them, or two) when their full
+        text is not indexed: the report's sentences citing them answer ("Co piszą Delgado, Porter i Stern...")."""
+        with_text = {n.source_id for n in self.names if n.source_id}
+        best: dict[str, int] = {}
+        for source in snapshot.sources.values():
+            surnames = _surnames(source.authors)
+            if source.kind != "reference" or source.id in with_text or not surnames:
+                continue
+            found = sum(_mentions(s, question) for s in surnames)
+            if found >= min(2, len(surnames)):
+                best[source.id] = found
+        top = max(best.values(), default=0)
+        return {source for source, found in best.items() if found == top}
+
+
+def _surnames(authors: str | None) -> set[str]:
+    """"Kramer, J.-P., Galdiga, L., & Vogelsang, V" -> {"kramer", "galdiga", "vogelsang"}."""
+    return {s.lower() for s in SURNAME.findall(authors or "")}
+
+
+def _title_of(reference: str) -> str:
+    """The title of a bibliography entry: its first sentence after the authors and year (no publisher, no URL)."""
+    text = re.sub(r"https?://\S+", " ", reference)
+    parts = re.split(r"\(\d{4}[a-z]?\)\.?", text, maxsplit=1)
+    title = parts[1] if len(parts) > 1 else text
+    return re.split(r"(?<=\w)\.\s", title.strip(), maxsplit=1)[0]
+
+
+def _found(word: str, terms: set[str]) -> bool:
+    """The word among the question's lemmas, or sharing its stem with one ("benchmark", "benchmarking")."""
+    if not word or word in terms:
+        return bool(word)
+    stem = word[: max(5, len(word) - 3)]
+    return len(word) >= 5 and any(t.startswith(stem) for t in terms)
+
+
+def _mentions(surname: str, question: str) -> bool:
+    """The surname as a capitalised word of the question, any Polish ending ("Delgado", "Kramera")."""
+    stem = surname[: max(4, len(surname) - 2)]
+    return bool(re.search(rf"\b{re.escape(stem.capitalize())}\w*", question))
