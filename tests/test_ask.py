@@ -57,7 +57,8 @@ def test_every_figure_in_the_answer_is_in_a_cited_quote(assistant):
 def test_english_question_finds_polish_passage(assistant):
     answer = assistant.ask("How many clusters have the status of National Key Cluster (KKK)?")
     assert answer.language == "en" and not answer.refused
-    assert answer.answer.startswith("According to the report")
+    # English framing, sure or to check (issue 25)
+    assert answer.answer.startswith(("According to the report", "The closest the report comes")), answer.answer
     assert "18" in figures_in(answer.answer)
     assert any("Krajowego Klastra Kluczowego" in c.quote for c in answer.citations)  # quotes stay Polish
 

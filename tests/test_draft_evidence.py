@@ -114,13 +114,19 @@ def test_a_pick_the_list_does_not_have_is_a_one_line_error(assistant, capsys, pi
 
 
 def test_only_sure_candidates_are_ticked_the_others_offered_to_check(assistant, monkeypatch):
-    """KLASTRY_DRAFT_SURE_THRESHOLD=0.9: a candidate the judge gives less is offered unticked, marked to check."""
-    monkeypatch.setattr(assistant, "settings", assistant.settings.model_copy(update={"draft_sure_threshold": 0.9}))
+    """KLASTRY_DRAFT_SURE_THRESHOLD between the judge's probabilities of the relevant candidates: those below it are
+    offered unticked, marked to check (the level is read from the candidates, not from one trained model)."""
+    monkeypatch.setattr(assistant, "settings", assistant.settings.model_copy(update={"draft_sure_threshold": 0.0}))
+    relevant = sorted(c.confidence for c in draft_justification(assistant, TRAINING, llm=False).candidates
+                      if c.relevant)
+    assert len(relevant) >= 2 and relevant[0] < relevant[-1]
+    level = (relevant[0] + relevant[-1]) / 2
+    monkeypatch.setattr(assistant, "settings", assistant.settings.model_copy(update={"draft_sure_threshold": level}))
     draft = draft_justification(assistant, TRAINING, llm=False)
     ticked = [c for c in draft.candidates if c.id in draft.chosen]
-    assert ticked and all(c.confidence >= 0.9 for c in ticked)
+    assert ticked and all(c.confidence >= level for c in ticked)
     to_check = [c for c in draft.candidates if c.check]
-    assert to_check and all(c.id not in draft.chosen and c.confidence < 0.9 for c in to_check)
+    assert to_check and all(c.id not in draft.chosen and c.confidence < level for c in to_check)
     from assistant.drafts.command import candidate_lines
 
     assert any("[?]" in line and "(do sprawdzenia)" in line for line in candidate_lines(draft))

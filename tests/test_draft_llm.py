@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MAX_TOKENS = 48  # the real model: a short reply per paragraph is enough to exercise the check
 # the keys of `python -m assistant draft --json` (and of one grounding check)
 DRAFT_KEYS = ["topic", "language", "refused", "message", "need", "paragraphs", "bibliography", "title", "mode",
-              "grounding", "subject", "candidates", "chosen"]
+              "grounding", "subject", "candidates", "chosen", "author", "limits", "shortened"]
 CHECK_KEYS = {"heading", "ok", "reason", "llm_ms", "unsupported_numbers"}
 
 # this file's own reading of numbers, markers and sentences, independent of assistant.numbers

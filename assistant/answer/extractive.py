@@ -28,7 +28,7 @@ from assistant.lemmas import shares_stem, tokenize
 from assistant.numbers import HAS_FIGURE, REPORTED_YEAR, edition_years, figures_of, year_terms
 from assistant.sources import is_report
 from assistant.strings import message
-from assistant.synonyms import synonyms
+from assistant.synonyms import covered_by_synonym
 from assistant.types import Answer, Citation, OtherValue, Outcome, SentenceRef
 
 if TYPE_CHECKING:
@@ -291,8 +291,12 @@ class ExtractiveAnswerer:
             if words:
                 return message("missing_names", question.language, names=", ".join(dict.fromkeys(words)))
         vocabulary = self.sentences.df
+        nearest: set[str] = set()  # a synonym counts only where the closest passages use it
+        for sentence in scored[:CANDIDATES]:
+            nearest |= self.sentences.tokens[(sentence.chunk.id, sentence.index)]
         unknown = [c.word for c in question_concepts(question, self.sentences)
-                   if not any(shares_stem(option, vocabulary) or synonyms(option) for option in c.options)]
+                   if not any(shares_stem(option, vocabulary) or covered_by_synonym(option, nearest)
+                              for option in c.options)]
         if unknown:
             return message("missing_words", question.language, words=", ".join(dict.fromkeys(unknown)))
         return message("missing_answer", question.language)

@@ -98,3 +98,51 @@ COPY_JS = """
   area.value = text; document.body.appendChild(area); area.select(); document.execCommand('copy'); area.remove();
 }
 """
+
+# the chat's style sheet (ui.py passes it to Gradio)
+CSS = """
+/* WCAG 2.1 AA contrast (axe-core, tests/test_accessibility.py): Gradio's orange accent on white is 2.8:1 */
+:root, .gradio-container { --button-primary-background-fill: #1d4ed8 !important;
+  --button-primary-background-fill-hover: #1e40af !important; --button-primary-text-color: #ffffff !important;
+  --button-primary-border-color: #1d4ed8 !important; --button-primary-text-color-hover: #ffffff !important;
+  --color-accent: #1d4ed8 !important; --color-accent-soft: #dbeafe !important; --link-text-color: #1d4ed8 !important; }
+#chat .prose, #chat .md { opacity: 1 !important; }  /* Gradio dims the messages to 0.8: 4.3:1 on the cards */
+footer, footer a, footer button, footer .show-api { color: #4b5563 !important; }  /* Gradio's #bbbbc2: 1.9:1 */
+.answer-block .answer { line-height: 1.5; }
+.cite-ref { color: #1d4ed8; font-weight: 600; }
+.source-card, .see-also .source-card { border: 1px solid #cbd5e1; border-radius: 8px; padding: 8px 10px; margin: 8px 0;
+  background: #f8fafc; color: #0f172a; }
+.card-num { font-weight: 700; color: #1d4ed8; }
+.card-section { font-size: 0.9em; color: #475569; }
+.card-quote { margin: 6px 0; padding-left: 8px; border-left: 3px solid #facc15; }
+.card-damaged { margin: 2px 0 6px; color: #9a3412; font-size: 0.9em; }
+.card-quote mark, .page-text mark { background: #fde68a; color: inherit; }
+.card-sources { margin: 4px 0 0 16px; font-size: 0.9em; }
+.card-sources a { word-break: break-all; }
+.source-check { margin-top: 2px; }
+.check-confirmed { color: #166534; } .check-figure_differs { color: #9a3412; font-weight: 600; }
+.check-not_found { color: #475569; }
+.open-page { white-space: nowrap; margin-left: 8px; padding: 1px 8px; border: 1px solid #1d4ed8; border-radius: 6px;
+  color: #1d4ed8; background: white; cursor: pointer; font-size: 0.85em; }
+.refusal-notice { background: #fef3c7; border: 1px solid #f59e0b; border-radius: 8px; padding: 6px 10px;
+  margin-bottom: 6px; font-weight: 600; color: #78350f; }
+.check-notice { background: #e0f2fe; border: 1px solid #0369a1; border-radius: 8px; padding: 6px 10px;
+  margin-bottom: 6px; font-weight: 600; color: #0c4a6e; }
+.outcome-check .answer { border: 2px dashed #0369a1; border-radius: 8px; padding: 6px 10px; background: #f0f9ff; }
+.outcome-check .source-card { border-style: dashed; border-color: #0369a1; }
+.outcome-check .card-quote { border-left-color: #0369a1; }
+.outcome-check .card-quote mark { background: #bae6fd; }
+.see-also { margin-top: 12px; padding: 8px; border: 2px dashed #94a3b8; border-radius: 8px; background: #f1f5f9; }
+.see-also .card-quote { border-left-color: #94a3b8; }
+.see-also .card-quote mark { background: #e2e8f0; }
+.see-also-title, .sources-title { font-weight: 700; margin-bottom: 4px; }
+.pick-title { font-weight: 700; margin-bottom: 4px; }
+.pick-list ul { list-style: none; padding-left: 0; margin: 0; }
+.pick-list li { margin: 2px 0; }
+.input-error { color: #991b1b; }
+.panel-heading { font-size: 1.15em; font-weight: 700; margin: 0 0 4px 0; }
+.status-banner { background: #e0f2fe; border: 1px solid #0284c7; border-radius: 8px; padding: 6px 10px;
+  color: #0c4a6e; font-weight: 600; }
+.status-failed { background: #fee2e2; border-color: #dc2626; color: #7f1d1d; }
+.page-text { max-height: 360px; overflow-y: auto; font-size: 0.85em; white-space: normal; }
+"""
