@@ -116,7 +116,7 @@ def _load(args):
 def _answer(assistant, question: str, history: list[str], args):
     if args.llm:
         return _stream_llm(assistant, question, history, args)
-    return assistant.ask(question, history=history, k=args.k, docs=args.doc or None)
+    return assistant.ask(question, history=history, k=args.k, docs=getattr(args, "doc", None) or None)
 
 
 def _show(answer, args, lines: bool = False) -> None:
@@ -143,7 +143,8 @@ def _show(answer, args, lines: bool = False) -> None:
 def _stream_llm(assistant, question: str, history: list[str], args):
     """The LLM answer, printed only once the grounding check has accepted or replaced it: a reader never
     sees text from an answer the product rejected. Returns the final Answer."""
-    stream = assistant.answer(question, history=history, k=args.k, stream=True, llm=True, docs=args.doc or None)
+    stream = assistant.answer(question, history=history, k=args.k, stream=True, llm=True,
+                              docs=getattr(args, "doc", None) or None)
     answer = stream.answer
     if not args.json:
         if answer.mode == "llm" and answer.outcome == "check":  # the model's text: the notice goes first

@@ -66,7 +66,8 @@ def test_ask_piped_into_head_through_a_shell(built_store):
                                            '| head -c 1; echo " status=$?"'],
                             cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=180)
     assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr
-    assert result.stdout.startswith("{") and result.stdout.strip().endswith(("status=0", "status=141"))
+    # exit 0 (sure) or 3 (to check), or 141 when head stops reading first
+    assert result.stdout.startswith("{") and result.stdout.strip().endswith(("status=0", "status=3", "status=141"))
 
 
 # --- 2. --k, and one exit-code convention -----------------------------------------------------------

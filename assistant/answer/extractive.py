@@ -28,7 +28,7 @@ from assistant.lemmas import shares_stem, tokenize
 from assistant.numbers import HAS_FIGURE, REPORTED_YEAR, edition_years, figures_of, year_terms
 from assistant.sources import is_report
 from assistant.strings import message
-from assistant.synonyms import covered_by_synonym
+from assistant.synonyms import covered_by_synonym, synonyms
 from assistant.types import Answer, Citation, OtherValue, Outcome, SentenceRef
 
 if TYPE_CHECKING:
@@ -140,7 +140,9 @@ class ExtractiveAnswerer:
             seen = {c.chunk_id for c in contexts}
             contexts = contexts + [c for c in by_named[1].contexts if c.chunk_id not in seen]
         chosen, confidence, tried, answered = [], None, [], []
-        for _, members in self._groups(found, report_found, named_found, named, cited, cited_found):
+        groups = [] if self.knows_none_of(question) else self._groups(found, report_found, named_found, named, cited,
+                                                                        cited_found)
+        for _, members in groups:
             chosen, confidence = self._choose(members, question)
             tried.append(confidence)
             if chosen:
@@ -164,6 +166,14 @@ class ExtractiveAnswerer:
         others = [c for c in found + (report_found if report_found is not found else []) if c not in answered]
         answer.other_values = self.other_values(question, chosen, others)
         return answer
+
+    def knows_none_of(self, question: "Question") -> bool:
+        """Not one of the question's content words is used by the indexed documents, in any form or by a synonym
+        ("$(rm -rf ~) reboot", "the weather in Warsaw tomorrow"): no passage can answer it, however close."""
+        concepts = question_concepts(question, self.sentences)
+        vocabulary = self.sentences.df
+        return bool(concepts) and not any(shares_stem(o, vocabulary) or synonyms(o)
+                                          for c in concepts for o in c.options)
 
     def _groups(self, found: list[Candidate], report_found: list[Candidate], named_found: list[Candidate],
                 named: set[str], cited: set[str], cited_found: list[Candidate]):
