@@ -154,3 +154,16 @@ def test_chat_citations_flag_damaged_text(assistant):
     assert 'class="card-damaged"' in card and "damaged by PDF extraction" in card
     answer = Answer(question="q", language="pl", answer="a [1]", refused=False, citations=[damaged])
     assert "uszkodzony" in plain_text(answer) and answer.to_dict()["citations"][0]["damaged"] == "14,2y"
+
+
+def test_the_draft_tab_speaks_the_drafts_language(assistant):
+    """An English draft's check boxes and notices are English (the tab's own words, issue 28); a Polish one's Polish."""
+    from assistant.drafts import draft_justification as make
+    from assistant.web.drafts import DraftChoice, choice_labels, summary_html
+
+    english = make(assistant, "cluster internships and training", "en", llm=False)
+    choice = DraftChoice("cluster internships and training", "en", list(english.candidates), list(english.chosen))
+    assert "quotes ticked" in summary_html(choice, choice.ticked)
+    assert all(label.startswith(("p. ", "? to check · p. ", "⚠ text damaged")) for label, _ in choice_labels(choice))
+    polish = DraftChoice("staże", "pl", list(english.candidates), [])
+    assert "Zaznaczono 0 z" in summary_html(polish, [])

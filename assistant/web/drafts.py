@@ -33,6 +33,25 @@ LABELS = {
                        "przed użyciem.",
     "exported": "Zapisano szkic z {count} zaznaczonymi cytatami.",
 }
+LABELS_EN = {  # the same notices for an English draft (its topic is English, or English was chosen)
+    "figures": "Quotes with figures for the draft (the ticked ones go into the downloads)",
+    "export": "Save the draft with the ticked quotes",
+    "none_chosen": "tick at least one quote with data (the \u201cNeeds analysis\u201d section) before saving the draft",
+    "no_draft": "prepare a draft first: the list of quotes comes from the last draft",
+    "damaged": "text damaged in the PDF",
+    "to_check": "to check",
+    "page": "p.",
+    "summary": "{ticked} of {total} quotes ticked.",
+    "summary_damaged": "Quotes marked ⚠ have text damaged by the PDF extraction in the report: check them before use.",
+    "exported": "Saved the draft with {count} ticked quotes.",
+}
+
+
+def notices(language: str | None) -> dict[str, str]:
+    """The tab's notices in the draft's language (Polish unless it is English)."""
+    return LABELS_EN if language == "en" else LABELS
+
+
 MAX_LABEL = 400  # characters of a quote shown next to its check box
 LANGUAGE_CHOICES = [("wg tematu", ""), ("polski", "pl"), ("English", "en")]  # "": detected as the CLI detects it
 
@@ -96,16 +115,17 @@ def export(backend: Backend, choice: DraftChoice | None, chosen: list[str] | Non
     """The last draft rebuilt from the ticked quotes only, with new .md/.docx files; a one-line notice when
     nothing usable is ticked (the draft and downloads shown stay as they are)."""
     if choice is None or not choice.candidates:
-        return Exported(None, None, _notice(LABELS["no_draft"]))
+        return Exported(None, None, _notice(notices(choice.language if choice else None)["no_draft"]))
     ids = [i for i in dict.fromkeys(chosen or []) if i in choice.ids]  # ids from another draft are ignored
     needs = {c.id for c in choice.candidates if c.part == "need"}
     if not needs & set(ids):
-        return Exported(None, None, _notice(LABELS["none_chosen"]))
+        return Exported(None, None, _notice(notices(choice.language)["none_chosen"]))
     result, error = _compose(backend, choice.topic, choice.language, ids)
     if error is not None or result.refused:
         return Exported(None, None, _notice(error or result.message))
     markdown, files = _written(result)
-    status = f"<p class='draft-summary'>{render.esc(LABELS['exported'].format(count=len(result.chosen)))}</p>"
+    exported = notices(choice.language)["exported"].format(count=len(result.chosen))
+    status = f"<p class='draft-summary'>{render.esc(exported)}</p>"
     return Exported(markdown, files, status + summary_html(choice, result.chosen))
 
 
@@ -113,23 +133,24 @@ def choice_labels(choice: DraftChoice) -> list[tuple[str, str]]:
     """(plain-text label, candidate id) per candidate, in the draft's order of relevance."""
     from assistant.drafts.tables import heading
 
-    labels = []
+    labels, words = [], notices(choice.language)
     for candidate in choice.candidates:
         quote = _plain(candidate.quote)
         quote = quote if len(quote) <= MAX_LABEL else quote[:MAX_LABEL - 1].rstrip() + "…"
-        where = f"{LABELS['page']} {candidate.page}"
+        where = f"{words['page']} {candidate.page}"
         topic = _facet_heading(candidate.facet, heading)
-        flag = f"⚠ {LABELS['damaged']} („{_plain(candidate.damage)}”) · " if candidate.damage else ""
-        flag += f"? {LABELS['to_check']} · " if getattr(candidate, "check", False) else ""
+        flag = f"⚠ {words['damaged']} („{_plain(candidate.damage)}”) · " if candidate.damage else ""
+        flag += f"? {words['to_check']} · " if getattr(candidate, "check", False) else ""
         labels.append((f"{flag}{where} · {topic}: „{quote}”", candidate.id))
     return labels
 
 
 def summary_html(choice: DraftChoice, ticked: list[str]) -> str:
     """How many quotes are ticked, and a warning when any offered quote is damaged (all text escaped)."""
-    parts = [LABELS["summary"].format(ticked=len(set(ticked) & choice.ids), total=len(choice.candidates))]
+    words = notices(choice.language)
+    parts = [words["summary"].format(ticked=len(set(ticked) & choice.ids), total=len(choice.candidates))]
     if any(c.damage for c in choice.candidates):
-        parts.append(LABELS["summary_damaged"])
+        parts.append(words["summary_damaged"])
     return "".join(f"<p class='draft-summary'>{render.esc(p)}</p>" for p in parts)
 
 
