@@ -125,16 +125,22 @@ BILINGUAL_FILE = Path(__file__).parent / "data" / "bilingual.tsv"
 
 def load_bilingual(path: Path = BILINGUAL_FILE) -> dict[str, str]:
     """The generated English lemma -> Polish lemmas list (`python -m eval bilingual`); duplicates rejected."""
+    return read_word_list(path)
+
+
+def read_word_list(path: Path) -> dict[str, str]:
+    """A generated `word<TAB>value` list (comments start with #); an empty or repeated word is an error naming
+    the line; a missing file is an empty list."""
     table: dict[str, str] = {}
     if not path.exists():
         return table
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
-        english, _, polish = line.partition("\t")
-        if not polish.strip() or english in table:
-            raise WordTableError(f"{path}:{number}: {'duplicate' if english in table else 'empty'} entry {english!r}")
-        table[english] = polish.strip()
+        word, _, value = line.partition("\t")
+        if not value.strip() or word in table:
+            raise WordTableError(f"{path}:{number}: {'duplicate' if word in table else 'empty'} entry {word!r}")
+        table[word] = value.strip()
     return table
 
 

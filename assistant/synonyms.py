@@ -18,19 +18,9 @@ Alternative = frozenset[str]  # the lemmas of one synonym, every one needed ("br
 
 def load_synonyms(path: Path = SYNONYM_FILE) -> dict[str, tuple[Alternative, ...]]:
     """lemma -> its synonyms in the report's words; a duplicate or empty line is an error naming the line."""
-    from assistant.glossary import WordTableError
+    from assistant.glossary import read_word_list
 
-    table: dict[str, tuple[Alternative, ...]] = {}
-    if not path.exists():
-        return table
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        word, _, synonyms = line.partition("\t")
-        if not synonyms.strip() or word in table:
-            raise WordTableError(f"{path}:{number}: {'duplicate' if word in table else 'empty'} entry {word!r}")
-        table[word] = tuple(frozenset(s.split("+")) for s in synonyms.split())
-    return table
+    return {word: tuple(frozenset(s.split("+")) for s in value.split()) for word, value in read_word_list(path).items()}
 
 
 @lru_cache(maxsize=1)
