@@ -116,7 +116,8 @@ def _load(args):
 def _answer(assistant, question: str, history: list[str], args):
     if args.llm:
         return _stream_llm(assistant, question, history, args)
-    return assistant.ask(question, history=history, k=args.k, docs=getattr(args, "doc", None) or None)
+    docs = getattr(args, "doc", None)
+    return assistant.ask(question, history=history, k=args.k, **({"docs": docs} if docs else {}))
 
 
 def _show(answer, args, lines: bool = False) -> None:

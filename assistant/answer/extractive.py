@@ -58,6 +58,7 @@ class ExtractiveAnswerer:
         self.settings = settings
         self.model = model
         self.pair_judge = pair_judge  # assistant.answer.pair_judge.PairJudge, when the model has a cascade
+        self.vocabulary = set().union(*sentences.tokens.values())  # every indexed document's words (df: the report's)
         self._documents = None  # assistant.answer.documents.Documents, on first use
 
     def candidates(self, question: "Question", retrieved: "Retrieved", named: set[str] | frozenset[str] = frozenset(),
@@ -142,6 +143,8 @@ class ExtractiveAnswerer:
         chosen, confidence, tried, answered = [], None, [], []
         groups = [] if self.knows_none_of(question) else self._groups(found, report_found, named_found, named, cited,
                                                                         cited_found)
+        if not groups:
+            tried.append(0.0)  # nothing the documents know: no passage can answer it
         for _, members in groups:
             chosen, confidence = self._choose(members, question)
             tried.append(confidence)
@@ -171,7 +174,7 @@ class ExtractiveAnswerer:
         """Not one of the question's content words is used by the indexed documents, in any form or by a synonym
         ("$(rm -rf ~) reboot", "the weather in Warsaw tomorrow"): no passage can answer it, however close."""
         concepts = question_concepts(question, self.sentences)
-        vocabulary = self.sentences.df
+        vocabulary = self.vocabulary
         return bool(concepts) and not any(shares_stem(o, vocabulary) or synonyms(o)
                                           for c in concepts for o in c.options)
 
