@@ -291,7 +291,8 @@ def test_a_damaged_quote_is_flagged_and_only_quoted_when_chosen(assistant):
     draft = draft_justification(assistant, topic, llm=False)
     damaged = [c for c in draft.candidates if c.damage == "14,2y"]
     assert damaged and not damaged[0].relevant or damaged[0].id not in draft.chosen
-    chosen = draft_justification(assistant, topic, llm=False, chosen=[damaged[0].id] + draft.chosen)
+    figure = [c.id for c in draft.candidates if c.part == "need" and not c.damage][:1]  # a draft needs one figure
+    chosen = draft_justification(assistant, topic, llm=False, chosen=[damaged[0].id] + (draft.chosen or figure))
     flagged = [c for c in chosen.citations if c.damage]
     assert flagged and "14,2y" in flagged[0].quote
     assert "uszkodzony przy ekstrakcji" in to_markdown(chosen) and "„14,2y”" in to_markdown(chosen)
