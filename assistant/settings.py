@@ -114,8 +114,9 @@ class Settings(BaseSettings):
     draft_sure_threshold: float = Field(
         0.2, ge=0, le=1, description="judged probability from which a draft's candidate is ticked by default (below "
         "it: offered unticked, 'to check'); 0: the answerability model's answer threshold. Fixed rather than the "
-        "chat's levels, which move with each retraining (at a refusal level of 0.305 the coordinator-funding topic "
-        "lost every figure); the chat's sure level (about 0.97) is calibrated for answers: no draft candidate reaches it")
+        "chat's levels, which move with each retraining (at a refusal level of 0.305 the coordinator-funding "
+        "topic lost every figure); the chat's sure level (about 0.97) is calibrated for answers: no draft "
+        "candidate reaches it")
     draft_author: str = Field("", description="author of the drafts' .docx files (their core properties), "
                               "e.g. the cluster's name; empty: none")
     feedback_file: Path = Field(PROJECT_ROOT / "feedback.jsonl", description="where the web chat's 👍/👎 lines go")
