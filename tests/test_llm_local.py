@@ -52,7 +52,9 @@ OWN_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
 
 def own_numbers(text: str) -> set[str]:
-    """Numbers in a text, markers removed, `1 200` read as 1200 and `117,7` as 117.7."""
+    """Numbers in a text, markers removed, `1 200` read as 1200 and `117,7` as 117.7; a list's enumerator at the
+    start of a line ("1. ...") is not a figure."""
+    text = re.sub(r"(?m)^\s*\d{1,2}\.\s", " ", text)
     text = OWN_THOUSANDS.sub("", OWN_MARKER.sub(" ", text))
     return {number.replace(",", ".") for number in OWN_NUMBER.findall(text)}
 
