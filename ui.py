@@ -40,7 +40,7 @@ from assistant.web import drafts as web_drafts
 from assistant.web import handlers, render
 from assistant.web.assets import COPY_JS, CSS, JS, LANG_JS
 from assistant.web.handlers import AssistantUnavailable, Backend
-from assistant.web.serving import PageTitle, port_free, port_in_use
+from assistant.web.serving import PageTitle, listen_for_ctrl_c, port_free, port_in_use
 from assistant.web.session import ChatSession
 
 EXAMPLES = render.EXAMPLES
@@ -360,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     backend = Backend({"corpus_dir": args.corpus, "store_dir": args.store}, prepare=build_missing_store,
                       workers=args.workers, threads=args.threads, worker_threads=args.worker_threads)
     demo = None
+    listen_for_ctrl_c()
     try:  # Ctrl-C at any point: the workers and the queue stop, exit 130, no traceback (README)
         try:
             streams = Settings.load(corpus_dir=args.corpus, store_dir=args.store).llm_backend != "none"

@@ -6,6 +6,7 @@ No Gradio here (ui.py passes `PageTitle` to the FastAPI app Gradio builds, throu
 from __future__ import annotations
 
 import html
+import signal
 import socket
 
 
@@ -23,6 +24,13 @@ def port_free(host: str, port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def listen_for_ctrl_c() -> None:
+    """Make Ctrl-C raise KeyboardInterrupt even when SIGINT came in ignored. A shell script's background
+    job (`scripts/run &`, a CI step, a test runner started with `&`) inherits SIGINT as ignored, and Python
+    then installs no handler of its own: the chat would not stop on Ctrl-C, nor exit 130 as the README says."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def port_in_use(host: str, port: int) -> str:
