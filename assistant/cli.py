@@ -129,6 +129,8 @@ def _show(answer, args, lines: bool = False) -> None:
         return
     if not args.llm:  # the LLM path printed its accepted (or fallback) text already
         print(answer.answer)
+    if answer.outcome == "check" and answer.missing:  # what the passage to check does not mention
+        print(answer.missing)
     for value in answer.other_values:  # another document's figure: under the answer, never instead of it
         print(other_value_line(value, answer.language))
     if answer.citations:

@@ -78,6 +78,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The report gives no figures for: {names}.",
     },
     "missing_words": {"pl": "Raport nie mówi o: {words}.", "en": "The report does not cover: {words}."},
+    "passage_lacks": {"pl": "Fragment nie wspomina o: {words}.", "en": "The passage does not mention: {words}."},
     "missing_answer": {
         "pl": "Żaden fragment raportu nie odpowiada na to pytanie.",
         "en": "No passage of the report answers this question.",

@@ -19,10 +19,15 @@ from pathlib import Path
 
 from .metrics import find_figure, find_word, missing_groups
 
-# the product's choice: refuse unanswerable questions as often as this allows. 4% was measured too (more right
-# figures shown "to check", docs/understanding.md) but then "what will the weather be" is shown as a passage to check
-MAX_FALSE_REFUSALS = 0.10
-MIN_SURE_PRECISION = 0.97  # the product's choice (issue 25): at least 97 of 100 sure dev answers right
+# the product's choices (issues 24 and 25, docs/understanding.md). Refusal level: refuse unanswerable questions as
+# often as the false-refusal target (5% of answerable questions) allows; below it a passage is shown to check, with
+# the question's words it does not mention. (At 10%, before stop 30, 1 in 12 answerable questions was refused with
+# its answer among the "see also" passages; "what will the weather be" is refused by `knows_none_of` anyway.)
+MAX_FALSE_REFUSALS = 0.05
+# Sure level: confidently wrong answers at most 1% of all dev questions (half the 2% target, for the noise of a
+# few hundred questions), and at least 90% of the sure answers right. 97% precision alone made 21% sure.
+MAX_CONFIDENTLY_WRONG = 0.01
+MIN_SURE_PRECISION = 0.90
 MIN_SURE_SUPPORT = 20  # a sure level is judged on at least this many sure dev answers (fewer: too noisy)
 
 
@@ -178,18 +183,23 @@ def choose_threshold(
 
 
 def choose_sure_threshold(
-    outcomes: list[tuple[float, bool, bool]], threshold: float, min_precision: float = MIN_SURE_PRECISION
+    outcomes: list[tuple[float, bool, bool]], threshold: float, max_wrong_share: float = MAX_CONFIDENTLY_WRONG,
+    min_precision: float = MIN_SURE_PRECISION,
 ) -> tuple[float, dict]:
-    """The lowest level, at or above the refusal `threshold`, at which at least `min_precision` of the answers
-    it makes sure are right (answerable, and the best passage holds the answer), on out-of-fold probabilities.
-    A level is judged only with at least MIN_SURE_SUPPORT sure answers; when none reaches the precision, the
-    level of the MIN_SURE_SUPPORT most probable answers (the fewest sure answers that can still be judged)."""
+    """The lowest level, at or above the refusal `threshold`, at which the sure answers that are wrong (not
+    answerable, or the best passage lacks the answer) stay at or below `max_wrong_share` of all questions and at
+    least `min_precision` of the sure answers are right, on out-of-fold probabilities. A level is judged only
+    with at least MIN_SURE_SUPPORT sure answers; when none qualifies, the level of the MIN_SURE_SUPPORT most
+    probable answers (the fewest sure answers that can still be judged)."""
     ranked = sorted(((p, right and ok) for p, right, ok in outcomes if p >= threshold), key=lambda pair: -pair[0])
+    total = max(1, len(outcomes))
     chosen, right = None, 0
     for position, (p, ok) in enumerate(ranked, start=1):
         right += ok
         if position < len(ranked) and ranked[position][0] == p:
             continue  # a tie: a level takes every answer at its probability
+        if (position - right) / total > max_wrong_share:
+            break  # lower levels only add wrong answers to the share
         if position >= MIN_SURE_SUPPORT and right / position >= min_precision:
             chosen = p
     if chosen is None and ranked:
@@ -198,13 +208,16 @@ def choose_sure_threshold(
     sure = [ok for p, ok in ranked if p >= level]
     answerable = sum(ok for _, _, ok in outcomes)
     precision = sum(sure) / len(sure) if sure else None
+    wrong_share = sum(not ok for ok in sure) / total
     return level, {
         "sure_threshold": level,
+        "max_wrong_share": max_wrong_share,
         "min_precision": min_precision,
-        "precision_reached": precision is not None and precision >= min_precision and len(sure) >= MIN_SURE_SUPPORT,
+        "precision_reached": precision is not None and precision >= min_precision and len(sure) >= MIN_SURE_SUPPORT
+        and wrong_share <= max_wrong_share,
         "sure_precision": precision,
         "sure_share_of_answerable": sum(ok for p, _, ok in outcomes if p >= level) / max(1, answerable),
-        "confidently_wrong_share": sum(not ok for ok in sure) / max(1, len(outcomes)),
+        "confidently_wrong_share": wrong_share,
     }
 
 

@@ -29,20 +29,24 @@ CHECK_PL = "Najbliższy fragment raportu — sprawdź, czy odpowiada na pytanie:
 
 # --- the sure level chosen on dev ----------------------------------------------------------------
 
-def test_sure_level_is_the_lowest_that_keeps_the_precision():
+def test_sure_level_is_the_lowest_that_keeps_confidently_wrong_answers_rare():
     # 100 answerable questions from 0.99 down; the wrong ones sit at 0.40-0.49 and one at 0.95
     outcomes_ = [(0.99 - i / 100, not (50 <= i < 60) and i != 4, True) for i in range(100)]
-    level, rates = choose_sure_threshold(outcomes_, threshold=0.3, min_precision=0.97)
+    level, rates = choose_sure_threshold(outcomes_, threshold=0.3, max_wrong_share=0.01)
     sure = [(p, right) for p, right, _ in outcomes_ if p >= level]
-    assert sum(right for _, right in sure) / len(sure) >= 0.97 and rates["precision_reached"]
-    below = max(p for p, _, _ in outcomes_ if p < level)  # one more answer made sure breaks the precision
-    assert sum(right for p, right, _ in outcomes_ if p >= below) / sum(p >= below for p, _, _ in outcomes_) < 0.97
+    assert sum(not right for _, right in sure) == 1 and rates["precision_reached"]  # 1% of 100 questions
+    below = max(p for p, _, _ in outcomes_ if p < level)  # one more answer made sure is a second wrong one
+    assert sum(not right for p, right, _ in outcomes_ if p >= below) == 2
     assert len(sure) == 50 and rates["sure_share_of_answerable"] == 0.5
+    level, _ = choose_sure_threshold(outcomes_, threshold=0.3, max_wrong_share=0.05)
+    assert abs(level - 0.46) < 1e-9  # a looser ceiling takes four more of the wrong block: 5 wrong of 100
+    level, _ = choose_sure_threshold(outcomes_, threshold=0.3, max_wrong_share=0.5)
+    assert abs(level - 0.46) < 1e-9  # no ceiling to speak of: 90% of the sure answers right holds it there
 
 
 def test_sure_level_counts_unanswerable_questions_as_wrong_and_stays_above_the_refusal_level():
     answered = [(0.9, True, True)] * 40 + [(0.95, False, False)] * 5  # confident answers to unanswerable questions
-    level, rates = choose_sure_threshold(answered, threshold=0.5, min_precision=0.97)
+    level, rates = choose_sure_threshold(answered, threshold=0.5, max_wrong_share=0.5, min_precision=0.97)
     assert rates["sure_precision"] == 40 / 45 and not rates["precision_reached"]
     assert level == 0.9  # none reaches it: the level of the fewest answers that can be judged (ties all in)
     level, _ = choose_sure_threshold([(0.4, True, True)] * 50, threshold=0.6)
@@ -118,6 +122,23 @@ def test_a_passage_to_check_is_framed_apart_and_keeps_its_cards(built_store):
     assert english.answer.startswith("The closest the report comes; check that it answers your question: „")
     refused = nothing_sure.ask(GERMANY)
     assert refused.outcome == Outcome.REFUSED and refused.refused and refused.to_dict()["outcome"] == "refused"
+
+
+def test_a_passage_to_check_names_what_it_does_not_mention(built_store):
+    """A reader checking a passage is told where it falls short: the question's words it does not mention."""
+    nothing_sure = levelled(built_store, sure_above=1.0, check_above=0.0)
+    welder = nothing_sure.ask("Ile zarabia spawacz w klastrze motoryzacyjnym?")
+    assert welder.outcome == Outcome.CHECK, welder.answer
+    assert welder.missing.startswith("Fragment nie wspomina o: ") and "spawacz" in welder.missing
+    assert "klastrze" not in welder.missing  # the passage is about a cluster: that word is mentioned
+    shown = render.answer_html(welder, turn=0)
+    assert "spawacz" in shown.split('class="check-missing">')[1].split("</div>")[0]  # in the check notice
+    assert welder.missing in render.plain_text(welder).splitlines()[:2]
+    kkk = nothing_sure.ask(KKK)
+    assert kkk.outcome == Outcome.CHECK and kkk.missing == ""  # the passage mentions every word asked about
+    english = nothing_sure.ask("How much does a welder earn in an automotive cluster?")
+    assert english.missing.startswith("The passage does not mention: ") and "welder" in english.missing
+    assert levelled(built_store, sure_above=0.0).ask(KKK).missing == ""  # a sure answer names nothing
 
 
 def test_an_llm_answer_is_sure_only_when_the_extractive_judge_was(built_store):

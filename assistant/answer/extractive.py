@@ -6,12 +6,12 @@ conditions (needs.py) and be close enough, otherwise the answer says the report 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant.answer.answerability import AnswerabilityModel, candidate_features, question_concepts, unknown_share
 from assistant.answer.citations import make_citation
+from assistant.answer.missing import passage_lacks, report_lacks
 from assistant.answer.needs import MONEY, NEGATION, Needs, counts, has_phrase, keys_satisfied
 from assistant.answer.scoring import (
     COMPARISON,
@@ -28,7 +28,7 @@ from assistant.lemmas import shares_stem, tokenize
 from assistant.numbers import HAS_FIGURE, REPORTED_YEAR, edition_years, figures_of, year_terms
 from assistant.sources import is_report
 from assistant.strings import message
-from assistant.synonyms import covered_by_synonym, synonyms
+from assistant.synonyms import synonyms
 from assistant.types import Answer, Citation, OtherValue, Outcome, SentenceRef
 
 if TYPE_CHECKING:
@@ -163,6 +163,7 @@ class ExtractiveAnswerer:
                 chosen = [chosen[0], original] + chosen[1:2]
         sure = self.model is None or confidence is None or self.model.outcome(confidence) == Outcome.SURE
         answer = self._quote(question, chosen, contexts, Outcome.SURE if sure else Outcome.CHECK)
+        answer.missing = "" if sure else passage_lacks(question, chosen, self.sentences, self.answer_terms)
         if cited and all(is_report(s.chunk.doc) for s in chosen):
             answer.answer = f"{message('framing_citing', language)} {answer.answer}"
         answer.confidence = confidence
@@ -292,27 +293,7 @@ class ExtractiveAnswerer:
                       outcome=outcome)
 
     def missing(self, question: "Question", scored: list[ScoredSentence]) -> str:
-        """What the report lacks, in the question's own words: a name, region or year no passage has,
-        or the question's content words the report never uses (in any form)."""
-        keys = question.needs.keys
-        if keys and scored:
-            terms: set[str] = set()
-            for sentence in scored[:CANDIDATES]:
-                terms |= self.answer_terms(sentence)
-            absent = [k for k in keys if not keys_satisfied([k], terms)]
-            words = [word for word in _question_words(question.text) if any(set(tokenize(word)) & k for k in absent)]
-            if words:
-                return message("missing_names", question.language, names=", ".join(dict.fromkeys(words)))
-        vocabulary = self.sentences.df
-        nearest: set[str] = set()  # a synonym counts only where the closest passages use it
-        for sentence in scored[:CANDIDATES]:
-            nearest |= self.sentences.tokens[(sentence.chunk.id, sentence.index)]
-        unknown = [c.word for c in question_concepts(question, self.sentences)
-                   if not any(shares_stem(option, vocabulary) or covered_by_synonym(option, nearest)
-                              for option in c.options)]
-        if unknown:
-            return message("missing_words", question.language, words=", ".join(dict.fromkeys(unknown)))
-        return message("missing_answer", question.language)
+        return report_lacks(question, scored, self.sentences, self.answer_terms, CANDIDATES)
 
     def _cite(self, marker: int, sentence: ScoredSentence, quote: str, footnotes: list[int],
               refs: list[SentenceRef]) -> Citation:
@@ -392,7 +373,3 @@ def group_of(sentence: ScoredSentence, named: set[str] | frozenset[str]) -> str:
     if sentence.chunk.kind == "source" or is_report(sentence.chunk.doc):
         return "report"
     return "named" if sentence.chunk.doc in named else "other"
-
-
-def _question_words(text: str) -> list[str]:
-    return [w for w in re.findall(r"[^\W\d_][\w&+-]*", text) if len(w) > 2]

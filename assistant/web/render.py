@@ -233,7 +233,9 @@ def answer_html(answer: Answer, turn: int) -> str:
     if answer.refused and answer.language in LABELS:  # other languages get the assistant's own note only
         parts.append(f'<div class="refusal-notice" role="status">⚠️ {t["refusal"]}</div>')
     if check:
-        parts.append(f'<div class="check-notice" role="status">ⓘ {t["check"]}</div>')
+        parts.append(f'<div class="check-notice" role="status">ⓘ {t["check"]}'
+                     + (f'<div class="check-missing">{esc(answer.missing)}</div>' if answer.missing else "")
+                     + "</div>")  # what the passage does not mention: where to look when checking it
     parts.append(f'<div class="answer">{text_html(answer.answer)}</div>')
     parts += [f'<div class="other-value">{esc(other_value_line(v, answer.language))}</div>'
               for v in answer.other_values]  # another document's figure: under the answer (issue 26)
@@ -306,7 +308,7 @@ def plain_text(answer: Answer) -> str:
     t = labels(answer.language)
     lines = [t["refusal"]] if answer.refused and answer.language in LABELS else []
     if answer.outcome == Outcome.CHECK:  # the copy says it is a passage to check, wherever it is pasted
-        lines.append(t["check"])
+        lines += [t["check"]] + ([answer.missing] if answer.missing else [])
     lines.append(answer.answer.strip())
     lines += [other_value_line(v, answer.language) for v in answer.other_values]  # under it, never instead
     for title, citations, numbered in ((t["sources"], answer.citations, True), (t["see_also"], answer.see_also, False)):
