@@ -37,9 +37,12 @@ def test_a_follow_up_must_satisfy_what_it_adds(assistant):
     assert "Talent HUB" not in follow_up.answer
 
 
-def test_a_year_the_report_does_not_cover_is_refused(assistant):
+def test_a_year_the_report_does_not_cover_is_never_a_sure_answer(assistant):
+    """The report counts Poland's clusters for 2024, not 2010: refused, or at most the closest passage to check
+    (the EU's clusters founded after 2010), never "Według raportu" (issue 25's levels, docs/understanding.md)."""
     answer = assistant.ask("Ile klastrów działało w Polsce w 2010 roku?")
-    assert answer.refused
+    assert answer.outcome in ("refused", "check") and not answer.answer.startswith("Według raportu")
+    assert "84" not in answer.answer  # the 2024 inventory is not an answer for 2010
 
 
 def test_answers_carry_their_confidence_and_the_figure_first(assistant):

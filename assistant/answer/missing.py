@@ -11,8 +11,8 @@ import re
 from typing import TYPE_CHECKING, Callable
 
 from assistant.answer.answerability import question_concepts
-from assistant.answer.needs import keys_satisfied
-from assistant.answer.scoring import ScoredSentence
+from assistant.answer.needs import UNITS, keys_satisfied
+from assistant.answer.scoring import YEAR_WORDS, ScoredSentence
 from assistant.lemmas import shares_stem, tokenize
 from assistant.strings import message
 from assistant.synonyms import covered_by_synonym
@@ -64,7 +64,8 @@ def passage_lacks(question: "Question", chosen: list[ScoredSentence], index: "Se
     for sentence in chosen:
         terms |= answer_terms(sentence) | index.tokens.get((sentence.chunk.id, sentence.index), set())
     words = _absent_names(question, terms) if question.needs.keys else []
-    words += _uncovered(question, index, terms, terms)
+    units = UNITS | YEAR_WORDS  # "w 2010 roku" against "po 2010 r.": the figure and year checks judge these
+    words += [w for w in _uncovered(question, index, terms, terms) if not set(tokenize(w)) & units]
     if not words:
         return ""
     return message("passage_lacks", question.language, words=", ".join(dict.fromkeys(words)))
