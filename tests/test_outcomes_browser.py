@@ -78,8 +78,11 @@ def test_the_three_outcomes_look_different_and_read_right_in_english(page):
         if name == "check":  # "Copy" says which outcome it copies
             page.click("#copy-answer")
             copied = page.evaluate("navigator.clipboard.readText()")
-            assert copied.startswith("To check: the closest passage of the report, not a sure answer.\n"
-                                     "The closest the report comes; check that it answers your question:"), copied
+            lines = copied.splitlines()
+            assert lines[0] == "To check: the closest passage of the report, not a sure answer.", copied
+            if lines[1].startswith("The passage does not mention: "):  # what the passage lacks, when it is news
+                lines = lines[1:]
+            assert lines[1].startswith("The closest the report comes; check that it answers your question:"), copied
     page.wait_for_function("document.querySelector('#send').innerText.trim() === 'Send'", timeout=30_000)
     sure, check, refused = replies["sure"], replies["check"], replies["refused"]
 

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from assistant.answer.scoring import SentenceIndex
 
 Terms = Callable[[ScoredSentence], set[str]]
+# A passage to check names the words it lacks when they weigh at least this share of the question's content words
+# (by their weight in the report): "spawacz, zarabia" of a welder's pay, not "organise" beside "internships".
+LACKING_SHARE = 0.34
 
 
 def question_words(text: str) -> list[str]:
@@ -65,7 +68,11 @@ def passage_lacks(question: "Question", chosen: list[ScoredSentence], index: "Se
         terms |= answer_terms(sentence) | index.tokens.get((sentence.chunk.id, sentence.index), set())
     words = _absent_names(question, terms) if question.needs.keys else []
     units = UNITS | YEAR_WORDS  # "w 2010 roku" against "po 2010 r.": the figure and year checks judge these
-    words += [w for w in _uncovered(question, index, terms, terms) if not set(tokenize(w)) & units]
+    concepts = [c for c in question_concepts(question, index) if not set(tokenize(c.word)) & units]
+    lacking = [c for c in concepts if not any(shares_stem(o, terms) or covered_by_synonym(o, terms) for o in c.options)]
+    total = sum(c.weight for c in concepts)
+    if total and sum(c.weight for c in lacking) / total >= LACKING_SHARE:  # one filler word alone is not news
+        words += [c.word for c in lacking]
     if not words:
         return ""
     return message("passage_lacks", question.language, words=", ".join(dict.fromkeys(words)))
