@@ -4,7 +4,8 @@ Scoring a question is Python and holds the GIL for most of its ~50 ms, so one pr
 one core however many threads it has. A worker is `python -m assistant.web.workers` (no gradio
 imported: about 200 MB instead of the chat's 400; the settings overrides are its JSON argument),
 speaking JSON lines on its stdin/stdout: `{"id": int, "question": str, "history": [str]}` in,
-`{"id": int, "answer": <answer object>}` or `{"id": int, "error": str, "kind": "question"|"store"|"other"}`
+`{"id": int, "answer": <answer object>}` or (for `{"id": int, "refresh": true}`, after an upload)
+`{"id": int, "refreshed": bool}` or `{"id": int, "error": str, "kind": "question"|"store"|"other"}`
 out; its first line is `{"ready": true}` once every lazy load is done, or `{"error": ...}`. A worker
 answers a few questions at once (threads: the query embedding runs outside the GIL, so one question
 embeds while another is scored), and replies in the order they finish. `AskPool` hands each question
@@ -48,6 +49,8 @@ def warm_up(assistant) -> None:
 class Asker(Protocol):
     def ask(self, question: str, history: list[str], docs: list[str] | None = None) -> Answer: ...
 
+    def refresh(self) -> bool: ...
+
 
 class LocalAsker:
     """The chat process's own Assistant (thread-safe for extractive answers)."""
@@ -57,6 +60,9 @@ class LocalAsker:
 
     def ask(self, question: str, history: list[str], docs: list[str] | None = None) -> Answer:
         return self.assistant.ask(question, history=list(history), docs=docs)
+
+    def refresh(self) -> bool:
+        return self.assistant.refresh()
 
 
 class WorkerError(RuntimeError):
@@ -100,20 +106,7 @@ class ProcessAsker:
                 box.put(reply)
 
     def ask(self, question: str, history: list[str], docs: list[str] | None = None) -> Answer:
-        box: queue.Queue = queue.Queue(maxsize=1)
-        with self._lock:
-            if self._gone is not None:
-                raise WorkerError(self._gone)
-            request = next(self._ids)
-            self._waiting[request] = box
-            try:
-                message = {"id": request, "question": question, "history": list(history), "docs": docs}
-                self.proc.stdin.write(json.dumps(message) + "\n")
-                self.proc.stdin.flush()
-            except (BrokenPipeError, OSError, ValueError) as error:
-                self._waiting.pop(request, None)
-                raise WorkerError(f"worker {self.proc.pid} is gone ({error})") from error
-        reply = box.get()
+        reply = self._request({"question": question, "history": list(history), "docs": docs})
         if "answer" in reply:
             return Answer.from_dict(reply["answer"])
         if reply.get("kind") == "question":
@@ -121,6 +114,29 @@ class ProcessAsker:
         if reply.get("kind") == "store":  # the store is unreachable: the same one line as in this process
             raise StoreError(reply["error"])
         raise WorkerError(reply.get("error", "worker failed"))
+
+    def refresh(self) -> bool:
+        """Load the newly published generation now (an upload finished), not with the next question."""
+        reply = self._request({"refresh": True})
+        if "refreshed" not in reply:
+            raise WorkerError(reply.get("error", "worker failed"))
+        return bool(reply["refreshed"])
+
+    def _request(self, message: dict) -> dict:
+        """Send one request line and wait for its reply (matched by id)."""
+        box: queue.Queue = queue.Queue(maxsize=1)
+        with self._lock:
+            if self._gone is not None:
+                raise WorkerError(self._gone)
+            request = next(self._ids)
+            self._waiting[request] = box
+            try:
+                self.proc.stdin.write(json.dumps({"id": request, **message}) + "\n")
+                self.proc.stdin.flush()
+            except (BrokenPipeError, OSError, ValueError) as error:
+                self._waiting.pop(request, None)
+                raise WorkerError(f"worker {self.proc.pid} is gone ({error})") from error
+        return box.get()
 
     def _read(self) -> dict:
         line = self.proc.stdout.readline()
@@ -184,6 +200,15 @@ class AskPool:
                 raise
             self._free.put((rank, slot))
             return answer
+
+    def refresh(self) -> None:
+        """Every asker loads the newly published generation now (each process its own copy); a worker that
+        fails to is reported, and answers from the new one with its next question (Assistant.ask refreshes)."""
+        for asker in {id(a): a for a in list(self.askers)}.values():
+            try:
+                asker.refresh()
+            except Exception as error:  # noqa: BLE001 - its next question tries again
+                print(f"warning: a worker did not load the new index now ({error})", file=sys.stderr, flush=True)
 
     def _drop(self, asker: Asker, error: WorkerError) -> None:
         with self._lock:
@@ -290,6 +315,9 @@ def serve(overrides: str = "{}", slots: str = "1") -> int:
     def answer(request: dict) -> None:
         ident = request.get("id")
         try:
+            if request.get("refresh"):
+                send({"id": ident, "refreshed": assistant.refresh()})
+                return
             reply = {"answer": assistant.ask(request["question"], history=request.get("history") or [],
                                              docs=request.get("docs")).to_dict()}
         except QuestionError as error:

@@ -1,0 +1,77 @@
+"""The "Dodaj dokument / Add a document" panel's Gradio parts and events (the logic: assistant.web.upload).
+
+The one module of assistant/web that imports Gradio, imported by ui.py alone (and only when the panel is
+offered), so that ui.py only places and wires it. A closed accordion under the chat: a file box, the
+bibliography entry the file is the full text of ("none (extra document)" by default), the add button and one
+status line; a timer polls the upload's progress while it runs and, when it is done, puts the new document
+into the chat's document selector.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+
+from assistant.web import handlers
+from assistant.web import upload as web_upload
+from assistant.web.upload import Uploads, allowed
+
+__all__ = ["UploadPanel", "Uploads", "allowed"]  # what ui.py needs, in one import
+
+TITLE = f"{web_upload.LABELS['pl']['panel']} / {web_upload.LABELS['en']['panel']}"
+POLL_S = 1.0
+
+
+class UploadPanel:
+    """Built in place (inside the chat column); `wire` connects it once the page's language box exists.
+    Without `uploads` (the panel is not offered: see `allowed`) it builds and wires nothing."""
+
+    def __init__(self, uploads: Uploads | None) -> None:
+        self.uploads = uploads
+        if uploads is None:
+            return
+        t = web_upload.labels("pl")
+        with gr.Accordion(TITLE, open=False, elem_id="add-doc") as self.box:
+            self.intro = gr.Markdown(t["intro"].format(limit=f"{uploads.limit_mb():g}"), elem_id="add-doc-intro")
+            self.file = gr.File(label=t["file"], file_count="single", type="filepath", elem_id="add-doc-file")
+            self.link = gr.Dropdown(web_upload.link_choices(uploads.backend), value="", label=t["link"],
+                                    interactive=True, elem_id="add-doc-link")
+            self.button = gr.Button(t["button"], elem_id="add-doc-button", size="sm")
+            self.status = gr.HTML(elem_id="add-doc-status")
+            self.timer = gr.Timer(POLL_S, active=False)
+
+    def wire(self, ui_lang: gr.Textbox, doc_pick: gr.Dropdown) -> None:
+        uploads = self.uploads
+        if uploads is None:
+            return
+
+        def start(path: str | None, source_id: str | None, lang: str, request: gr.Request):
+            user = getattr(request, "username", None) if request is not None else None
+            state = uploads.start(path, Path(path).name if path else None, source_id, user)
+            return web_upload.status_html(state, lang), gr.Timer(active=state.busy)
+
+        def poll(lang: str):
+            state = uploads.view()
+            picker = gr.update()
+            if state.phase == "done":  # the new document joins the selector (shown once there is one)
+                choices = handlers.document_choices(uploads.backend.overrides)
+                picker = gr.update(choices=choices, visible=len(choices) > 2)
+            return web_upload.status_html(state, lang), gr.Timer(active=state.busy), picker
+
+        def relabel(lang: str):
+            t = web_upload.labels(lang)
+            return (t["intro"].format(limit=f"{uploads.limit_mb():g}"), gr.update(label=t["file"]),
+                    gr.update(label=t["link"], choices=web_upload.link_choices(uploads.backend, lang)), t["button"])
+
+        def fresh_links(lang: str):
+            """The entries once the store exists (a first start builds it after the page is made)."""
+            uploads.recover()
+            return gr.update(choices=web_upload.link_choices(uploads.backend, lang))
+
+        self.button.click(start, [self.file, self.link, ui_lang], [self.status, self.timer], api_visibility="private",
+                          concurrency_limit=None)
+        self.timer.tick(poll, [ui_lang], [self.status, self.timer, doc_pick], api_visibility="private",
+                        concurrency_limit=None, show_progress="hidden")
+        self.box.expand(fresh_links, [ui_lang], [self.link], api_visibility="private")
+        ui_lang.change(relabel, ui_lang, [self.intro, self.file, self.link, self.button], api_visibility="private")
