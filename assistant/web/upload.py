@@ -36,10 +36,10 @@ LABELS = {
            "none": "none (extra document)", "button": "Add to the index", "no_file": "Choose a file first.",
            "login": "Only logged-in users can add documents."},
 }
-STAGES = {"pl": {"checking": "sprawdzanie pliku", "parse": "analiza plików", "embed": "osadzanie tekstów",
-                 "writing the index": "zapisywanie indeksu"},
-          "en": {"checking": "checking the file", "parse": "parsing files", "embed": "embedding texts",
-                 "writing the index": "writing the index"}}
+STAGES = {"pl": {"checking": "sprawdzanie pliku", "parse": "analiza", "embed": "osadzanie",
+                 "writing the index": "zapisywanie indeksu", "loading": "wczytywanie nowego indeksu"},
+          "en": {"checking": "checking the file", "parse": "parsing", "embed": "embedding",
+                 "writing the index": "writing the index", "loading": "loading the new index"}}
 # the reasons of ingest.adding.UploadError in Polish, by kind (English: the error's own line)
 REASONS_PL = {
     "type": "{file}: typ {suffix} nie jest obsługiwany; dodaj plik PDF, .txt lub .md",
@@ -54,10 +54,10 @@ REASONS_PL = {
     "unreadable": "{file}: nie da się odczytać pliku: {reason}",
     "busy": "Trwa dodawanie innego dokumentu ({file}{by}); spróbuj ponownie, gdy się zakończy.",
     "failed": "{file}: dodawanie nie powiodło się ({reason}); indeks pozostał bez zmian",
-    "done_extra": "Dodano {rel}: {chunks} fragmentów, jako dodatkowy dokument. Można o niego pytać; jest na "
-                  "liście „Dokumenty”.",
-    "done_linked": "Dodano {rel}: {chunks} fragmentów, jako pełny tekst źródła z przypisów {footnotes}. Można o "
-                   "niego pytać; jest na liście „Dokumenty”.",
+    "done_extra": "Dodano {rel} (fragmenty tekstu: {chunks}) jako dodatkowy dokument. Można o niego pytać; jest "
+                  "na liście „Dokumenty”.",
+    "done_linked": "Dodano {rel} (fragmenty tekstu: {chunks}) jako pełny tekst źródła z przypisów {footnotes}. "
+                   "Można o niego pytać; jest na liście „Dokumenty”.",
     "recovered": "{rel} nie został zaindeksowany (dodawanie przerwano); usunięto go z korpusu: dodaj go ponownie.",
 }
 REASONS_EN = {
@@ -197,8 +197,7 @@ def status_line(state: UploadState, lang: str) -> str:
         return ""
     if state.busy:
         stages = STAGES["en" if en else "pl"]
-        stage = stages.get(state.stage, "loading the new index" if en and state.stage == "loading" else
-                           "wczytywanie nowego indeksu" if state.stage == "loading" else state.stage)
+        stage = stages.get(state.stage, state.stage)
         count = ""
         if state.total:
             unit = ("files" if en else "plików") if state.stage == "parse" else ("texts" if en else "tekstów")
