@@ -21,7 +21,9 @@ from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 
+from assistant.sources import is_report
 from assistant.types import UploadState
+from assistant.web import handlers
 from assistant.web.handlers import AssistantUnavailable, Backend
 
 LABELS = {
@@ -95,8 +97,15 @@ class Uploads:
         self._recovered = False
 
     def limit_mb(self) -> float:
-        settings = self.backend.settings
-        return settings.upload_max_mb if settings is not None else 50.0
+        """The size limit (setting `upload_max_mb`), also before the backend has loaded its settings."""
+        if self.backend.settings is not None:
+            return self.backend.settings.upload_max_mb
+        from assistant.settings import Settings
+
+        try:
+            return Settings.load(**{k: v for k, v in self.backend.overrides.items() if v is not None}).upload_max_mb
+        except Exception:  # noqa: BLE001 - a bad setting is reported by the backend, on the page
+            return 50.0
 
     def recover(self) -> None:
         """Once the settings are known: take out an upload a killed process left half-way (`adding.recover`)."""
@@ -147,17 +156,20 @@ class Uploads:
 
     def _run(self, settings, upload, source_id: str | None) -> None:
         """Read, store, ingest, swap the askers to the new index; the outcome goes into the state."""
+        retired = []
         try:
             self.adding.check_readable(upload)
             progress = self.adding.RecordedProgress(len(self.adding.corpus_files(settings.corpus_dir)) + 1)
             with self._lock:
                 self._progress = progress
                 self._state = replace(self._state, phase="indexing", file=upload.rel)
+            retired = self._retire_workers()
             added = self.adding.add(settings, upload, source_id, progress)
             with self._lock:
                 self._state = replace(self._state, stage="loading")
             if self.backend.pool is not None:
                 self.backend.pool.refresh()
+            self._restart_workers(retired)
             kind = "done_linked" if added.source else "done_extra"
             notes = ", ".join(map(str, added.footnotes))
             line = (f"added {added.rel}: {added.chunks} chunks, "
@@ -167,8 +179,32 @@ class Uploads:
         except Exception as error:  # noqa: BLE001 - the old index answers on; the file was taken out (ingest.adding)
             print(f"error: upload of {upload.name} failed: {error}", file=sys.stderr, flush=True)
             done = replace(failure(upload.name, error), user=self._state.user)
+            self._restart_workers(retired)
         with self._lock:
             self._state, self._progress = done, None
+
+    def _retire_workers(self) -> list:
+        """The worker processes leave the pool before the store is written (`AskPool.retire_workers`: embedded
+        Chroma is not safe across processes); this process answers meanwhile. Closed in the background."""
+        pool = self.backend.pool
+        retired = pool.retire_workers() if pool is not None else []
+        if retired:
+            threading.Thread(target=lambda: [worker.close() for worker in retired], daemon=True).start()
+        return retired
+
+    def _restart_workers(self, retired: list) -> None:
+        """As many fresh workers as were retired, on the new index; without them this process answers alone."""
+        if not retired or self.backend.pool is None:
+            return
+        from assistant.web.workers import start_workers
+
+        try:
+            workers = start_workers(len(retired), self.backend.overrides, retired[0].slots)
+        except Exception as error:  # noqa: BLE001 - the chat goes on with its own askers
+            print(f"warning: the workers did not start again ({error}); the chat answers in its own process",
+                  file=sys.stderr, flush=True)
+            return
+        self.backend.pool.add_workers(workers)
 
     def view(self) -> UploadState:
         """The chat's upload state now, with the running ingest's stage and counts."""
@@ -224,6 +260,16 @@ def status_html(state: UploadState, lang: str) -> str:
         return ""
     role = "" if state.busy else ' role="status"'  # the outcome is read out; each progress tick is not
     return f'<p class="upload-status upload-{state.phase}"{role}>{html.escape(line)}</p>'
+
+
+def document_choices(backend: Backend) -> list[tuple[str, str]]:
+    """The chat's document selector as the assistant has it now (after an upload: with the new document);
+    before it is loaded, as the published store has it (`handlers.document_choices`)."""
+    assistant = backend.assistant
+    if assistant is None:
+        return handlers.document_choices(backend.overrides)
+    docs = sorted(assistant.snapshot.manifest.files)
+    return list(handlers.DOC_CHOICES) + [(doc, doc) for doc in docs if not is_report(doc)]
 
 
 def link_choices(backend: Backend, lang: str = "pl") -> list[tuple[str, str]]:

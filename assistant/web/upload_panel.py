@@ -13,7 +13,6 @@ from pathlib import Path
 
 import gradio as gr
 
-from assistant.web import handlers
 from assistant.web import upload as web_upload
 from assistant.web.upload import Uploads, allowed
 
@@ -49,15 +48,20 @@ class UploadPanel:
         def start(path: str | None, source_id: str | None, lang: str, request: gr.Request):
             user = getattr(request, "username", None) if request is not None else None
             state = uploads.start(path, Path(path).name if path else None, source_id, user)
-            return web_upload.status_html(state, lang), gr.Timer(active=state.busy)
+            # the box is emptied for the next file (the status line names this one; Gradio keeps its copy)
+            return web_upload.status_html(state, lang), gr.Timer(active=state.busy), None
 
         def poll(lang: str):
             state = uploads.view()
             picker = gr.update()
             if state.phase == "done":  # the new document joins the selector (shown once there is one)
-                choices = handlers.document_choices(uploads.backend.overrides)
-                picker = gr.update(choices=choices, visible=len(choices) > 2)
+                picker = documents()
             return web_upload.status_html(state, lang), gr.Timer(active=state.busy), picker
+
+        def documents():
+            """The selector as the assistant has it now: a page opened after an upload lists the new document."""
+            choices = web_upload.document_choices(uploads.backend)
+            return gr.update(choices=choices, visible=len(choices) > 2)
 
         def relabel(lang: str):
             t = web_upload.labels(lang)
@@ -69,9 +73,11 @@ class UploadPanel:
             uploads.recover()
             return gr.update(choices=web_upload.link_choices(uploads.backend, lang))
 
-        self.button.click(start, [self.file, self.link, ui_lang], [self.status, self.timer], api_visibility="private",
-                          concurrency_limit=None)
+        self.button.click(start, [self.file, self.link, ui_lang], [self.status, self.timer, self.file],
+                          api_visibility="private", concurrency_limit=None)
         self.timer.tick(poll, [ui_lang], [self.status, self.timer, doc_pick], api_visibility="private",
                         concurrency_limit=None, show_progress="hidden")
         self.box.expand(fresh_links, [ui_lang], [self.link], api_visibility="private")
+        gr.on(None, documents, None, [doc_pick], api_visibility="private", show_progress="hidden",
+              concurrency_limit=None)  # (no triggers: when the page loads)
         ui_lang.change(relabel, ui_lang, [self.intro, self.file, self.link, self.button], api_visibility="private")

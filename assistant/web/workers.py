@@ -4,8 +4,7 @@ Scoring a question is Python and holds the GIL for most of its ~50 ms, so one pr
 one core however many threads it has. A worker is `python -m assistant.web.workers` (no gradio
 imported: about 200 MB instead of the chat's 400; the settings overrides are its JSON argument),
 speaking JSON lines on its stdin/stdout: `{"id": int, "question": str, "history": [str]}` in,
-`{"id": int, "answer": <answer object>}` or (for `{"id": int, "refresh": true}`, after an upload)
-`{"id": int, "refreshed": bool}` or `{"id": int, "error": str, "kind": "question"|"store"|"other"}`
+`{"id": int, "answer": <answer object>}` or `{"id": int, "error": str, "kind": "question"|"store"|"other"}`
 out; its first line is `{"ready": true}` once every lazy load is done, or `{"error": ...}`. A worker
 answers a few questions at once (threads: the query embedding runs outside the GIL, so one question
 embeds while another is scored), and replies in the order they finish. `AskPool` hands each question
@@ -48,8 +47,6 @@ def warm_up(assistant) -> None:
 
 class Asker(Protocol):
     def ask(self, question: str, history: list[str], docs: list[str] | None = None) -> Answer: ...
-
-    def refresh(self) -> bool: ...
 
 
 class LocalAsker:
@@ -106,24 +103,6 @@ class ProcessAsker:
                 box.put(reply)
 
     def ask(self, question: str, history: list[str], docs: list[str] | None = None) -> Answer:
-        reply = self._request({"question": question, "history": list(history), "docs": docs})
-        if "answer" in reply:
-            return Answer.from_dict(reply["answer"])
-        if reply.get("kind") == "question":
-            raise QuestionError(reply["error"])
-        if reply.get("kind") == "store":  # the store is unreachable: the same one line as in this process
-            raise StoreError(reply["error"])
-        raise WorkerError(reply.get("error", "worker failed"))
-
-    def refresh(self) -> bool:
-        """Load the newly published generation now (an upload finished), not with the next question."""
-        reply = self._request({"refresh": True})
-        if "refreshed" not in reply:
-            raise WorkerError(reply.get("error", "worker failed"))
-        return bool(reply["refreshed"])
-
-    def _request(self, message: dict) -> dict:
-        """Send one request line and wait for its reply (matched by id)."""
         box: queue.Queue = queue.Queue(maxsize=1)
         with self._lock:
             if self._gone is not None:
@@ -131,12 +110,20 @@ class ProcessAsker:
             request = next(self._ids)
             self._waiting[request] = box
             try:
-                self.proc.stdin.write(json.dumps({"id": request, **message}) + "\n")
+                message = {"id": request, "question": question, "history": list(history), "docs": docs}
+                self.proc.stdin.write(json.dumps(message) + "\n")
                 self.proc.stdin.flush()
             except (BrokenPipeError, OSError, ValueError) as error:
                 self._waiting.pop(request, None)
                 raise WorkerError(f"worker {self.proc.pid} is gone ({error})") from error
-        return box.get()
+        reply = box.get()
+        if "answer" in reply:
+            return Answer.from_dict(reply["answer"])
+        if reply.get("kind") == "question":
+            raise QuestionError(reply["error"])
+        if reply.get("kind") == "store":  # the store is unreachable: the same one line as in this process
+            raise StoreError(reply["error"])
+        raise WorkerError(reply.get("error", "worker failed"))
 
     def _read(self) -> dict:
         line = self.proc.stdout.readline()
@@ -190,6 +177,8 @@ class AskPool:
         while True:
             rank, slot = self._free.get()
             asker = self._slots[slot]
+            if asker not in self.askers:  # a retired (or dead) worker's slot: dropped
+                continue
             try:
                 answer = asker.ask(question, history, docs)
             except WorkerError as error:  # a dead worker loses its slots; the question goes to the next free one
@@ -201,14 +190,31 @@ class AskPool:
             self._free.put((rank, slot))
             return answer
 
+    def retire_workers(self) -> list[ProcessAsker]:
+        """Take the worker processes out (their questions under way finish) before this process writes to the
+        store: an embedded Chroma store is not safe across processes (measured: a worker that had the store open
+        during another process's ingest failed with Chroma's "Error finding id" afterwards). Questions go to
+        this process's own askers until `add_workers` puts fresh workers, which open the new store, back."""
+        with self._lock:
+            retired = [a for a in self.askers if isinstance(a, ProcessAsker)]
+            self.askers = [a for a in self.askers if not isinstance(a, ProcessAsker)]
+        return retired
+
+    def add_workers(self, workers: list[ProcessAsker]) -> None:
+        for worker in workers:
+            with self._lock:
+                closed = self._closed
+                if not closed:
+                    self.askers.append(worker)
+            if closed:
+                worker.close()
+            else:
+                self._add_slots(worker)
+
     def refresh(self) -> None:
-        """Every asker loads the newly published generation now (each process its own copy); a worker that
-        fails to is reported, and answers from the new one with its next question (Assistant.ask refreshes)."""
-        for asker in {id(a): a for a in list(self.askers)}.values():
-            try:
-                asker.refresh()
-            except Exception as error:  # noqa: BLE001 - its next question tries again
-                print(f"warning: a worker did not load the new index now ({error})", file=sys.stderr, flush=True)
+        """This process's askers load the newly published generation now (workers: see `retire_workers`)."""
+        for asker in {id(a): a for a in list(self.askers) if isinstance(a, LocalAsker)}.values():
+            asker.refresh()
 
     def _drop(self, asker: Asker, error: WorkerError) -> None:
         with self._lock:
@@ -315,9 +321,6 @@ def serve(overrides: str = "{}", slots: str = "1") -> int:
     def answer(request: dict) -> None:
         ident = request.get("id")
         try:
-            if request.get("refresh"):
-                send({"id": ident, "refreshed": assistant.refresh()})
-                return
             reply = {"answer": assistant.ask(request["question"], history=request.get("history") or [],
                                              docs=request.get("docs")).to_dict()}
         except QuestionError as error:
