@@ -149,4 +149,9 @@ footer, footer a, footer button, footer .show-api { color: #4b5563 !important; }
   color: #0c4a6e; font-weight: 600; }
 .status-failed { background: #fee2e2; border-color: #dc2626; color: #7f1d1d; }
 .page-text { max-height: 360px; overflow-y: auto; font-size: 0.85em; white-space: normal; }
+/* the "add a document" panel (assistant/web/upload*.py): Gradio's grey "- or -" in the file box is 2.5:1 */
+#add-doc-file .or { color: #4b5563 !important; }
+.upload-status { margin: 4px 0; }
+.upload-done { color: #14532d; font-weight: 600; }
+.upload-failed { color: #991b1b; }
 """
