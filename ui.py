@@ -109,7 +109,7 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
                     with gr.Accordion(t["plain"], open=False, elem_id="plain-box") as plain_box:
                         plain = gr.Textbox(show_label=False, lines=8, max_lines=20, interactive=False,
                                            elem_id="plain-text", buttons=["copy"])
-                    upload_panel = UploadPanel(uploads)  # nothing without `uploads` (assistant/web/upload*.py)
+                    upload_panel = UploadPanel(gr, uploads)  # nothing without `uploads` (assistant/web/upload*.py)
                 with gr.Column(scale=2, elem_id="side-panel"):
                     panel = gr.HTML(render.panel_html("pl"), elem_id="panel-title")
                     pick = gr.HTML(elem_id="pick")  # the answer's pages as "show page" links

@@ -180,3 +180,28 @@ def test_two_uploads_at_once_and_questions_meanwhile(page, browser, upload_app, 
         assert "23" in ask(other, "Ile firm zrzesza Klaster Krótki z Opola?")
     finally:
         other_context.close()
+
+
+def test_with_a_login_the_logged_in_user_adds_and_is_named_in_the_log(browser, built_store, tmp_path):
+    shutil.copytree(built_store[0], tmp_path / "corpus")
+    shutil.copytree(built_store[1], tmp_path / "store")
+    app = start_ui(tmp_path / "corpus", tmp_path / "store", tmp_path, users="anna:tajne-haslo",
+                   settings={"KLASTRY_UPLOAD_MAX_MB": "1"})
+    context = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="pl-PL")
+    try:
+        page = context.new_page()
+        page.goto(app.url, wait_until="load")
+        page.locator("input[type=password]").wait_for(timeout=60_000)
+        page.locator("input:not([type=password])").first.fill("anna")
+        page.locator("input[type=password]").fill("tajne-haslo")
+        page.locator("input[type=password]").press("Enter")
+        page.wait_for_selector("#question textarea", timeout=60_000)
+        page.locator("#add-doc > button.label-wrap").click()
+        memo = tmp_path / "notatka.md"
+        memo.write_text("# Klaster Zalogowany\n\nKlaster Zalogowany z Torunia zrzesza 19 firm.\n", encoding="utf-8")
+        add(page, memo)
+        status(page, "Dodano sources/notatka.md", timeout=180_000)
+        assert "upload: anna added sources/notatka.md" in app.log.read_text()
+    finally:
+        context.close()
+        stop_ui(app)

@@ -176,6 +176,7 @@ class Uploads:
                     + (f"the full text of the source of footnotes {notes}" if added.source else "an extra document"))
             done = UploadState("done", added.rel, self._state.user, message=line, kind=kind,
                                details={"rel": added.rel, "chunks": str(added.chunks), "footnotes": notes})
+            print(f"upload: {self._state.user or 'a local user'} {line}", file=sys.stderr, flush=True)  # for the log
         except Exception as error:  # noqa: BLE001 - the old index answers on; the file was taken out (ingest.adding)
             print(f"error: upload of {upload.name} failed: {error}", file=sys.stderr, flush=True)
             done = replace(failure(upload.name, error), user=self._state.user)
@@ -237,7 +238,7 @@ def status_line(state: UploadState, lang: str) -> str:
         count = ""
         if state.total:
             unit = ("files" if en else "plików") if state.stage == "parse" else ("texts" if en else "tekstów")
-            count = f": {state.done}/{state.total} {unit} ({state.percent}%)"
+            count = f": {state.done}/{state.total} {unit} ({100 * state.done // state.total}%)"
             if state.seconds_left is not None:
                 count += f", {'about' if en else 'ok.'} {state.seconds_left:.0f} s"
         who = f" ({state.user})" if state.user else ""

@@ -1,17 +1,16 @@
 """The "Dodaj dokument / Add a document" panel's Gradio parts and events (the logic: assistant.web.upload).
 
-The one module of assistant/web that imports Gradio, imported by ui.py alone (and only when the panel is
-offered), so that ui.py only places and wires it. A closed accordion under the chat: a file box, the
+ui.py places and wires it (it is at its size limit) and hands it the `gradio` module: the library never
+imports Gradio itself (tests/test_web_session.py), so a worker process importing assistant.web loads none
+of it. A closed accordion under the chat: a file box, the
 bibliography entry the file is the full text of ("none (extra document)" by default), the add button and one
 status line; a timer polls the upload's progress while it runs and, when it is done, puts the new document
 into the chat's document selector.
 """
 
-from __future__ import annotations
-
 from pathlib import Path
-
-import gradio as gr
+from types import ModuleType
+from typing import Any
 
 from assistant.web import upload as web_upload
 from assistant.web.upload import Uploads, allowed
@@ -26,11 +25,11 @@ class UploadPanel:
     """Built in place (inside the chat column); `wire` connects it once the page's language box exists.
     Without `uploads` (the panel is not offered: see `allowed`) it builds and wires nothing."""
 
-    def __init__(self, uploads: Uploads | None) -> None:
-        self.uploads = uploads
+    def __init__(self, gr: ModuleType, uploads: Uploads | None) -> None:
+        self.gr, self.uploads = gr, uploads
         if uploads is None:
             return
-        t = web_upload.labels("pl")
+        gr, t = self.gr, web_upload.labels("pl")
         with gr.Accordion(TITLE, open=False, elem_id="add-doc") as self.box:
             self.intro = gr.Markdown(t["intro"].format(limit=f"{uploads.limit_mb():g}"), elem_id="add-doc-intro")
             self.file = gr.File(label=t["file"], file_count="single", type="filepath", elem_id="add-doc-file")
@@ -40,8 +39,9 @@ class UploadPanel:
             self.status = gr.HTML(elem_id="add-doc-status")
             self.timer = gr.Timer(POLL_S, active=False)
 
-    def wire(self, ui_lang: gr.Textbox, doc_pick: gr.Dropdown) -> None:
-        uploads = self.uploads
+    def wire(self, ui_lang: Any, doc_pick: Any) -> None:
+        """`ui_lang`: the page's hidden language box (its change relabels the panel); `doc_pick`: the selector."""
+        gr, uploads = self.gr, self.uploads
         if uploads is None:
             return
 
