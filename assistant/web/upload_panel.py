@@ -68,16 +68,20 @@ class UploadPanel:
             return (t["intro"].format(limit=f"{uploads.limit_mb():g}"), gr.update(label=t["file"]),
                     gr.update(label=t["link"], choices=web_upload.link_choices(uploads.backend, lang)), t["button"])
 
-        def fresh_links(lang: str):
-            """The entries once the store exists (a first start builds it after the page is made)."""
+        def opened(lang: str):
+            """The entries once the store exists (a first start builds it after the page is made), and the chat's
+            upload as it is now: one under way (followed from here on), the last one's outcome, or a half-added
+            file a killed chat left and `recover` took out."""
             uploads.recover()
-            return gr.update(choices=web_upload.link_choices(uploads.backend, lang))
+            state = uploads.view()
+            return (gr.update(choices=web_upload.link_choices(uploads.backend, lang)),
+                    web_upload.status_html(state, lang), gr.Timer(active=state.busy))
 
         self.button.click(start, [self.file, self.link, ui_lang], [self.status, self.timer, self.file],
                           api_visibility="private", concurrency_limit=None)
         self.timer.tick(poll, [ui_lang], [self.status, self.timer, doc_pick], api_visibility="private",
                         concurrency_limit=None, show_progress="hidden")
-        self.box.expand(fresh_links, [ui_lang], [self.link], api_visibility="private")
+        self.box.expand(opened, [ui_lang], [self.link, self.status, self.timer], api_visibility="private")
         gr.on(None, documents, None, [doc_pick], api_visibility="private", show_progress="hidden",
               concurrency_limit=None)  # (no triggers: when the page loads)
         ui_lang.change(relabel, ui_lang, [self.intro, self.file, self.link, self.button], api_visibility="private")
