@@ -42,10 +42,9 @@ from assistant.web.assets import COPY_JS, CSS, JS, LANG_JS
 from assistant.web.handlers import AssistantUnavailable, Backend
 from assistant.web.serving import PageTitle, listen_for_ctrl_c, port_free, port_in_use
 from assistant.web.session import ChatSession
+from assistant.web.upload_panel import UploadPanel, Uploads, allowed
 
 EXAMPLES = render.EXAMPLES
-
-
 
 
 def accessible_theme():
@@ -58,18 +57,13 @@ def accessible_theme():
         button_primary_text_color_hover="#ffffff", color_accent=blue, link_text_color=blue)
 
 
-
 # What Gradio's status region announces when an event ends: its own dictionaries lack these keys, so a screen
 # reader said "common.complete" after every answer (issue 28)
 STATUS_WORDS = gr.I18n(pl={"common.complete": "Gotowe", "common.error": "Błąd"},
                        en={"common.complete": "Done", "common.error": "Error"})
 
-
 # the login page's <title> (WCAG 2.4.2): Gradio sends the app's title only with the config, after the login
 LOGIN_TITLE = Middleware(PageTitle, title=f"{render.LABELS['pl']['title']} / {render.LABELS['en']['title']}")
-
-
-
 
 # Measured defaults (benchmarks/load.py, 2 cores): see main()'s help texts and README "Benchmarks"
 WORKERS = 1
@@ -84,10 +78,11 @@ MAX_QUEUE = 128
 SESSIONS_KEPT = 200
 
 
-def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = True) -> gr.Blocks:
-    """The chat and draft tabs. `streams`: an LLM writes the answers, so the chat shows their text as it
-    comes; without one (extractive answers, complete at once) the chat event is a plain function, which
-    spares Gradio a generator's thread hops and a second copy of the whole chat on the wire."""
+def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = True,
+              uploads: Uploads | None = None) -> gr.Blocks:
+    """The chat and draft tabs (and the "add a document" panel with `uploads`). `streams`: an LLM writes the
+    answers, so the chat shows their text as it comes; without one (extractive answers, complete at once) the
+    chat event is a plain function: no generator thread hops, no second copy of the whole chat on the wire."""
     t = render.labels("pl")
     with gr.Blocks(title=t["title"], analytics_enabled=False) as demo:
         session = gr.State(None)
@@ -114,6 +109,7 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
                     with gr.Accordion(t["plain"], open=False, elem_id="plain-box") as plain_box:
                         plain = gr.Textbox(show_label=False, lines=8, max_lines=20, interactive=False,
                                            elem_id="plain-text", buttons=["copy"])
+                    upload_panel = UploadPanel(gr, uploads)  # nothing without `uploads` (assistant/web/upload*.py)
                 with gr.Column(scale=2, elem_id="side-panel"):
                     panel = gr.HTML(render.panel_html("pl"), elem_id="panel-title")
                     pick = gr.HTML(elem_id="pick")  # the answer's pages as "show page" links
@@ -215,6 +211,7 @@ def build_app(backend: Backend, concurrency: int = CONCURRENCY, streams: bool = 
         msg.submit(ask, [msg, chatbot, session], ask_outputs, api_name="chat", concurrency_limit=concurrency)
         send.click(ask, [msg, chatbot, session], ask_outputs, api_visibility="private", concurrency_limit=concurrency)
         doc_pick.change(handlers.choose_documents, [session, doc_pick], [session], api_visibility="private")
+        upload_panel.wire(ui_lang, doc_pick)
         open_key.change(open_page, [open_key, session], [page_img, page_txt, panel], api_visibility="private")
         chatbot.like(feedback, [session], None, api_visibility="private")
         copy_btn.click(None, [plain], None, js=COPY_JS)
@@ -359,14 +356,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     backend = Backend({"corpus_dir": args.corpus, "store_dir": args.store}, prepare=build_missing_store,
                       workers=args.workers, threads=args.threads, worker_threads=args.worker_threads)
+    from ingest import adding  # the panel's ingest (README, "Adding a document from the browser")
+    uploads = Uploads(backend, adding, login=bool(users)) if allowed(args.host, users) else None
     demo = None
     listen_for_ctrl_c()
     try:  # Ctrl-C at any point: the workers and the queue stop, exit 130, no traceback (README)
         try:
-            streams = Settings.load(corpus_dir=args.corpus, store_dir=args.store).llm_backend != "none"
+            settings = Settings.load(corpus_dir=args.corpus, store_dir=args.store)
+            streams, upload_mb = settings.llm_backend != "none", settings.upload_max_mb
         except Exception:  # noqa: BLE001 - a bad setting is reported by the backend, on the page
-            streams = True
-        demo = build_app(backend, args.concurrency, streams)
+            streams, upload_mb = True, 50.0
+        demo = build_app(backend, args.concurrency, streams, uploads)
         demo.queue(max_size=args.max_queue, default_concurrency_limit=args.concurrency)
         try:
             _, local_url, _ = demo.launch(server_name=args.host, server_port=args.port, auth=users or None,
@@ -374,11 +374,14 @@ def main(argv: list[str] | None = None) -> int:
                                           theme=accessible_theme(), app_kwargs={"middleware": [LOGIN_TITLE]},
                                           i18n=STATUS_WORDS,
                                           footer_links=["api"], state_session_capacity=SESSIONS_KEPT,
+                                          max_file_size=int(2 * upload_mb * 2**20),  # the panel says why at 1x
                                           auth_message="Zaloguj się / Log in" if users else None)
         except OSError:  # taken between the check and the launch: Gradio's "Cannot find empty port"
             print(port_in_use(args.host, args.port), file=sys.stderr)
             return 2
         backend.load()
+        if uploads is not None:
+            uploads.recover()  # an upload a killed chat left half-way is taken out, and said so
         if backend.assistant is not None:
             warm_up(local_url, users[0] if users else None)
             print("assistant ready", flush=True)

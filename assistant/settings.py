@@ -120,6 +120,8 @@ class Settings(BaseSettings):
     draft_author: str = Field("", description="author of the drafts' .docx files (their core properties), "
                               "e.g. the cluster's name; empty: none")
     feedback_file: Path = Field(PROJECT_ROOT / "feedback.jsonl", description="where the web chat's 👍/👎 lines go")
+    upload_max_mb: float = Field(50.0, gt=0, le=2000, description="largest document (MB) the web chat's "
+                                 "\"Dodaj dokument / Add a document\" panel accepts")
     answer: AnswerSettings = Field(default_factory=AnswerSettings, description="answer/refuse thresholds")
 
     @field_validator("embedder", "reranker", "llm_gguf", "llm_base_url", mode="before")

@@ -381,3 +381,20 @@ class AnswerStream:
     @property
     def replaced(self) -> bool:
         return "".join(self.streamed).strip() != self.answer.answer.strip()
+
+
+
+@dataclass(frozen=True)
+class UploadState:
+    """The web chat's document upload (issue 26 item 5) as its panel shows it; one at a time per chat."""
+    phase: str = "idle"  # "idle", "checking" (reading the file), "indexing", "done" or "failed"
+    file: str = ""  # the uploaded file's name, then the stored one ("sources/memo.md")
+    user: str = ""  # who added it ("" without a login)
+    stage: str = ""  # the ingest's stage as the CLI shows it ("parse", "embed", "writing the index"), or "loading"
+    done: int = 0  # the stage's work done (files parsed, texts embedded) and to do (0: a step without a count)
+    total: int = 0
+    seconds_left: float | None = None  # the embedding's ETA, as the CLI's bar computes it
+    message: str = ""  # done / failed: the one line (English); `kind` and `details` let the panel word it in Polish
+    kind: str = ""
+    details: dict[str, str] = field(default_factory=dict)
+    busy = property(lambda self: self.phase in ("checking", "indexing"))

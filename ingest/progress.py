@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+import time
 from dataclasses import dataclass
 
 
@@ -74,6 +76,42 @@ class TerminalProgress(IngestProgress):
         if self._files is not None:
             self._files.close()
             self._files = None
+
+
+class RecordedProgress(IngestProgress):
+    """The CLI's stages and counts kept for another thread to read (the web chat's upload panel): the files
+    parsed, then the texts embedded with the same ETA a bar shows (elapsed / done x left), then the steps."""
+
+    def __init__(self, files: int) -> None:
+        self._lock = threading.Lock()
+        self.stage, self.done, self.total, self._since = "parse", 0, max(0, files), time.monotonic()
+
+    def step(self, text: str) -> None:
+        with self._lock:
+            if text.startswith("parsing "):
+                return
+            self.stage, self.done, self.total = text, 0, 0
+
+    def file_done(self, name: str) -> None:
+        with self._lock:
+            if self.stage == "parse":
+                self.done += 1
+
+    def embedding(self, texts: int) -> None:
+        with self._lock:
+            self.stage, self.done, self.total, self._since = "embed", 0, texts, time.monotonic()
+
+    def embedded(self, texts: int) -> None:
+        with self._lock:
+            self.done += texts
+
+    def snapshot(self) -> tuple[str, int, int, float | None]:
+        """(stage: "parse", "embed" or a step's line; work done; its total, 0 for a step; seconds left or None)."""
+        with self._lock:
+            done, total = min(self.done, self.total), self.total
+            left = ((time.monotonic() - self._since) / done * (total - done)
+                    if self.stage == "embed" and 0 < done < total else None)
+            return self.stage, done, total, left
 
 
 def _terminal_columns() -> int:

@@ -1,8 +1,8 @@
 """WCAG 2.1 AA in the real browser (issue 28): axe-core (the PyPI package axe-playwright-python, which ships
-axe.min.js) in Debian's headless Chromium over the real app, in every state an official meets: start,
-answer, follow-up, refusal, page viewer, draft tab, English labels, the login page. Also: `lang` follows the
-interface language, accessible names carry no markup and no untranslated strings, and a question can be
-asked, answered and its cited page opened with the keyboard alone.
+axe.min.js) in Debian's headless Chromium over the real app, in every state an official meets: start, the
+"add a document" panel, answer, follow-up, refusal, page viewer, draft tab, English labels, the login page.
+Also: `lang` follows the interface language, accessible names carry no markup and no untranslated strings,
+and a question can be asked, answered and its cited page opened with the keyboard alone.
 """
 
 from __future__ import annotations
@@ -71,6 +71,11 @@ def names(page) -> list[str]:
 
 def test_every_state_has_no_a_or_aa_violations(page):
     found = {"start": violations(page)}
+    page.locator("#add-doc > button.label-wrap").click()  # the "add a document" panel, open, with its notice
+    page.locator("#add-doc-file").wait_for(state="visible")
+    page.locator("#add-doc-button").click()  # no file chosen: its one line
+    page.wait_for_selector("#add-doc-status .upload-status", timeout=30_000)
+    found["add-a-document panel"] = violations(page)
     ask(page, KKK)
     found["answer"] = violations(page)
     ask(page, "A ile z nich jest w województwie mazowieckim?")

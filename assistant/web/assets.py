@@ -17,21 +17,24 @@ GRADIO_NAMES = {
     "scroll_down": ("Scroll down", "Przewiń w dół"), "fullscreen": ("Fullscreen", "Pełny ekran"),
     "download": ("Download", "Pobierz"), "page_text": ("page text",), "loading": ("Loading response",),
     "loading_text": ("Loading content",),  # a text, not a name: the chat's hidden "answer is coming" line
+    "upload": ("Click to upload or drop files",),  # the "add a document" panel's file box (assistant/web/upload*.py)
 }
 NAMES = {
     "pl": {"conversation": "Rozmowa z asystentem", "more_tabs": "Więcej kart", "footer": "Stopka strony",
            "clear": "Wyczyść rozmowę", "like": "Dobra odpowiedź", "dislike": "Zła odpowiedź",
            "scroll_down": "Przewiń w dół", "fullscreen": "Pełny ekran", "download": "Pobierz",
            "page_text": "Tekst strony", "loading": "Przygotowuję odpowiedź", "loading_text": "Przygotowuję odpowiedź",
-           "user": "Pytanie", "bot": "Odpowiedź", "image": "Strona raportu: powiększ"},
+           "user": "Pytanie", "bot": "Odpowiedź", "image": "Strona raportu: powiększ",
+           "upload": "Wybierz plik albo upuść go tutaj", "remove_file": "Usuń wybrany plik"},
     "en": {"conversation": "Conversation with the assistant", "more_tabs": "More tabs", "footer": "Page footer",
            "clear": "Clear the conversation", "like": "Good answer", "dislike": "Bad answer",
            "scroll_down": "Scroll down", "fullscreen": "Fullscreen", "download": "Download",
            "page_text": "Page text", "loading": "Preparing the answer", "loading_text": "Preparing the answer",
-           "user": "Question", "bot": "Answer", "image": "Report page: enlarge"},
+           "user": "Question", "bot": "Answer", "image": "Report page: enlarge",
+           "upload": "Choose a file or drop it here", "remove_file": "Remove the chosen file"},
 }
 ACCESSIBLE_NAMES = {lang: {alias: names[key] for key, aliases in GRADIO_NAMES.items() for alias in aliases}
-                    | {"user": names["user"], "bot": names["bot"], "image": names["image"]}
+                    | {key: names[key] for key in ("user", "bot", "image", "remove_file")}
                     for lang, names in NAMES.items()}
 
 
@@ -55,6 +58,7 @@ JS = """
       let wanted = null;
       const message = /^(user|bot)'s message:/.exec(original);
       if (message) wanted = t[message[1]] + ': ' + shown(el);
+      else if (original === 'Clear' && el.closest('#add-doc-file')) wanted = t.remove_file;  // not the chat's
       else if (original in t) wanted = t[original];
       if (wanted !== null && wanted !== label) { el.dataset.grLabel = original; el.setAttribute('aria-label', wanted); }
     }
@@ -145,4 +149,9 @@ footer, footer a, footer button, footer .show-api { color: #4b5563 !important; }
   color: #0c4a6e; font-weight: 600; }
 .status-failed { background: #fee2e2; border-color: #dc2626; color: #7f1d1d; }
 .page-text { max-height: 360px; overflow-y: auto; font-size: 0.85em; white-space: normal; }
+/* the "add a document" panel (assistant/web/upload*.py): Gradio's grey "- or -" in the file box is 2.5:1 */
+#add-doc-file .or { color: #4b5563 !important; }
+.upload-status { margin: 4px 0; }
+.upload-done { color: #14532d; font-weight: 600; }
+.upload-failed { color: #991b1b; }
 """

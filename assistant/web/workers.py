@@ -58,6 +58,9 @@ class LocalAsker:
     def ask(self, question: str, history: list[str], docs: list[str] | None = None) -> Answer:
         return self.assistant.ask(question, history=list(history), docs=docs)
 
+    def refresh(self) -> bool:
+        return self.assistant.refresh()
+
 
 class WorkerError(RuntimeError):
     """A worker process failed to start or died; the message is the one-line reason."""
@@ -174,6 +177,8 @@ class AskPool:
         while True:
             rank, slot = self._free.get()
             asker = self._slots[slot]
+            if asker not in self.askers:  # a retired (or dead) worker's slot: dropped
+                continue
             try:
                 answer = asker.ask(question, history, docs)
             except WorkerError as error:  # a dead worker loses its slots; the question goes to the next free one
@@ -184,6 +189,32 @@ class AskPool:
                 raise
             self._free.put((rank, slot))
             return answer
+
+    def retire_workers(self) -> list[ProcessAsker]:
+        """Take the worker processes out (their questions under way finish) before this process writes to the
+        store: an embedded Chroma store is not safe across processes (measured: a worker that had the store open
+        during another process's ingest failed with Chroma's "Error finding id" afterwards). Questions go to
+        this process's own askers until `add_workers` puts fresh workers, which open the new store, back."""
+        with self._lock:
+            retired = [a for a in self.askers if isinstance(a, ProcessAsker)]
+            self.askers = [a for a in self.askers if not isinstance(a, ProcessAsker)]
+        return retired
+
+    def add_workers(self, workers: list[ProcessAsker]) -> None:
+        for worker in workers:
+            with self._lock:
+                closed = self._closed
+                if not closed:
+                    self.askers.append(worker)
+            if closed:
+                worker.close()
+            else:
+                self._add_slots(worker)
+
+    def refresh(self) -> None:
+        """This process's askers load the newly published generation now (workers: see `retire_workers`)."""
+        for asker in {id(a): a for a in list(self.askers) if isinstance(a, LocalAsker)}.values():
+            asker.refresh()
 
     def _drop(self, asker: Asker, error: WorkerError) -> None:
         with self._lock:
