@@ -145,8 +145,8 @@ class ExtractiveAnswerer:
                                                                         cited_found)
         if not groups:
             tried.append(0.0)  # nothing the documents know: no passage can answer it
-        for _, members in groups:
-            chosen, confidence = self._choose(members, question)
+        for group, members in groups:  # a named document's passages: the judge's best first (cross-language)
+            chosen, confidence = self._choose(members, question, best_judged=group == "named")
             tried.append(confidence)
             if chosen:
                 answered = members
@@ -236,7 +236,8 @@ class ExtractiveAnswerer:
                 ranked, lambda c: self.pair_judge.probability(question.query, self.answer_text(c.sentence)))
         return ranked
 
-    def _choose(self, found: list[Candidate], question: "Question") -> tuple[list[ScoredSentence], float | None]:
+    def _choose(self, found: list[Candidate], question: "Question",
+                best_judged: bool = False) -> tuple[list[ScoredSentence], float | None]:
         """The ranker's first candidate if the judge gives it the threshold, and further ones that clear
         the bar on their own; [] means refuse. Also the judged probability of the first (the confidence)."""
         if self.model is None:  # no trained model yet (`python -m eval train`): the hand-set rule
@@ -244,6 +245,7 @@ class ExtractiveAnswerer:
             ok = any(s.coverage >= self.settings.refuse_below or s.score >= self.settings.answer_above for s in chosen)
             return (chosen if ok else []), None
         ranked = self._ranked(found, question)
+        ranked = sorted(ranked, key=lambda c: -c.probability) if best_judged else ranked
         if not ranked:
             return [], 0.0
         confidence = round(ranked[0].probability, 4)
