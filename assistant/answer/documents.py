@@ -8,11 +8,13 @@ text, its bibliography entry), never from a list of expected questions.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
+from assistant.answer.language import detect_language
 from assistant.errors import QuestionError
 from assistant.glossary import polish_lemmas
 from assistant.lemmas import tokenize
@@ -37,8 +39,9 @@ FOOTNOTE = re.compile(r"\b(?:przypis\w*|źródł\w*|footnote|source|reference|no
                       r"\[?(\d{1,3})\b", re.IGNORECASE)
 # the English words a user names a kind of document with, as the Polish words of titles and file names
 # (the generated dictionary holds only the report's own words: it has no "notatka" or "wstępny")
-KIND_WORDS = {"note": "notatka", "notes": "notatka", "memo": "notatka", "minutes": "notatka", "conference": "konferencja",
-              "preliminary": "wstępny", "draft": "wstępny roboczy", "working": "roboczy", "inventory": "inwentaryzacja",
+KIND_WORDS = {"note": "notatka", "notes": "notatka", "memo": "notatka", "minutes": "notatka",
+              "conference": "konferencja", "preliminary": "wstępny", "draft": "wstępny roboczy", "working": "roboczy",
+              "inventory": "inwentaryzacja",
               "stocktaking": "inwentaryzacja", "benchmarking": "benchmark", "convergence": "convergenc"}
 RARE_NAME = 3  # a name the report uses in more chunks than this is its own word, not a document's name
 OPENING = 400  # the characters of a document's first lines whose rare names (publisher, authors) name it
@@ -148,8 +151,11 @@ class Documents:
     def named_in(self, question: str) -> set[str]:
         """The documents other than the report that the question names: an author's surname, two words of its
         title or file name, or one such word the report never uses; "w źródle" names every cited work's text."""
-        terms = set(tokenize(question)) | {w for word in re.findall(r"[a-z]+", question.lower())
-                                          for w in tokenize(KIND_WORDS.get(word, ""))}
+        english = re.findall(r"[a-z]+", question.lower())  # English words name Polish titles too
+        terms = set(tokenize(question)) | {w for word in english for w in tokenize(KIND_WORDS.get(word, ""))}
+        # the dictionary's senses are broad ("value chains"): they add to a hit, never make one alone
+        translated = ({w for word in english for w in polish_lemmas(word)} if detect_language(question) == "en"
+                      else set())
         capitals = {w for m in NAME.finditer(question) if m.start() > 0 for w in tokenize(m.group())}
         lowered = question.lower()
         named = set(self.footnoted(question)[0])
@@ -163,14 +169,24 @@ class Documents:
                 named.add(name.doc)
                 continue
             hits = {w for w in name.words if _found(w, terms)}
+            hits |= {w for w in name.words if hits and _found(w, translated)}
             years = {w for w in self.vouched.get(name.doc, ()) if w.isdigit() and len(w) == 4}
-            # "według Benchmarkingu 2024", "Co mówi Panorama klastrów": its title's rarest word, with its year or capitalised
+            # "według Benchmarkingu 2024", "Co mówi Panorama klastrów": the rarest title word, with a year or a capital
             head = _found(name.head, terms) and bool(years & terms or _found(name.head, capitals))
             if len(hits) >= 2 or head or any(w not in self.report_words for w in hits):
                 named.add(name.doc)
         if not named and ANY_SOURCE.search(question):
             named = {n.doc for n in self.names if n.source_id}
         return named
+
+    @staticmethod
+    def judged_first(ranked: list, boost: float) -> list:
+        """A named document's candidates, the judge's likeliest first, each probability raised by `boost` in
+        log-odds (the question names their document; the judge was trained on the report's questions alone)."""
+        for candidate in ranked:
+            p = min(max(candidate.probability, 1e-6), 1 - 1e-6)
+            candidate.probability = 1 / (1 + math.exp(-(math.log(p / (1 - p)) + boost)))
+        return sorted(ranked, key=lambda c: -c.probability)
 
     def footnoted(self, question: str) -> tuple[set[str], set[str]]:
         """The documents and the cited works without full text a question names by a footnote number ("footnote 44",

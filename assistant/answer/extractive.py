@@ -245,7 +245,7 @@ class ExtractiveAnswerer:
             ok = any(s.coverage >= self.settings.refuse_below or s.score >= self.settings.answer_above for s in chosen)
             return (chosen if ok else []), None
         ranked = self._ranked(found, question)
-        ranked = sorted(ranked, key=lambda c: -c.probability) if best_judged else ranked
+        ranked = self.documents().judged_first(ranked, self.settings.named_boost) if best_judged else ranked
         if not ranked:
             return [], 0.0
         confidence = round(ranked[0].probability, 4)
