@@ -48,6 +48,13 @@ OPENING = 400  # the characters of a document's first lines whose rare names (pu
 NAME = re.compile(r"\b[A-ZŁŚŻŹĆŃ][\wąćęłńóśźż&-]{2,}")
 
 
+def group_of(sentence, named: set[str] | frozenset[str]) -> str:
+    """"report" (the report and its bibliography), "named" (a document the question names) or "other"."""
+    if sentence.chunk.kind == "source" or is_report(sentence.chunk.doc):
+        return "report"
+    return "named" if sentence.chunk.doc in named else "other"
+
+
 @dataclass(frozen=True)
 class DocumentName:
     """One indexed document and the words that name it in a question."""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from assistant.answer.answerability import AnswerabilityModel, candidate_features, question_concepts, unknown_share
 from assistant.answer.citations import make_citation
+from assistant.answer.documents import group_of
 from assistant.answer.needs import MONEY, NEGATION, Needs, counts, has_phrase, keys_satisfied
 from assistant.answer.scoring import (
     COMPARISON,
@@ -174,8 +175,7 @@ class ExtractiveAnswerer:
         """Not one of the question's content words is used by the indexed documents, in any form or by a synonym
         ("$(rm -rf ~) reboot", "the weather in Warsaw tomorrow"): no passage can answer it, however close."""
         concepts = question_concepts(question, self.sentences)
-        vocabulary = self.vocabulary
-        return bool(concepts) and not any(shares_stem(o, vocabulary) or synonyms(o)
+        return bool(concepts) and not any(shares_stem(o, self.vocabulary) or synonyms(o)
                                           for c in concepts for o in c.options)
 
     def _groups(self, found: list[Candidate], report_found: list[Candidate], named_found: list[Candidate],
@@ -387,13 +387,6 @@ class ExtractiveAnswerer:
         if section and not is_report(sentence.chunk.doc):  # a document's title and file name vouch for its passages
             terms |= self.documents().vouched.get(sentence.chunk.doc, frozenset())
         return terms | set(tokenize(sentence.chunk.section)) if section else terms
-
-
-def group_of(sentence: ScoredSentence, named: set[str] | frozenset[str]) -> str:
-    """"report" (the report and its bibliography), "named" (a document the question names) or "other"."""
-    if sentence.chunk.kind == "source" or is_report(sentence.chunk.doc):
-        return "report"
-    return "named" if sentence.chunk.doc in named else "other"
 
 
 def _question_words(text: str) -> list[str]:
