@@ -174,10 +174,17 @@ def polish_lemmas(word: str) -> frozenset[str]:
     return frozenset(tokenize(translations(lower) or ""))
 
 
+# names an English passage writes out that a Polish question names by the report's short form
+WRITTEN_OUT = {"united states": "usa stany zjednoczony", "european union": "ue unia europejski",
+               "united kingdom": "wielki brytania"}
+
+
 def in_polish(text: str) -> set[str]:
     """An English passage's words as Polish lemmas (issue 26): a cited work's English full text then shares
     lemmas with a Polish question, as the report shares them with an English question through the glossary."""
-    return set().union(*(polish_lemmas(w) for w in re.findall(r"[A-Za-z][A-Za-z&+-]*", text)))
+    lowered = text.lower()
+    names = {w for name, polish in WRITTEN_OUT.items() if name in lowered for w in tokenize(polish)}
+    return names.union(*(polish_lemmas(w) for w in re.findall(r"[A-Za-z][A-Za-z&+-]*", text)))
 
 
 def translatable(word: str, index) -> bool:

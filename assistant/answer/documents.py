@@ -45,6 +45,7 @@ KIND_WORDS = {"note": "notatka", "notes": "notatka", "memo": "notatka", "minutes
               "stocktaking": "inwentaryzacja", "benchmarking": "benchmark", "convergence": "convergenc"}
 RARE_NAME = 3  # a name the report uses in more chunks than this is its own word, not a document's name
 OPENING = 400  # the characters of a document's first lines whose rare names (publisher, authors) name it
+CAPITALISED_RUN = re.compile(r"(?<!^)\b[A-ZŁŚŻŹĆŃ][\wąćęłńóśźż-]*(?:\s+[A-ZŁŚŻŹĆŃ][\wąćęłńóśźż-]*)+")
 NAME = re.compile(r"\b[A-ZŁŚŻŹĆŃ][\wąćęłńóśźż&-]{2,}")
 
 
@@ -91,12 +92,14 @@ class Documents:
         self.footnote_source = snapshot.footnote_source
         self.names: list[DocumentName] = []
         self.vouched: dict[str, frozenset[str]] = {}  # what a document's own name vouches for in its passages
+        self.openers: dict[str, frozenset[str]] = {}  # the names of its first lines: "Fundacja Platforma Przemysłu..."
         for doc in sorted(snapshot.manifest.files, key=lambda d: (not is_report(d), d)):
             source = snapshot.sources.get(work_of.get(doc, ""))
             text = " ".join([PurePosixPath(doc).stem.replace("-", " ").replace("_", " "), titles.get(doc, ""),
                              _title_of(source.reference) if source else ""])
             surnames = _surnames(source.authors) if source else set()
             if not is_report(doc):  # "według Panoramy 2024": the year and title need not be in the sentence
+                self.openers[doc] = frozenset(w for m in NAME.findall(openings.get(doc, "")) for w in tokenize(m))
                 self.vouched[doc] = frozenset(tokenize(f"{text} {source.authors if source else ''}"))
             words = {w for w in tokenize(text) if w not in PLAIN and not w.isdigit() and len(w) > 2}
             if not is_report(doc):  # the names in its first lines: "INNOREG", "Galdiga", "PARP"
@@ -217,11 +220,19 @@ class Documents:
             if name.doc in named:
                 drop |= name.words | name.surnames | {w for w in self.vouched.get(name.doc, ()) if w.isdigit()}
 
+        openers = set().union(*(self.openers.get(d, ()) for d in named)) | drop
+
         def keep(word: str) -> bool:
             lemmas = set(tokenize(word))
             return not lemmas or not lemmas <= drop and not any(_mentions(s, word) for s in drop if s.isalpha())
 
+        def publisher(run: re.Match) -> str:  # "Fundacji Platforma Przemysłu Przyszłości": a name of its first lines
+            lemmas = [set(tokenize(w)) for w in run.group().split()]
+            named_run = any(ls and ls <= drop for ls in lemmas) and all(ls <= openers for ls in lemmas)
+            return " " if named_run else run.group()
+
         stripped = FOOTNOTE.sub(" ", question).strip(" :,")  # "Footnote 44: what share..." -> "what share..."
+        stripped = CAPITALISED_RUN.sub(publisher, stripped)
         kept = [w for w in re.split(r"(\s+)", stripped) if not w.strip() or keep(w.strip(",.;:()\"'„”?"))]
         text = re.sub(r"\s+", " ", "".join(kept)).strip()
         return text if len(text.split()) >= 3 else question
