@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from functools import lru_cache
 from pathlib import Path
 
 from assistant.lemmas import tokenize
@@ -162,6 +163,28 @@ def translations(word: str, generated: bool = True) -> str | None:
         if form in BILINGUAL:
             return BILINGUAL[form]
     return None
+
+
+@lru_cache(maxsize=20000)
+def polish_lemmas(word: str) -> frozenset[str]:
+    """The Polish lemmas an English word translates to (glossary, else the generated list); empty when none."""
+    lower = word.lower()
+    if lower in _ENGLISH_STOP:
+        return frozenset()
+    return frozenset(tokenize(translations(lower) or ""))
+
+
+# names an English passage writes out that a Polish question names by the report's short form
+WRITTEN_OUT = {"united states": "usa stany zjednoczony", "european union": "ue unia europejski",
+               "united kingdom": "wielki brytania"}
+
+
+def in_polish(text: str) -> set[str]:
+    """An English passage's words as Polish lemmas (issue 26): a cited work's English full text then shares
+    lemmas with a Polish question, as the report shares them with an English question through the glossary."""
+    lowered = text.lower()
+    names = {w for name, polish in WRITTEN_OUT.items() if name in lowered for w in tokenize(polish)}
+    return names.union(*(polish_lemmas(w) for w in re.findall(r"[A-Za-z][A-Za-z&+-]*", text)))
 
 
 def translatable(word: str, index) -> bool:

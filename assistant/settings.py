@@ -69,6 +69,16 @@ class AnswerSettings(BaseModel):
         'empty "": the level `python -m eval train` chose (the model file\'s threshold)',
     )
 
+    named_boost: float = Field(
+        1.5,
+        ge=0,
+        le=5,
+        description="a question that names a document (its title, an author, a footnote number) makes that "
+        "document's passages likelier to answer it: their judged probability gets this much added in log-odds "
+        "(0: judged like any passage; 1.5: the smallest at which the source-named dev questions of "
+        "eval/sources_dev.yaml stop improving, 0.846 at 0, 0.885 at 1, 0.923 at 1.5 and 2; issue 26)",
+    )
+
     @field_validator("sure_above", "check_above", mode="before")
     @classmethod
     def _empty_is_the_models(cls, value: Any) -> Any:

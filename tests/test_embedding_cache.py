@@ -100,3 +100,25 @@ def test_an_edited_paragraph_embeds_only_its_new_texts(store_copy):
     assert 1 <= summary.texts_embedded <= 2  # the changed chunk and its changed sentence, nothing else
     answer = Assistant.load(settings_for(corpus, store)).ask("Ile pracowni jubilerskich zrzesza Klaster Bursztynowy?")
     assert "31" in answer.answer and "27" not in answer.answer
+
+
+def test_a_source_added_beside_the_corpus_embeds_only_its_own_texts(store_copy):
+    """Issue 26: one more cited work in corpus/sources/ costs its own embedding, never the others' again."""
+    from assistant.index.store import load_snapshot
+
+    corpus, store = store_copy
+    (corpus / "sources").mkdir()
+    added = ("# Klaster Portowy\n\n## 1. Członkowie\n\nKlaster Portowy ze Szczecina zrzesza 42 firmy logistyczne.\n\n"
+             "Jego koordynatorem jest izba gospodarcza z Polic.\n\n## 2. Projekty\n\n"
+             "W 2024 roku klaster prowadził 5 wspólnych projektów.\n")
+    (corpus / "sources" / "port.md").write_text(added, encoding="utf-8")
+    settings = settings_for(corpus, store)
+    before = {c.id for c in load_snapshot(settings).chunks.values()}
+    summary = run_ingest(settings)
+    snapshot = load_snapshot(settings)
+    new = [c for c in snapshot.chunks.values() if c.doc == "sources/port.md"]
+    texts = len(new) + sum(len(c.sentences) for c in new)  # each chunk and each sentence is one embedded text
+    assert new and summary.texts_embedded == texts  # its chunks and sentences, nothing of the others
+    assert before <= set(snapshot.chunks)  # the other documents' chunks stay as they were
+    answer = Assistant.load(settings).ask("Ile firm logistycznych zrzesza Klaster Portowy?")
+    assert "42" in answer.answer

@@ -94,6 +94,28 @@ def test_a_named_source_is_answered_from_its_own_text(mixed):
     assert PANORAMA in answer.answer  # the framing names the document, not "the report"
 
 
+@pytest.mark.parametrize("question", [
+    "Według Kramera i współautorów, ile organizacji klastrowych działa w UE?",  # an author, Polish, English text
+    "Co podaje Panorama o liczbie organizacji klastrowych w UE?",  # the title's telling word, capitalised
+    "Przypis 4: ile organizacji klastrowych działa w UE?",  # the footnote that cites the work
+])
+def test_a_work_named_any_way_is_answered_from_its_english_text(mixed, question):
+    answer = mixed.ask(question)
+    assert not answer.refused, answer.answer
+    assert answer.citations[0].doc == PANORAMA
+    assert "1,500" in answer.answer and "1 200" not in answer.answer
+
+
+@pytest.mark.parametrize("question", ["How many cluster organisations are active in the European Union?",
+                                      "Ile organizacji klastrowych działa w Unii Europejskiej?",
+                                      "What does cluster policy research say about wages?"])
+def test_a_question_naming_no_work_is_never_answered_from_one(mixed, question):
+    """"European Union" and "Research Policy" are words of the works' first lines, but the report says them too
+    (in Polish): they name no document."""
+    assert mixed.extractive.documents().named_in(question) == set()
+    assert "1,500" not in mixed.ask(question).answer
+
+
 def test_the_document_filter_keeps_to_the_documents_named(mixed):
     only_report = mixed.ask("Ile organizacji klastrowych działa w UE?", docs=["raport"])
     assert {c.doc for c in only_report.citations} == {"raport-klastry.pdf"}

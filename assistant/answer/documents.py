@@ -8,12 +8,15 @@ text, its bibliography entry), never from a list of expected questions.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
+from assistant.answer.language import detect_language
 from assistant.errors import QuestionError
+from assistant.glossary import polish_lemmas
 from assistant.lemmas import tokenize
 from assistant.sources import REPORT_DOC, REPORT_ONLY, WITH_SOURCES, filter_names, is_report
 
@@ -31,6 +34,26 @@ PLAIN = {"full", "txt", "md", "pdf", "the", "and", "of", "in", "for", "to", "a",
 SAYING = re.compile(r"pisz[eąa]|napisa\w*|mówi\w*|podaj\w*|twierdz\w*|wskazuj\w*|stwierdz\w*|"
                     r"says?|write|writes|wrote|report|reports|find|finds|found|et|al\.?|i\s+in\.?")
 SURNAME = re.compile(r"\b([A-ZŁŚŻŹĆŃ][a-ząćęłńóśźż]{2,})(?:,|\s+[A-Z]\.)")
+# "footnote 44", "w źródle nr 12", "przypis 40": the work a report footnote cites
+FOOTNOTE = re.compile(r"\b(?:przypis\w*|źródł\w*|footnote|source|reference|note)\s*(?:nr\.?|no\.?|number|numer)?\s*"
+                      r"\[?(\d{1,3})\b", re.IGNORECASE)
+# the English words a user names a kind of document with, as the Polish words of titles and file names
+# (the generated dictionary holds only the report's own words: it has no "notatka" or "wstępny")
+KIND_WORDS = {"note": "notatka", "notes": "notatka", "memo": "notatka", "minutes": "notatka",
+              "conference": "konferencja", "preliminary": "wstępny", "draft": "wstępny roboczy", "working": "roboczy",
+              "inventory": "inwentaryzacja",
+              "stocktaking": "inwentaryzacja", "benchmarking": "benchmark", "convergence": "convergenc"}
+RARE_NAME = 3  # a name the report uses in more chunks than this is its own word, not a document's name
+OPENING = 400  # the characters of a document's first lines whose rare names (publisher, authors) name it
+CAPITALISED_RUN = re.compile(r"(?<!^)\b[A-ZŁŚŻŹĆŃ][\wąćęłńóśźż-]*(?:\s+[A-ZŁŚŻŹĆŃ][\wąćęłńóśźż-]*)+")
+NAME = re.compile(r"\b[A-ZŁŚŻŹĆŃ][\wąćęłńóśźż&-]{2,}")
+
+
+def group_of(sentence, named: set[str] | frozenset[str]) -> str:
+    """"report" (the report and its bibliography), "named" (a document the question names) or "other"."""
+    if sentence.chunk.kind == "source" or is_report(sentence.chunk.doc):
+        return "report"
+    return "named" if sentence.chunk.doc in named else "other"
 
 
 @dataclass(frozen=True)
@@ -54,24 +77,36 @@ class Documents:
         full_text, _ = full_text_files(snapshot)
         work_of = {file: source for source, file in full_text.items()}
         titles: dict[str, str] = {}
-        self.report_words: set[str] = set()  # one title word names a document only when the report never uses it
-        for chunk in snapshot.chunks.values():
+        openings: dict[str, str] = {}
+        self.report_df: dict[str, int] = {}  # one title word names a document only when the report never uses it
+        for chunk in sorted(snapshot.chunks.values(), key=lambda c: (c.doc, c.page, c.start)):
             if chunk.kind == "report":
                 titles.setdefault(chunk.doc, chunk.title)
+                if len(openings.get(chunk.doc, "")) < OPENING:
+                    openings[chunk.doc] = f"{openings.get(chunk.doc, '')} {chunk.text}"[:OPENING]
                 if is_report(chunk.doc):
-                    self.report_words.update(tokenize(chunk.text))
+                    for word in set(tokenize(chunk.text)):
+                        self.report_df[word] = self.report_df.get(word, 0) + 1
+        self.report_words = set(self.report_df)
+        self.work_of = work_of  # file -> the cited work it is the full text of
+        self.footnote_source = snapshot.footnote_source
         self.names: list[DocumentName] = []
         self.vouched: dict[str, frozenset[str]] = {}  # what a document's own name vouches for in its passages
+        self.openers: dict[str, frozenset[str]] = {}  # the names of its first lines: "Fundacja Platforma Przemysłu..."
         for doc in sorted(snapshot.manifest.files, key=lambda d: (not is_report(d), d)):
             source = snapshot.sources.get(work_of.get(doc, ""))
             text = " ".join([PurePosixPath(doc).stem.replace("-", " ").replace("_", " "), titles.get(doc, ""),
                              _title_of(source.reference) if source else ""])
             surnames = _surnames(source.authors) if source else set()
             if not is_report(doc):  # "według Panoramy 2024": the year and title need not be in the sentence
+                self.openers[doc] = frozenset(w for m in NAME.findall(openings.get(doc, "")) for w in tokenize(m))
                 self.vouched[doc] = frozenset(tokenize(f"{text} {source.authors if source else ''}"))
             words = {w for w in tokenize(text) if w not in PLAIN and not w.isdigit() and len(w) > 2}
+            if not is_report(doc):  # the names in its first lines: "INNOREG", "Galdiga", "PARP"
+                words |= self._opening_names(openings.get(doc, ""))
             title = _title_of(source.reference) if source else titles.get(doc, "")
-            head = next((w for w in tokenize(title) if w in words), "")
+            title_words = [w for w in tokenize(title) if w in words]  # its head: the title's rarest word in the report
+            head = min(title_words, key=lambda w: self.report_df.get(w, 0), default="")
             self.names.append(DocumentName(doc, titles.get(doc, ""), source.id if source else None,
                                            frozenset(words), frozenset(surnames), head))
         counts: dict[str, int] = {}
@@ -82,6 +117,17 @@ class Documents:
         self.names = [DocumentName(n.doc, n.title, n.source_id, frozenset(w for w in n.words if counts[w] == 1),
                                    n.surnames, n.head if counts.get(n.head) == 1 else "") for n in self.names]
 
+
+    def _opening_names(self, text: str) -> set[str]:
+        """Capitalised words of a document's first lines and bibliography entry that the report uses rarely (at
+        most RARE_NAME chunks) and that are not an English word the report says in Polish ("Union", "Policy")."""
+        found = set()
+        for word in NAME.findall(text):
+            for lemma in tokenize(word):
+                if (len(lemma) > 2 and lemma not in PLAIN and self.report_df.get(lemma, 0) <= RARE_NAME
+                        and not polish_lemmas(word) & self.report_words):
+                    found.add(lemma)
+        return found
 
     @property
     def docs(self) -> list[str]:
@@ -115,9 +161,14 @@ class Documents:
     def named_in(self, question: str) -> set[str]:
         """The documents other than the report that the question names: an author's surname, two words of its
         title or file name, or one such word the report never uses; "w źródle" names every cited work's text."""
-        terms = set(tokenize(question))
+        english = re.findall(r"[a-z]+", question.lower())  # English words name Polish titles too
+        terms = set(tokenize(question)) | {w for word in english for w in tokenize(KIND_WORDS.get(word, ""))}
+        # the dictionary's senses are broad ("value chains"): they add to a hit, never make one alone
+        translated = ({w for word in english for w in polish_lemmas(word)} if detect_language(question) == "en"
+                      else set())
+        capitals = {w for m in NAME.finditer(question) if m.start() > 0 for w in tokenize(m.group())}
         lowered = question.lower()
-        named = set()
+        named = set(self.footnoted(question)[0])
         for name in self.names:
             if is_report(name.doc):
                 continue
@@ -128,13 +179,38 @@ class Documents:
                 named.add(name.doc)
                 continue
             hits = {w for w in name.words if _found(w, terms)}
+            hits |= {w for w in name.words if hits and _found(w, translated)}
             years = {w for w in self.vouched.get(name.doc, ()) if w.isdigit() and len(w) == 4}
-            head = _found(name.head, terms) and bool(years & terms)  # "według Benchmarkingu 2024"
+            # "według Benchmarkingu 2024", "Co mówi Panorama klastrów": the rarest title word, with a year or a capital
+            head = _found(name.head, terms) and bool(years & terms or _found(name.head, capitals))
             if len(hits) >= 2 or head or any(w not in self.report_words for w in hits):
                 named.add(name.doc)
         if not named and ANY_SOURCE.search(question):
             named = {n.doc for n in self.names if n.source_id}
         return named
+
+    @staticmethod
+    def judged_first(ranked: list, boost: float) -> list:
+        """A named document's candidates, the judge's likeliest first, each probability raised by `boost` in
+        log-odds (the question names their document; the judge was trained on the report's questions alone)."""
+        for candidate in ranked:
+            p = min(max(candidate.probability, 1e-6), 1 - 1e-6)
+            candidate.probability = 1 / (1 + math.exp(-(math.log(p / (1 - p)) + boost)))
+        return sorted(ranked, key=lambda c: -c.probability)
+
+    def footnoted(self, question: str) -> tuple[set[str], set[str]]:
+        """The documents and the cited works without full text a question names by a footnote number ("footnote 44",
+        "w źródle nr 40"): the number's bibliography entry links them."""
+        docs: set[str] = set()
+        works: set[str] = set()
+        report = next((n.doc for n in self.names if is_report(n.doc)), REPORT_DOC)
+        for number in FOOTNOTE.findall(question):
+            source = self.footnote_source.get((report, int(number)))
+            if source is None:
+                continue
+            file = next((f for f, s in self.work_of.items() if s == source), None)
+            (docs.add(file) if file else works.add(source))
+        return docs, works
 
     def without_names(self, question: str, named: set[str]) -> str:
         """The question with the named documents' names taken out: what it asks of their content
@@ -144,11 +220,20 @@ class Documents:
             if name.doc in named:
                 drop |= name.words | name.surnames | {w for w in self.vouched.get(name.doc, ()) if w.isdigit()}
 
+        openers = set().union(*(self.openers.get(d, ()) for d in named)) | drop
+
         def keep(word: str) -> bool:
             lemmas = set(tokenize(word))
             return not lemmas or not lemmas <= drop and not any(_mentions(s, word) for s in drop if s.isalpha())
 
-        kept = [w for w in re.split(r"(\s+)", question) if not w.strip() or keep(w.strip(",.;:()\"'„”?"))]
+        def publisher(run: re.Match) -> str:  # "Fundacji Platforma Przemysłu Przyszłości": a name of its first lines
+            lemmas = [set(tokenize(w)) for w in run.group().split()]
+            named_run = any(ls and ls <= drop for ls in lemmas) and all(ls <= openers for ls in lemmas)
+            return " " if named_run else run.group()
+
+        stripped = FOOTNOTE.sub(" ", question).strip(" :,")  # "Footnote 44: what share..." -> "what share..."
+        stripped = CAPITALISED_RUN.sub(publisher, stripped)
+        kept = [w for w in re.split(r"(\s+)", stripped) if not w.strip() or keep(w.strip(",.;:()\"'„”?"))]
         text = re.sub(r"\s+", " ", "".join(kept)).strip()
         return text if len(text.split()) >= 3 else question
 
@@ -176,7 +261,7 @@ class Documents:
             if found >= min(2, len(surnames)):
                 best[source.id] = found
         top = max(best.values(), default=0)
-        return {source for source, found in best.items() if found == top}
+        return {source for source, found in best.items() if found == top} or self.footnoted(question)[1]
 
 
 def _surnames(authors: str | None) -> set[str]:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from assistant.answer.answerability import AnswerabilityModel, candidate_features, question_concepts, unknown_share
 from assistant.answer.citations import make_citation
+from assistant.answer.documents import group_of
 from assistant.answer.missing import passage_lacks, report_lacks
 from assistant.answer.needs import MONEY, NEGATION, Needs, counts, has_phrase, keys_satisfied
 from assistant.answer.scoring import (
@@ -145,8 +146,8 @@ class ExtractiveAnswerer:
                                                                         cited_found)
         if not groups:
             tried.append(0.0)  # nothing the documents know: no passage can answer it
-        for _, members in groups:
-            chosen, confidence = self._choose(members, question)
+        for group, members in groups:  # a named document's passages: the judge's best first (cross-language)
+            chosen, confidence = self._choose(members, question, best_judged=group == "named")
             tried.append(confidence)
             if chosen:
                 answered = members
@@ -175,8 +176,7 @@ class ExtractiveAnswerer:
         """Not one of the question's content words is used by the indexed documents, in any form or by a synonym
         ("$(rm -rf ~) reboot", "the weather in Warsaw tomorrow"): no passage can answer it, however close."""
         concepts = question_concepts(question, self.sentences)
-        vocabulary = self.vocabulary
-        return bool(concepts) and not any(shares_stem(o, vocabulary) or synonyms(o)
+        return bool(concepts) and not any(shares_stem(o, self.vocabulary) or synonyms(o)
                                           for c in concepts for o in c.options)
 
     def _groups(self, found: list[Candidate], report_found: list[Candidate], named_found: list[Candidate],
@@ -237,7 +237,8 @@ class ExtractiveAnswerer:
                 ranked, lambda c: self.pair_judge.probability(question.query, self.answer_text(c.sentence)))
         return ranked
 
-    def _choose(self, found: list[Candidate], question: "Question") -> tuple[list[ScoredSentence], float | None]:
+    def _choose(self, found: list[Candidate], question: "Question",
+                best_judged: bool = False) -> tuple[list[ScoredSentence], float | None]:
         """The ranker's first candidate if the judge gives it the threshold, and further ones that clear
         the bar on their own; [] means refuse. Also the judged probability of the first (the confidence)."""
         if self.model is None:  # no trained model yet (`python -m eval train`): the hand-set rule
@@ -245,6 +246,7 @@ class ExtractiveAnswerer:
             ok = any(s.coverage >= self.settings.refuse_below or s.score >= self.settings.answer_above for s in chosen)
             return (chosen if ok else []), None
         ranked = self._ranked(found, question)
+        ranked = self.documents().judged_first(ranked, self.settings.named_boost) if best_judged else ranked
         if not ranked:
             return [], 0.0
         confidence = round(ranked[0].probability, 4)
@@ -366,10 +368,3 @@ class ExtractiveAnswerer:
         if section and not is_report(sentence.chunk.doc):  # a document's title and file name vouch for its passages
             terms |= self.documents().vouched.get(sentence.chunk.doc, frozenset())
         return terms | set(tokenize(sentence.chunk.section)) if section else terms
-
-
-def group_of(sentence: ScoredSentence, named: set[str] | frozenset[str]) -> str:
-    """"report" (the report and its bibliography), "named" (a document the question names) or "other"."""
-    if sentence.chunk.kind == "source" or is_report(sentence.chunk.doc):
-        return "report"
-    return "named" if sentence.chunk.doc in named else "other"

@@ -13,6 +13,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from assistant.answer.language import detect_language
+from assistant.glossary import in_polish
 from assistant.lemmas import shares_stem, tokenize
 from assistant.numbers import HAS_FIGURE, REPORTED_YEAR, figures_of, plain_numbers
 from assistant.sources import is_report
@@ -94,6 +96,8 @@ class SentenceIndex:
             own = chunk.kind == "source" or is_report(chunk.doc)
             for i, sentence in enumerate(chunk.sentences):
                 terms = set(tokenize(sentence.text))
+                if not own and detect_language(sentence.text) == "en":  # another document's English text
+                    terms |= in_polish(sentence.text)
                 self.tokens[(chunk.id, i)] = terms
                 self.cues[(chunk.id, i)] = SentenceCues.read(sentence.text)
                 if own:
