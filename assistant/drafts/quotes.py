@@ -22,9 +22,10 @@ BULLET = re.compile(r"^[•−–-]\s")
 NAME_RUN = re.compile(r"(?<=[\w,;:(–-] )[A-ZĄĆĘŁŃÓŚŹŻ][\w-]*(?: [A-ZĄĆĘŁŃÓŚŹŻ0-9][\w-]*)+")
 CONTINUES = re.compile(
     r"(?i)^(mimo to|jednak|natomiast|co więcej|dodatkowo|z kolei|w efekcie|w rezultacie|ponadto|również|także|"
-    r"jednocześnie|oprócz tego|w ten sposób|tym samym|dzięki temu|stąd|zatem|(te|ten|ta|to|tego|tych|takie|taki|"
-    r"taka|tym|tymi|tej|tę)\s|(\w+\s){0,2}[\w-]+\s(ten|ta|te|ci|tego|tej|tych)\b)")
-# ...a sentence opening like this refers back ("Potencjał ten", "Ponadto", "Te działania"): quoted with the one before
+    r"jednocześnie|oprócz tego|w ten sposób|tym samym|dzięki temu|stąd|zatem|celem (jest|tego)\s|"
+    r"(te|ten|ta|to|tego|tych|takie|taki|taka|tym|tymi|tej|tę)\s|(\w+\s){0,2}[\w-]+\s(ten|ta|te|ci|tego|tej|tych)\b)")
+# ...a sentence opening like this refers back ("Potencjał ten", "Ponadto", "Te działania", "Celem jest": whose aim?):
+# quoted with the one before
 LABELLED = re.compile(r"^[•−–-]\s[^:]{3,80}:\s")
 MAX_RUN_ON = 2                # sentences a quote may run on to close its brackets
 

@@ -150,13 +150,14 @@ class TopicRanking:
     whole: dict[tuple[str, int], float]
     probability: dict[tuple[str, int], float]  # judged: under the whole subject or one word (the best of them)
     words: dict[str, list[tuple[tuple[str, int], float]]]
+    subject_probability: dict[tuple[str, int], float] = field(default_factory=dict)  # judged under the whole subject
 
 
 def rank_for_topic(assistant, subject: str, words: list[str]) -> TopicRanking:
     """Every report sentence ranked for the subject and for each of its telling words alone."""
     model = assistant.extractive.model
     _, order, probability = _ranked(assistant, subject, model, whole=True)
-    ranking = TopicRanking(dict(order), probability, {})
+    ranking = TopicRanking(dict(order), dict(probability), {}, probability)
     for word in dict.fromkeys(words):
         if word.lower() != subject.lower():
             _, ranking.words[word], judged = _ranked(assistant, word, model, whole=False)

@@ -1,0 +1,103 @@
+"""Which of a draft's relevant candidates are ticked by default, and within which limits.
+
+`compose._offer` decides what is relevant to the subject; this module decides what the default selection
+holds: figures first, a statement only where no figure covers its topic word unless the chat's judge is
+sure of it (strong evidence widens the selection instead of being left unticked), a recommendation with
+figures as the need's evidence when the report has nothing else, and the draft's limits (per facet, per
+section, no figure quoted twice).
+"""
+
+from __future__ import annotations
+
+from assistant.drafts.model import FigureCandidate
+from assistant.drafts.quotes import QuoteCandidate
+from assistant.drafts.relevance import carries_topic
+from assistant.numbers import figure_key
+
+STRONG_CONFIDENCE = 0.6  # the judge's probability from which a candidate is evidence on its own strength
+STATEMENTS_PER_WORD = 2  # statements quoted at most for one topic word no figure covers
+MAX_EVIDENCE = 9         # relevant need quotes at most
+MAX_PER_PARAGRAPH = 3
+MAX_PARAGRAPHS = 6
+MAX_POLICY = 3
+OFFERED = 6              # sentences below the bar still listed (unticked) for the coordinator
+
+Found = list[tuple[FigureCandidate, QuoteCandidate]]
+
+
+def statements_where_needed(found: Found, words: dict[str, set[str]], strong: set[str]) -> None:
+    """A statement (no figures) stays relevant for a topic word that no relevant figure quote names (a named
+    cluster's activity or a programme stands in where there are no figures), or when the judge is sure of it:
+    figures come first, but strong evidence without figures is not left out because a figure exists."""
+    covered = {w for w, lemmas in words.items()
+               for c, q in found if c.relevant and c.part == "need" and c.figures and carries_topic(q.terms, lemmas)}
+    stated = dict.fromkeys(words, 0)
+    for candidate, quote in found:
+        if candidate.relevant and candidate.part == "need" and not candidate.figures:
+            needed = [w for w, lemmas in words.items() if w not in covered and carries_topic(quote.terms, lemmas)
+                      and stated[w] < STATEMENTS_PER_WORD]
+            candidate.relevant = bool(needed) or candidate.id in strong
+            for word in needed:
+                stated[word] += 1
+
+
+def figures_as_need(found: Found, facet_of) -> None:
+    """No relevant need evidence, but a relevant recommendation holds figures (a programme's budget and its share
+    for SMEs): it stands as the need's evidence, under the facet its own words name, so the draft is written
+    from what the report says rather than refused."""
+    if any(c.relevant and c.part == "need" for c, _ in found):
+        return
+    for candidate, quote in found:
+        if candidate.relevant and candidate.part == "policy" and candidate.figures:
+            candidate.part, candidate.facet = "need", facet_of(quote)
+
+
+def sure_level(model, setting: float = 0.0) -> float:
+    """The judged probability from which a candidate is ticked by default: the `draft_sure_threshold` setting, else
+    the model's answer threshold; 0 without a model (no judge: every relevant candidate is ticked).
+
+    Not the chat's sure level (`sure_threshold`, chosen on dev questions for 97% precision): a candidate is judged
+    against a topic, not a question, and measured with that level no candidate of the 27 draft topics is ticked
+    (key-figure recall 0.05); at the answer threshold it is 0.99 on the original topics."""
+    if model is None:
+        return 0.0
+    return setting or float(getattr(model, "threshold", 0.0))
+
+
+def limit_candidates(found: Found) -> Found:
+    """The relevant sentences within the draft's limits (no quote inside another, no figures all quoted already,
+    at most MAX_PER_PARAGRAPH per facet), then OFFERED more per part, unmarked. Figures take the places first:
+    a statement the judge is sure of never pushes a figure out of its facet's paragraph."""
+    found = sorted(found, key=lambda pair: not (pair[0].relevant and pair[0].figures))
+    kept: Found = []
+    used: set[str] = set()
+    extra = {"need": 0, "policy": 0}
+    for candidate, quote in found:
+        figures = {figure_key(f) for f in candidate.figures}
+        inside = next((n for n, (c, q) in enumerate(kept) if q.quote in quote.quote
+                       or (quote.quote in q.quote and not c.relevant)), None)
+        if inside is not None and candidate.relevant:
+            # it holds a kept quote and what leans on it, or an unticked longer quote holds it: it replaces it
+            replaced = kept[inside][0]
+            candidate.relevance = max(candidate.relevance, replaced.relevance)
+            extra[replaced.part] -= not replaced.relevant
+            kept[inside] = (candidate, quote)
+            used |= figures
+            continue
+        if any(quote.quote in q.quote or q.quote in quote.quote for _, q in kept):
+            continue
+        same_part = [c for c, _ in kept if c.part == candidate.part and c.relevant]
+        limit = MAX_EVIDENCE if candidate.part == "need" else MAX_POLICY
+        if candidate.relevant and (len(same_part) >= limit or (figures and figures <= used)
+                                   or sum(c.facet == candidate.facet for c in same_part) >= MAX_PER_PARAGRAPH
+                                   or (candidate.part == "need" and candidate.facet not in {c.facet for c in same_part}
+                                       and len({c.facet for c in same_part}) >= MAX_PARAGRAPHS)):
+            candidate.relevant = False
+        if not candidate.relevant:
+            if extra[candidate.part] >= OFFERED:
+                continue
+            extra[candidate.part] += 1
+        else:
+            used |= figures
+        kept.append((candidate, quote))
+    return kept
