@@ -217,8 +217,8 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
         subject_sure = ranking.subject_probability.get(key, 0.0)  # the judge on the whole subject
         lexical = _carries(quote, telling)
         if not lexical and kind == "figure" and max(margin, word_margin) >= RELEVANT_MARGIN:
-            # the facet's clear best figure, named by its words ("automatyki" for "cyfryzacja")
-            lexical = key in facet_best and _carries(quote, related)
+            # the facet's clear best figure, named by its words ("automatyki" for "cyfryzacja"), the judge sure of it
+            lexical = key in facet_best and _carries(quote, related) and (confidence or 0.0) >= STRONG_CONFIDENCE
         if not lexical and quote_of(key, context=True) and _carries(quote_of(key, True)[0], telling):
             quote, lexical = quote_of(key, True)[0], True  # named by the sentence before: quoted with it
             lead = _label(assistant, key)
@@ -233,8 +233,10 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
         else:
             relevant = ((lexical and (margin >= RELEVANT_MARGIN or word_margin >= WORD_MARGIN))
                         or margin >= STRONG_MARGIN or (margin >= BROAD_MARGIN and _carries(quote, broad)))
-        if subject_sure >= STRONG_CONFIDENCE and (lexical or _carries(quote, related | broad)):
-            # the judge is sure it serves the whole subject, and it names the topic, a facet or a broader word
+        if ((subject_sure >= STRONG_CONFIDENCE and (lexical or _carries(quote, related | broad)))
+                or (confidence or 0.0) >= STRONG_CONFIDENCE and (lexical or _carries(quote, related))):
+            # the judge is sure it serves the whole subject (and it names the topic, a facet or a broader word), or
+            # one of the topic's words or facets (and it names that topic or facet)
             relevant = True
             strong.add(f"{quote.chunk.id}#{key[1]}")
         chunk = quote.chunk

@@ -26,6 +26,7 @@ CONTINUES = re.compile(
     r"(te|ten|ta|to|tego|tych|takie|taki|taka|tym|tymi|tej|tę)\s|(\w+\s){0,2}[\w-]+\s(ten|ta|te|ci|tego|tej|tych)\b)")
 # ...a sentence opening like this refers back ("Potencjał ten", "Ponadto", "Te działania", "Celem jest": whose aim?):
 # quoted with the one before
+ASIDE = re.compile(r"\([^()]*\d[^()]*\)")  # a bracketed detail with a figure: a share, a change, a year
 LABELLED = re.compile(r"^[•−–-]\s[^:]{3,80}:\s")
 MAX_RUN_ON = 2                # sentences a quote may run on to close its brackets
 
@@ -90,5 +91,6 @@ def is_open(text: str) -> bool:
 
 def unnamed_terms(quote: str) -> set[str]:
     """The quote's lemmas outside the names it mentions ("Mazowiecki Klaster ICT (457)" names a cluster: the
-    quote is about its size, not about ICT). A name is a run of two or more capitalised words inside a sentence."""
-    return set(tokenize(NAME_RUN.sub(" ", quote)))
+    quote is about its size, not about ICT) and outside asides with figures ("265 (5,4%; wzrost o 83)" is about
+    business institutions, not about growth). A name is a run of two or more capitalised words inside a sentence."""
+    return set(tokenize(NAME_RUN.sub(" ", ASIDE.sub(" ", quote))))
