@@ -29,6 +29,7 @@ from assistant.drafts.selection import (
     STRONG_CONFIDENCE,
     figures_as_need,
     limit_candidates,
+    passage_goes_on,
     statements_where_needed,
     sure_level,
 )
@@ -207,6 +208,7 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
     sure = sure_level(model, getattr(assistant.settings, "draft_sure_threshold", 0.0))
     found: list[tuple[FigureCandidate, QuoteCandidate]] = []
     strong: set[str] = set()  # candidates the judge is sure of for the whole subject
+    carrying: set[str] = set()  # candidates whose own words name the topic
     for key, margin in sorted(ranking.whole.items(), key=lambda item: -max(item[1], best_for_word.get(item[0], -99))):
         usable = quote_of(key)
         if usable is None:
@@ -216,6 +218,8 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
         confidence = ranking.probability.get(key, 0.0) if model is not None else None
         subject_sure = ranking.subject_probability.get(key, 0.0)  # the judge on the whole subject
         lexical = _carries(quote, telling)
+        if lexical:
+            carrying.add(f"{quote.chunk.id}#{key[1]}")
         if not lexical and kind == "figure" and max(margin, word_margin) >= RELEVANT_MARGIN:
             # the facet's clear best figure, named by its words ("automatyki" for "cyfryzacja"), the judge sure of it
             lexical = key in facet_best and _carries(quote, related) and (confidence or 0.0) >= STRONG_CONFIDENCE
@@ -248,6 +252,8 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
                                       round(max(margin, word_margin), 3), relevant, damaged,
                                       None if confidence is None else round(confidence, 3)), quote))
     statements_where_needed(found, words, strong)
+    following = {f"{p[0].id}#{p[1]}": f"{key[0]}#{key[1]}" for key, p in index.previous.items() if p is not None}
+    passage_goes_on(found, carrying, sure, RELEVANT_MARGIN, following.get)
     for candidate, _ in found:  # ticked: relevant, whole and sure; relevant but not sure: offered "to check"
         candidate.check = candidate.relevant and not candidate.damage and candidate.confidence is not None \
             and candidate.confidence < sure

@@ -9,10 +9,13 @@ section, no figure quoted twice).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from assistant.drafts.damage import damage
 from assistant.drafts.model import FigureCandidate
 from assistant.drafts.quotes import QuoteCandidate
 from assistant.drafts.relevance import carries_topic
-from assistant.numbers import figure_key
+from assistant.numbers import figure_key, figures_in
 
 STRONG_CONFIDENCE = 0.6  # the judge's probability from which a candidate is evidence on its own strength
 STATEMENTS_PER_WORD = 2  # statements quoted at most for one topic word no figure covers
@@ -39,6 +42,34 @@ def statements_where_needed(found: Found, words: dict[str, set[str]], strong: se
             candidate.relevant = bool(needed) or candidate.id in strong
             for word in needed:
                 stated[word] += 1
+
+
+def passage_goes_on(found: Found, carrying: set[str], sure: float, floor: float, next_id) -> None:
+    """A relevant, sure quote takes in the next sentence of its paragraph when that sentence names the topic in its
+    own words, is ranked at least `floor` and is not evidence on its own (section 5.3's FENG sentence after the
+    dual-use panels): a passage that keeps to the topic is quoted whole, in one quote, not left out. `next_id`
+    gives a candidate id's next sentence id (None at a paragraph's end); both must be on one page."""
+    position = {candidate.id: n for n, (candidate, _) in enumerate(found)}
+    merged: set[int] = set()
+    for n, (candidate, quote) in enumerate(found):
+        if n in merged or not (candidate.relevant and candidate.part == "need" and not candidate.damage
+                               and (candidate.confidence or 0.0) >= sure):
+            continue
+        after = position.get(next_id(candidate.id))
+        if after is None or after in merged:
+            continue
+        following, next_quote = found[after]
+        if (following.relevant or following.page != candidate.page or following.part != "need"
+                or following.id not in carrying or following.relevance < floor or next_quote.own in quote.quote):
+            continue
+        text = next_quote.quote if quote.quote in next_quote.quote else f"{quote.quote} {next_quote.own}"
+        found[n] = (replace(candidate, quote=text, footnotes=tuple(sorted({*quote.footnotes, *next_quote.footnotes})),
+                            figures=figures_in(text), damage=damage(text, quote.footnotes + next_quote.footnotes)),
+                    replace(quote, quote=text, footnotes=tuple(sorted({*quote.footnotes, *next_quote.footnotes})),
+                            terms=quote.terms | next_quote.terms, figures=figures_in(text),
+                            own=f"{quote.own} {next_quote.own}"))
+        merged.add(after)
+    found[:] = [pair for n, pair in enumerate(found) if n not in merged]
 
 
 def figures_as_need(found: Found, facet_of) -> None:
