@@ -194,8 +194,9 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
         if (key, context) not in quotes:
             chunk = assistant.snapshot.chunks[key[0]]
             sentence = chunk.sentences[key[1]]
-            policy = chunk.section.startswith("9.") or bool(POLICY_ITEM.match(sentence.text))
             quote = quotable(assistant, chunk, key[1], context)
+            policy = chunk.section.startswith("9.") or any(  # a policy area's item, also past its first sentence
+                POLICY_ITEM.match(text) for text in (sentence.text, quote.quote if quote else ""))
             unusable = (quote is None or (chunk.section.startswith(EVIDENCE_SKIP) and not policy)
                         or (policy and (BULLET.match(sentence.text) or len(sentence.text.split()) < 8))
                         or (not policy and not quote.figures and len(quote.own.split()) < STATEMENT_WORDS))
@@ -253,7 +254,12 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
                                       None if confidence is None else round(confidence, 3)), quote))
     statements_where_needed(found, words, strong)
     following = {f"{p[0].id}#{p[1]}": f"{key[0]}#{key[1]}" for key, p in index.previous.items() if p is not None}
-    passage_goes_on(found, carrying, sure, RELEVANT_MARGIN, following.get)
+    facet_terms = {f.key: {t for t in f.lemmas if index.df.get(t, 0) <= RARE_SHARE * len(index.tokens)} for f in FACETS}
+
+    def keeps_to(candidate: FigureCandidate, quote: QuoteCandidate, facet: str) -> bool:
+        return candidate.id in carrying or _carries(quote, facet_terms.get(facet, set()))
+
+    passage_goes_on(found, keeps_to, sure, following.get)
     for candidate, _ in found:  # ticked: relevant, whole and sure; relevant but not sure: offered "to check"
         candidate.check = candidate.relevant and not candidate.damage and candidate.confidence is not None \
             and candidate.confidence < sure

@@ -81,6 +81,12 @@ def quotable(assistant, chunk, i: int, context: bool = False) -> QuoteCandidate 
         quote = f"{lead.text} {own}" if lead_key == previous else f"{lead.text} […] {own}"
         footnotes |= set(lead.footnotes)
         terms |= index.tokens[(lead_key[0].id, lead_key[1])]
+        before = index.previous.get((lead_key[0].id, lead_key[1])) if lead_key == previous else None
+        if before is not None and (LEANS_BACK.search(lead.text) or CONTINUES.match(lead.text)):
+            # the lead refers back too ("Dotyczy to ..." after "Choć potencjał ten ..."): its antecedent comes first
+            quote = f"{before[0].sentences[before[1]].text} {quote}"
+            footnotes |= set(before[0].sentences[before[1]].footnotes)
+            terms |= index.tokens[(before[0].id, before[1])]
     return QuoteCandidate(chunk, i, quote, tuple(sorted(footnotes)), terms, figures_in(own), own=own)
 
 

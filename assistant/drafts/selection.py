@@ -24,6 +24,7 @@ MAX_PER_PARAGRAPH = 3
 MAX_PARAGRAPHS = 6
 MAX_POLICY = 3
 OFFERED = 6              # sentences below the bar still listed (unticked) for the coordinator
+RUN_ON = 3               # sentences a sure quote may take in from its passage
 
 Found = list[tuple[FigureCandidate, QuoteCandidate]]
 
@@ -44,31 +45,39 @@ def statements_where_needed(found: Found, words: dict[str, set[str]], strong: se
                 stated[word] += 1
 
 
-def passage_goes_on(found: Found, carrying: set[str], sure: float, floor: float, next_id) -> None:
-    """A relevant, sure quote takes in the next sentence of its paragraph when that sentence names the topic in its
-    own words, is ranked at least `floor` and is not evidence on its own (section 5.3's FENG sentence after the
-    dual-use panels): a passage that keeps to the topic is quoted whole, in one quote, not left out. `next_id`
-    gives a candidate id's next sentence id (None at a paragraph's end); both must be on one page."""
+def passage_goes_on(found: Found, keeps_to, sure: float, next_id) -> None:
+    """A relevant, sure quote takes in the next sentences of its passage while each one keeps to the subject
+    (`keeps_to(candidate, quote, facet)`: it names the topic, or the facet the quote is filed under, in its own
+    words) and is not evidence on its own, at most RUN_ON sentences, on the same page: section 5.3's dual-use
+    panels go on to the FENG/PARP support and PGM's defence working group. One quote, not pieces left out.
+    `next_id` gives a candidate id's next sentence id (None at a paragraph's end)."""
     position = {candidate.id: n for n, (candidate, _) in enumerate(found)}
     merged: set[int] = set()
     for n, (candidate, quote) in enumerate(found):
         if n in merged or not (candidate.relevant and candidate.part == "need" and not candidate.damage
                                and (candidate.confidence or 0.0) >= sure):
             continue
-        after = position.get(next_id(candidate.id))
-        if after is None or after in merged:
-            continue
-        following, next_quote = found[after]
-        if (following.relevant or following.page != candidate.page or following.part != "need"
-                or following.id not in carrying or following.relevance < floor or next_quote.own in quote.quote):
-            continue
-        text = next_quote.quote if quote.quote in next_quote.quote else f"{quote.quote} {next_quote.own}"
-        found[n] = (replace(candidate, quote=text, footnotes=tuple(sorted({*quote.footnotes, *next_quote.footnotes})),
-                            figures=figures_in(text), damage=damage(text, quote.footnotes + next_quote.footnotes)),
-                    replace(quote, quote=text, footnotes=tuple(sorted({*quote.footnotes, *next_quote.footnotes})),
-                            terms=quote.terms | next_quote.terms, figures=figures_in(text),
-                            own=f"{quote.own} {next_quote.own}"))
-        merged.add(after)
+        last = candidate.id
+        for _ in range(RUN_ON):
+            after = position.get(next_id(last))
+            if after is None or after in merged:
+                break
+            following, next_quote = found[after]
+            if (following.relevant or following.page != candidate.page or following.part != "need"
+                    or not keeps_to(following, next_quote, candidate.facet)
+                    or any(next_quote.own in q.quote for c, q in found if c.relevant and c.id != candidate.id)):
+                break  # not the topic's, or quoted by another relevant quote already
+            last = following.id
+            merged.add(after)
+            if next_quote.own in quote.quote:
+                continue
+            text = next_quote.quote if quote.quote in next_quote.quote else f"{quote.quote} {next_quote.own}"
+            footnotes = tuple(sorted({*quote.footnotes, *next_quote.footnotes}))
+            candidate = replace(candidate, quote=text, footnotes=footnotes, figures=figures_in(text),
+                                damage=damage(text, footnotes))
+            quote = replace(quote, quote=text, footnotes=footnotes, terms=quote.terms | next_quote.terms,
+                            figures=figures_in(text), own=f"{quote.own} {next_quote.own}")
+            found[n] = (candidate, quote)
     found[:] = [pair for n, pair in enumerate(found) if n not in merged]
 
 
