@@ -225,7 +225,7 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
             # the facet's clear best figure, named by its words ("automatyki" for "cyfryzacja"), the judge sure of it
             lexical = key in facet_best and _carries(quote, related) and (confidence or 0.0) >= STRONG_CONFIDENCE
         if not lexical and quote_of(key, context=True) and _carries(quote_of(key, True)[0], telling):
-            quote, lexical = quote_of(key, True)[0], True  # named by the sentence before: quoted with it
+            (quote, kind), lexical = quote_of(key, True), True  # named by the sentence before: quoted with it
             lead = _label(assistant, key)
             if lead is not None:  # a list item's label ("• Zapewnienie ciągłości finansowania koordynatorów.")
                 margin = max(margin, ranking.whole.get(lead, margin))  # says what the item is about
