@@ -257,7 +257,9 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
     facet_terms = {f.key: {t for t in f.lemmas if index.df.get(t, 0) <= RARE_SHARE * len(index.tokens)} for f in FACETS}
 
     def keeps_to(candidate: FigureCandidate, quote: QuoteCandidate, facet: str) -> bool:
-        return candidate.id in carrying or _carries(quote, facet_terms.get(facet, set()))
+        """It names the topic, or (without figures of its own: they would be another subject's, "energetyka
+        (9,5%)" after the ICT share) the facet its passage is filed under."""
+        return candidate.id in carrying or (not quote.figures and _carries(quote, facet_terms.get(facet, set())))
 
     passage_goes_on(found, keeps_to, sure, following.get)
     for candidate, _ in found:  # ticked: relevant, whole and sure; relevant but not sure: offered "to check"
