@@ -210,6 +210,7 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
     found: list[tuple[FigureCandidate, QuoteCandidate]] = []
     strong: set[str] = set()  # candidates the judge is sure of for the whole subject
     carrying: set[str] = set()  # candidates whose own words name the topic
+    for_subject: set[str] = set()  # figure candidates judged sure for the whole subject
     for key, margin in sorted(ranking.whole.items(), key=lambda item: -max(item[1], best_for_word.get(item[0], -99))):
         usable = quote_of(key)
         if usable is None:
@@ -244,6 +245,8 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
             # one of the topic's words or facets (and it names that topic or facet)
             relevant = True
             strong.add(f"{quote.chunk.id}#{key[1]}")
+        if kind == "figure" and subject_sure >= sure:
+            for_subject.add(f"{quote.chunk.id}#{key[1]}")
         chunk = quote.chunk
         facet = ("partner" if chunk.section.startswith("7") else "recommendations") if kind == "policy" \
             else _facet_key(quote)
@@ -267,7 +270,7 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
             and candidate.confidence < sure
         candidate.relevant = candidate.relevant and not candidate.damage and not candidate.check
     figures_as_need(found, _facet_key)
-    kept = limit_candidates(found)
+    kept = limit_candidates(found, for_subject)
     for number, (candidate, _) in enumerate(kept, start=1):
         candidate.number = number
     return kept

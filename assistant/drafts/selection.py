@@ -21,6 +21,7 @@ STRONG_CONFIDENCE = 0.6  # the judge's probability from which a candidate is evi
 STATEMENTS_PER_WORD = 2  # statements quoted at most for one topic word no figure covers
 MAX_EVIDENCE = 9         # relevant need quotes at most
 MAX_PER_PARAGRAPH = 3
+MAX_PER_PARAGRAPH_SURE = 5  # ...when the judge is sure of a figure for the whole subject: evidence concentrated
 MAX_PARAGRAPHS = 6
 MAX_POLICY = 3
 OFFERED = 6              # sentences below the bar still listed (unticked) for the coordinator
@@ -104,10 +105,11 @@ def sure_level(model, setting: float = 0.0) -> float:
     return setting or float(getattr(model, "threshold", 0.0))
 
 
-def limit_candidates(found: Found) -> Found:
+def limit_candidates(found: Found, for_subject: set[str] = frozenset()) -> Found:
     """The relevant sentences within the draft's limits (no quote inside another, no figures all quoted already,
-    at most MAX_PER_PARAGRAPH per facet), then OFFERED more per part, unmarked. Figures take the places first:
-    a statement the judge is sure of never pushes a figure out of its facet's paragraph."""
+    at most MAX_PER_PARAGRAPH per facet, MAX_PER_PARAGRAPH_SURE for a figure of `for_subject`: one the judge is
+    sure of for the whole subject, where a topic's evidence is in one facet), then OFFERED more per part,
+    unmarked. Figures take the places first: a statement the judge is sure of never pushes a figure out."""
     found = sorted(found, key=lambda pair: not (pair[0].relevant and pair[0].figures))
     kept: Found = []
     used: set[str] = set()
@@ -129,7 +131,8 @@ def limit_candidates(found: Found) -> Found:
         same_part = [c for c, _ in kept if c.part == candidate.part and c.relevant]
         limit = MAX_EVIDENCE if candidate.part == "need" else MAX_POLICY
         if candidate.relevant and (len(same_part) >= limit or (figures and figures <= used)
-                                   or sum(c.facet == candidate.facet for c in same_part) >= MAX_PER_PARAGRAPH
+                                   or sum(c.facet == candidate.facet for c in same_part) >= (
+                                       MAX_PER_PARAGRAPH_SURE if candidate.id in for_subject else MAX_PER_PARAGRAPH)
                                    or (candidate.part == "need" and candidate.facet not in {c.facet for c in same_part}
                                        and len({c.facet for c in same_part}) >= MAX_PARAGRAPHS)):
             candidate.relevant = False
