@@ -221,3 +221,9 @@ def test_the_draft_tab_speaks_the_drafts_language(assistant):
     assert all(label.startswith(("p. ", "? to check · p. ", "⚠ text damaged")) for label, _ in choice_labels(choice))
     polish = DraftChoice("staże", "pl", list(english.candidates), [])
     assert "Zaznaczono 0 z" in summary_html(polish, [])
+
+
+def test_a_compound_counts_for_its_head_word(assistant):
+    """"bezpieczeństwo cyfrowe": the report's word is the compound "cyberbezpieczeństwo" (46% of the units)."""
+    draft = draft_justification(assistant, "ochrona danych i bezpieczeństwo cyfrowe firm w klastrze", llm=False)
+    assert "w 46% badanych jednostek" in ticked(draft)
