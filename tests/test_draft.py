@@ -41,7 +41,8 @@ ON_TOPIC = {
     },
 }
 # a quoted sentence without figures (context) must still name the topic in the report's words
-CONTEXT_WORDS = {TOPICS[0]: r"[Ss]zkoleni|[Ss]taż|praktyk|kompetenc|ICT", TOPICS[1]: r"targ|zagraniczn|eksport|FDI",
+CONTEXT_WORDS = {TOPICS[0]: r"[Ss]zkoleni|[Ss]taż|praktyk|kompetenc|ICT",
+                 TOPICS[1]: r"targ|zagraniczn|eksport|FDI|międzynarodow",
                  TOPICS[2]: r"obiegu zamkniętym|recykling|odpad"}
 MUST_QUOTE = {TOPICS[0]: {"1 642", "460"}, TOPICS[1]: {"753", "31"}, TOPICS[2]: {"69", "57"}}
 RECOMMENDATION_WORDS = {TOPICS[0]: r"[Ss]zkoleni|umiejętności|ICT", TOPICS[1]: r"targi|zagraniczn|eksport",

@@ -55,9 +55,16 @@ def own_markers(text: str) -> set[int]:
 
 
 def own_sentences(text: str) -> list[str]:
-    """Sentences, each with the markers that follow its end mark."""
+    """Sentences, each with the markers that follow its end mark; a verbatim quotation „…” of several report
+    sentences stays one sentence with the marker after its closing mark."""
     marked = OWN_SENTENCE_END.sub(lambda m: m.group(1) + "\n", text)
-    return [s.strip() for s in marked.split("\n") if s.strip()]
+    sentences: list[str] = []
+    for piece in (s.strip() for s in marked.split("\n") if s.strip()):
+        if sentences and sentences[-1].count("„") > sentences[-1].count("”"):
+            sentences[-1] += " " + piece
+        else:
+            sentences.append(piece)
+    return sentences
 
 
 def scripted(replies: list[str]) -> GenericFakeChatModel:

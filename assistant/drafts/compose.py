@@ -25,9 +25,17 @@ from assistant.drafts.export import to_markdown, write_draft_files  # re-exporte
 from assistant.drafts.model import Draft, DraftCitation, DraftInputError, DraftParagraph, FigureCandidate, Shortened
 from assistant.drafts.quotes import BULLET, QuoteCandidate, quotable, unnamed_terms
 from assistant.drafts.relevance import RARE_SHARE, TopicTerms, carries_topic, matches, rank_for_topic
+from assistant.drafts.selection import (
+    STRONG_CONFIDENCE,
+    figures_as_need,
+    limit_candidates,
+    passage_goes_on,
+    statements_where_needed,
+    sure_level,
+)
 from assistant.drafts.tables import FACETS, WORDS, heading
 from assistant.drafts.topic import DraftRequest, read_topic
-from assistant.numbers import figure_key, figures_in
+from assistant.numbers import figures_in
 from assistant.strings import message
 
 __all__ = ["Draft", "DraftCitation", "DraftInputError", "DraftParagraph", "FigureCandidate", "draft_justification",
@@ -40,14 +48,9 @@ WORD_MARGIN = -3.0            # the best sentence for one topic word alone is re
 WORD_BEST = {"figure": 1, "statement": 1, "policy": 1}  # the best sentences of each kind per topic word
 FACET_MARGIN = 0.0            # the ranker's margin a facet's best figure needs (positive: it is for that facet)
 STATEMENT_MARGIN = -2.0       # a statement (no figures) carrying a topic word, when no figure covers that word
-STATEMENTS_PER_WORD = 2       # statements quoted at most for one such word
 STATEMENT_WORDS = 10          # a statement shorter than this is a heading or a fragment, not evidence
 POLICY_MARGIN = -3.0          # a recommendation or policy area carrying a topic word
-MAX_EVIDENCE = 9              # relevant figure sentences quoted at most
-MAX_PER_PARAGRAPH = 3
-MAX_PARAGRAPHS = 6
-MAX_POLICY = 3
-OFFERED = 6                   # sentences below the bar still listed (unticked) for the coordinator
+BROAD_MARGIN = -1.5           # ...and one carrying only the subject's less specific words (in 3.5-10% of sentences)
 EVIDENCE_SKIP = ("1.", "9.")  # the summary restates footnoted figures; the recommendations are policy
 POLICY_ITEM = re.compile(r"^(Rekomendacja:|[a-f]\) )")
 
@@ -183,6 +186,7 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
     index = assistant.sentences
     related = {t for f in facets for t in f.lemmas  # a facet's specific words only ("przemysł" says nothing)
                if index.df.get(t, 0) <= RARE_SHARE * max(1, len(index.tokens))} - telling
+    broad = set(subject.weights) - telling  # the subject's less specific words ("B+R" of "R&D spending")
     quotes: dict[tuple[tuple[str, int], bool], tuple[QuoteCandidate, str] | None] = {}
 
     def quote_of(key: tuple[str, int], context: bool = False):
@@ -190,8 +194,9 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
         if (key, context) not in quotes:
             chunk = assistant.snapshot.chunks[key[0]]
             sentence = chunk.sentences[key[1]]
-            policy = chunk.section.startswith("9.") or bool(POLICY_ITEM.match(sentence.text))
             quote = quotable(assistant, chunk, key[1], context)
+            policy = chunk.section.startswith("9.") or any(  # a policy area's item, also past its first sentence
+                POLICY_ITEM.match(text) for text in (sentence.text, quote.quote if quote else ""))
             unusable = (quote is None or (chunk.section.startswith(EVIDENCE_SKIP) and not policy)
                         or (policy and (BULLET.match(sentence.text) or len(sentence.text.split()) < 8))
                         or (not policy and not quote.figures and len(quote.own.split()) < STATEMENT_WORDS))
@@ -203,40 +208,69 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
     model = assistant.extractive.model
     sure = sure_level(model, getattr(assistant.settings, "draft_sure_threshold", 0.0))
     found: list[tuple[FigureCandidate, QuoteCandidate]] = []
+    strong: set[str] = set()  # candidates the judge is sure of for the whole subject
+    carrying: set[str] = set()  # candidates whose own words name the topic
+    for_subject: set[str] = set()  # figure candidates judged sure for the whole subject
     for key, margin in sorted(ranking.whole.items(), key=lambda item: -max(item[1], best_for_word.get(item[0], -99))):
         usable = quote_of(key)
         if usable is None:
             continue
         quote, kind = usable
         word_margin = best_for_word.get(key, -99.0)
+        confidence = ranking.probability.get(key, 0.0) if model is not None else None
+        subject_sure = ranking.subject_probability.get(key, 0.0)  # the judge on the whole subject
         lexical = _carries(quote, telling)
-        if kind == "figure" and not lexical and max(margin, word_margin) >= RELEVANT_MARGIN:
-            # the facet's clear best figure, named by its words ("automatyki" for "cyfryzacja")
-            lexical = key in facet_best and _carries(quote, related)
-            if not lexical and quote_of(key, context=True) and _carries(quote_of(key, True)[0], telling):
-                quote, lexical = quote_of(key, True)[0], True  # named by the sentence before: quoted with it
+        if lexical:
+            carrying.add(f"{quote.chunk.id}#{key[1]}")
+        if not lexical and kind == "figure" and max(margin, word_margin) >= RELEVANT_MARGIN:
+            # the facet's clear best figure, named by its words ("automatyki" for "cyfryzacja"), the judge sure of it
+            lexical = key in facet_best and _carries(quote, related) and (confidence or 0.0) >= STRONG_CONFIDENCE
+        if not lexical and quote_of(key, context=True) and _carries(quote_of(key, True)[0], telling):
+            (quote, kind), lexical = quote_of(key, True), True  # named by the sentence before: quoted with it
+            lead = _label(assistant, key)
+            if lead is not None:  # a list item's label ("• Zapewnienie ciągłości finansowania koordynatorów.")
+                margin = max(margin, ranking.whole.get(lead, margin))  # says what the item is about
+                confidence = confidence if confidence is None else max(confidence, ranking.probability.get(lead, 0))
+                subject_sure = max(subject_sure, ranking.subject_probability.get(lead, 0.0))
         if kind == "policy":
             relevant = lexical and max(margin, word_margin) >= POLICY_MARGIN
         elif kind == "statement":
             relevant = lexical and (word_margin >= WORD_MARGIN or margin >= STATEMENT_MARGIN)
         else:
             relevant = ((lexical and (margin >= RELEVANT_MARGIN or word_margin >= WORD_MARGIN))
-                        or margin >= STRONG_MARGIN)
+                        or margin >= STRONG_MARGIN or (margin >= BROAD_MARGIN and _carries(quote, broad)))
+        if ((subject_sure >= STRONG_CONFIDENCE and (lexical or _carries(quote, related | broad)))
+                or (confidence or 0.0) >= STRONG_CONFIDENCE and (lexical or _carries(quote, related))):
+            # the judge is sure it serves the whole subject (and it names the topic, a facet or a broader word), or
+            # one of the topic's words or facets (and it names that topic or facet)
+            relevant = True
+            strong.add(f"{quote.chunk.id}#{key[1]}")
+        if kind == "figure" and subject_sure >= sure:
+            for_subject.add(f"{quote.chunk.id}#{key[1]}")
         chunk = quote.chunk
         facet = ("partner" if chunk.section.startswith("7") else "recommendations") if kind == "policy" \
             else _facet_key(quote)
-        confidence = ranking.probability.get(key, 0.0) if model is not None else None
         damaged = damage(quote.quote, quote.footnotes)
         found.append((FigureCandidate(f"{chunk.id}#{key[1]}", quote.quote, chunk.page, chunk.section, quote.footnotes,
                                       figures_in(quote.quote), "policy" if kind == "policy" else "need", facet,
                                       round(max(margin, word_margin), 3), relevant, damaged,
                                       None if confidence is None else round(confidence, 3)), quote))
-    _statements_where_needed(found, words)
+    statements_where_needed(found, words, strong)
+    following = {f"{p[0].id}#{p[1]}": f"{key[0]}#{key[1]}" for key, p in index.previous.items() if p is not None}
+    facet_terms = {f.key: {t for t in f.lemmas if index.df.get(t, 0) <= RARE_SHARE * len(index.tokens)} for f in FACETS}
+
+    def keeps_to(candidate: FigureCandidate, quote: QuoteCandidate, facet: str) -> bool:
+        """It names the topic, or (without figures of its own: they would be another subject's, "energetyka
+        (9,5%)" after the ICT share) the facet its passage is filed under."""
+        return candidate.id in carrying or (not quote.figures and _carries(quote, facet_terms.get(facet, set())))
+
+    passage_goes_on(found, keeps_to, sure, following.get)
     for candidate, _ in found:  # ticked: relevant, whole and sure; relevant but not sure: offered "to check"
         candidate.check = candidate.relevant and not candidate.damage and candidate.confidence is not None \
             and candidate.confidence < sure
         candidate.relevant = candidate.relevant and not candidate.damage and not candidate.check
-    kept = _limit(found)
+    figures_as_need(found, _facet_key)
+    kept = limit_candidates(found, for_subject)
     for number, (candidate, _) in enumerate(kept, start=1):
         candidate.number = number
     return kept
@@ -263,6 +297,16 @@ def _best_per_word(ranking, words: dict[str, set[str]], facets, quote_of):
     return best, facet_best
 
 
+def _label(assistant, key: tuple[str, int]) -> tuple[str, int] | None:
+    """The key of the sentence before `key` when it is a list item's short label ("• Finansowanie kaskadowe dla
+    MŚP."), which says what the item's sentences are about; else None."""
+    previous = assistant.sentences.previous.get(key)
+    if previous is None:
+        return None
+    text = previous[0].sentences[previous[1]].text
+    return (previous[0].id, previous[1]) if BULLET.match(text) and len(text.split()) < STATEMENT_WORDS else None
+
+
 def _carries(quote: QuoteCandidate, terms: set[str]) -> bool:
     """The quote names one of `terms` in its own words, outside the names it mentions."""
     return bool(terms) and carries_topic(quote.terms, terms) and carries_topic(unnamed_terms(quote.quote), terms)
@@ -274,70 +318,6 @@ def _related_facets(telling: set[str]):
     even when it never says "cyfryzacja". A facet whose terms are alternatives, not aspects of one subject
     (`expands = false`: the sectors, the kinds of members), brings none: ICT does not bring energy figures."""
     return [facet for facet in FACETS if facet.expands and any(matches(t, facet.lemmas) for t in telling)]
-
-
-def _statements_where_needed(found: list[tuple[FigureCandidate, QuoteCandidate]], words: dict[str, set[str]]) -> None:
-    """A statement (no figures) stays relevant only for a topic word that no relevant figure quote names: the
-    figures come first, a named cluster's activity or a programme stands in where there are none."""
-    covered = {w for w, lemmas in words.items()
-               for c, q in found if c.relevant and c.part == "need" and c.figures and carries_topic(q.terms, lemmas)}
-    stated = dict.fromkeys(words, 0)
-    for candidate, quote in found:
-        if candidate.relevant and candidate.part == "need" and not candidate.figures:
-            needed = [w for w, lemmas in words.items() if w not in covered and carries_topic(quote.terms, lemmas)
-                      and stated[w] < STATEMENTS_PER_WORD]
-            candidate.relevant = bool(needed)
-            for word in needed:
-                stated[word] += 1
-
-
-def sure_level(model, setting: float = 0.0) -> float:
-    """The judged probability from which a candidate is ticked by default: the `draft_sure_threshold` setting, else
-    the model's answer threshold; 0 without a model (no judge: every relevant candidate is ticked).
-
-    Not the chat's sure level (`sure_threshold`, chosen on dev questions for 97% precision): a candidate is judged
-    against a topic, not a question, and measured with that level no candidate of the 27 draft topics is ticked
-    (key-figure recall 0.05); at the answer threshold it is 0.99 on the original topics."""
-    if model is None:
-        return 0.0
-    return setting or float(getattr(model, "threshold", 0.0))
-
-
-def _limit(found: list[tuple[FigureCandidate, QuoteCandidate]]) -> list[tuple[FigureCandidate, QuoteCandidate]]:
-    """The relevant sentences within the draft's limits (no quote inside another, no figures all quoted already,
-    at most MAX_PER_PARAGRAPH per facet), then OFFERED more per part, unmarked."""
-    kept: list[tuple[FigureCandidate, QuoteCandidate]] = []
-    used: set[str] = set()
-    extra = {"need": 0, "policy": 0}
-    for candidate, quote in found:
-        figures = {figure_key(f) for f in candidate.figures}
-        inside = next((n for n, (c, q) in enumerate(kept) if q.quote in quote.quote
-                       or (quote.quote in q.quote and not c.relevant)), None)
-        if inside is not None and candidate.relevant:
-            # it holds a kept quote and what leans on it, or an unticked longer quote holds it: it replaces it
-            replaced = kept[inside][0]
-            candidate.relevance = max(candidate.relevance, replaced.relevance)
-            extra[replaced.part] -= not replaced.relevant
-            kept[inside] = (candidate, quote)
-            used |= figures
-            continue
-        if any(quote.quote in q.quote or q.quote in quote.quote for _, q in kept):
-            continue
-        same_part = [c for c, _ in kept if c.part == candidate.part and c.relevant]
-        limit = MAX_EVIDENCE if candidate.part == "need" else MAX_POLICY
-        if candidate.relevant and (len(same_part) >= limit or (figures and figures <= used)
-                                   or sum(c.facet == candidate.facet for c in same_part) >= MAX_PER_PARAGRAPH
-                                   or (candidate.part == "need" and candidate.facet not in {c.facet for c in same_part}
-                                       and len({c.facet for c in same_part}) >= MAX_PARAGRAPHS)):
-            candidate.relevant = False
-        if not candidate.relevant:
-            if extra[candidate.part] >= OFFERED:
-                continue
-            extra[candidate.part] += 1
-        else:
-            used |= figures
-        kept.append((candidate, quote))
-    return kept
 
 
 def _facet_key(candidate: QuoteCandidate) -> str:

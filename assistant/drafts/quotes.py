@@ -22,9 +22,11 @@ BULLET = re.compile(r"^[•−–-]\s")
 NAME_RUN = re.compile(r"(?<=[\w,;:(–-] )[A-ZĄĆĘŁŃÓŚŹŻ][\w-]*(?: [A-ZĄĆĘŁŃÓŚŹŻ0-9][\w-]*)+")
 CONTINUES = re.compile(
     r"(?i)^(mimo to|jednak|natomiast|co więcej|dodatkowo|z kolei|w efekcie|w rezultacie|ponadto|również|także|"
-    r"jednocześnie|oprócz tego|w ten sposób|tym samym|dzięki temu|stąd|zatem|(te|ten|ta|to|tego|tych|takie|taki|"
-    r"taka|tym|tymi|tej|tę)\s|(\w+\s){0,2}[\w-]+\s(ten|ta|te|ci|tego|tej|tych)\b)")
-# ...a sentence opening like this refers back ("Potencjał ten", "Ponadto", "Te działania"): quoted with the one before
+    r"jednocześnie|oprócz tego|w ten sposób|tym samym|dzięki temu|stąd|zatem|celem (jest|tego)\s|"
+    r"(te|ten|ta|to|tego|tych|takie|taki|taka|tym|tymi|tej|tę)\s|(\w+\s){0,2}[\w-]+\s(ten|ta|te|ci|tego|tej|tych)\b)")
+# ...a sentence opening like this refers back ("Potencjał ten", "Ponadto", "Te działania", "Celem jest": whose aim?):
+# quoted with the one before
+ASIDE = re.compile(r"\([^()]*\d[^()]*\)")  # a bracketed detail with a figure: a share, a change, a year
 LABELLED = re.compile(r"^[•−–-]\s[^:]{3,80}:\s")
 MAX_RUN_ON = 2                # sentences a quote may run on to close its brackets
 
@@ -79,6 +81,12 @@ def quotable(assistant, chunk, i: int, context: bool = False) -> QuoteCandidate 
         quote = f"{lead.text} {own}" if lead_key == previous else f"{lead.text} […] {own}"
         footnotes |= set(lead.footnotes)
         terms |= index.tokens[(lead_key[0].id, lead_key[1])]
+        before = index.previous.get((lead_key[0].id, lead_key[1])) if lead_key == previous else None
+        if before is not None and (LEANS_BACK.search(lead.text) or CONTINUES.match(lead.text)):
+            # the lead refers back too ("Dotyczy to ..." after "Choć potencjał ten ..."): its antecedent comes first
+            quote = f"{before[0].sentences[before[1]].text} {quote}"
+            footnotes |= set(before[0].sentences[before[1]].footnotes)
+            terms |= index.tokens[(before[0].id, before[1])]
     return QuoteCandidate(chunk, i, quote, tuple(sorted(footnotes)), terms, figures_in(own), own=own)
 
 
@@ -89,5 +97,6 @@ def is_open(text: str) -> bool:
 
 def unnamed_terms(quote: str) -> set[str]:
     """The quote's lemmas outside the names it mentions ("Mazowiecki Klaster ICT (457)" names a cluster: the
-    quote is about its size, not about ICT). A name is a run of two or more capitalised words inside a sentence."""
-    return set(tokenize(NAME_RUN.sub(" ", quote)))
+    quote is about its size, not about ICT) and outside asides with figures ("265 (5,4%; wzrost o 83)" is about
+    business institutions, not about growth). A name is a run of two or more capitalised words inside a sentence."""
+    return set(tokenize(NAME_RUN.sub(" ", ASIDE.sub(" ", quote))))

@@ -28,7 +28,7 @@ from assistant.synonyms import loanword_lemmas, report_words_for
 RETRIEVE_K = 10
 JUDGED, JUDGED_PER_WORD = 40, 10  # sentences the judge weighs: the subject's best, each telling word's best
 DRAFT_STEM_LETTERS = 7  # topics match more strictly: 6 letters would make szkolenie ~ szkoła
-PREFIX_LETTERS = 4      # pro-, z-, prze-: a derivation's prefix before the topic word's stem
+PREFIX_LETTERS = 5      # pro-, z-, prze-, cyber-: a derivation or compound prefix before the topic word stem
 GENERIC_SHARE = 0.1     # a lemma in more than this share of sentences ("klaster") says nothing
 RARE_SHARE = 0.035      # the topic's words in at most this share decide what serves it ("gospodarka" does not)
 WORD = re.compile(r"[^\W\d_][\w+&-]*")
@@ -150,13 +150,14 @@ class TopicRanking:
     whole: dict[tuple[str, int], float]
     probability: dict[tuple[str, int], float]  # judged: under the whole subject or one word (the best of them)
     words: dict[str, list[tuple[tuple[str, int], float]]]
+    subject_probability: dict[tuple[str, int], float] = field(default_factory=dict)  # judged under the whole subject
 
 
 def rank_for_topic(assistant, subject: str, words: list[str]) -> TopicRanking:
     """Every report sentence ranked for the subject and for each of its telling words alone."""
     model = assistant.extractive.model
     _, order, probability = _ranked(assistant, subject, model, whole=True)
-    ranking = TopicRanking(dict(order), probability, {})
+    ranking = TopicRanking(dict(order), dict(probability), {}, probability)
     for word in dict.fromkeys(words):
         if word.lower() != subject.lower():
             _, ranking.words[word], judged = _ranked(assistant, word, model, whole=False)

@@ -1,0 +1,146 @@
+"""Which of a draft's relevant candidates are ticked by default, and within which limits.
+
+`compose._offer` decides what is relevant to the subject; this module decides what the default selection
+holds: figures first, a statement only where no figure covers its topic word unless the chat's judge is
+sure of it (strong evidence widens the selection instead of being left unticked), a recommendation with
+figures as the need's evidence when the report has nothing else, and the draft's limits (per facet, per
+section, no figure quoted twice).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from assistant.drafts.damage import damage
+from assistant.drafts.model import FigureCandidate
+from assistant.drafts.quotes import QuoteCandidate
+from assistant.drafts.relevance import carries_topic
+from assistant.numbers import figure_key, figures_in
+
+STRONG_CONFIDENCE = 0.6  # the judge's probability from which a candidate is evidence on its own strength
+STATEMENTS_PER_WORD = 2  # statements quoted at most for one topic word no figure covers
+MAX_EVIDENCE = 9         # relevant need quotes at most
+MAX_PER_PARAGRAPH = 3
+MAX_PER_PARAGRAPH_SURE = 5  # ...when the judge is sure of a figure for the whole subject: evidence concentrated
+MAX_PARAGRAPHS = 6
+MAX_POLICY = 3
+OFFERED = 6              # sentences below the bar still listed (unticked) for the coordinator
+RUN_ON = 3               # sentences a sure quote may take in from its passage
+
+Found = list[tuple[FigureCandidate, QuoteCandidate]]
+
+
+def statements_where_needed(found: Found, words: dict[str, set[str]], strong: set[str]) -> None:
+    """A statement (no figures) stays relevant for a topic word that no relevant figure quote names (a named
+    cluster's activity or a programme stands in where there are no figures), or when the judge is sure of it:
+    figures come first, but strong evidence without figures is not left out because a figure exists."""
+    covered = {w for w, lemmas in words.items()
+               for c, q in found if c.relevant and c.part == "need" and c.figures and carries_topic(q.terms, lemmas)}
+    stated = dict.fromkeys(words, 0)
+    for candidate, quote in found:
+        if candidate.relevant and candidate.part == "need" and not candidate.figures:
+            needed = [w for w, lemmas in words.items() if w not in covered and carries_topic(quote.terms, lemmas)
+                      and stated[w] < STATEMENTS_PER_WORD]
+            candidate.relevant = bool(needed) or candidate.id in strong
+            for word in needed:
+                stated[word] += 1
+
+
+def passage_goes_on(found: Found, keeps_to, sure: float, next_id) -> None:
+    """A relevant, sure quote takes in the next sentences of its passage while each one keeps to the subject
+    (`keeps_to(candidate, quote, facet)`: it names the topic, or the facet the quote is filed under, in its own
+    words) and is not evidence on its own, at most RUN_ON sentences, on the same page: section 5.3's dual-use
+    panels go on to the FENG/PARP support and PGM's defence working group. One quote, not pieces left out.
+    `next_id` gives a candidate id's next sentence id (None at a paragraph's end)."""
+    position = {candidate.id: n for n, (candidate, _) in enumerate(found)}
+    merged: set[int] = set()
+    for n, (candidate, quote) in enumerate(found):
+        if n in merged or not (candidate.relevant and candidate.part == "need" and not candidate.damage
+                               and (candidate.confidence or 0.0) >= sure):
+            continue
+        last = candidate.id
+        for _ in range(RUN_ON):
+            after = position.get(next_id(last))
+            if after is None or after in merged:
+                break
+            following, next_quote = found[after]
+            if (following.relevant or following.page != candidate.page or following.part != "need"
+                    or not keeps_to(following, next_quote, candidate.facet)
+                    or any(next_quote.own in q.quote for c, q in found if c.relevant and c.id != candidate.id)):
+                break  # not the topic's, or quoted by another relevant quote already
+            last = following.id
+            merged.add(after)
+            if next_quote.own in quote.quote:
+                continue
+            text = next_quote.quote if quote.quote in next_quote.quote else f"{quote.quote} {next_quote.own}"
+            footnotes = tuple(sorted({*quote.footnotes, *next_quote.footnotes}))
+            candidate = replace(candidate, quote=text, footnotes=footnotes, figures=figures_in(text),
+                                damage=damage(text, footnotes))
+            quote = replace(quote, quote=text, footnotes=footnotes, terms=quote.terms | next_quote.terms,
+                            figures=figures_in(text), own=f"{quote.own} {next_quote.own}")
+            found[n] = (candidate, quote)
+    found[:] = [pair for n, pair in enumerate(found) if n not in merged]
+
+
+def figures_as_need(found: Found, facet_of) -> None:
+    """No relevant need evidence, but a relevant recommendation holds figures (a programme's budget and its share
+    for SMEs): it stands as the need's evidence, under the facet its own words name, so the draft is written
+    from what the report says rather than refused."""
+    if any(c.relevant and c.part == "need" for c, _ in found):
+        return
+    for candidate, quote in found:
+        if candidate.relevant and candidate.part == "policy" and candidate.figures:
+            candidate.part, candidate.facet = "need", facet_of(quote)
+
+
+def sure_level(model, setting: float = 0.0) -> float:
+    """The judged probability from which a candidate is ticked by default: the `draft_sure_threshold` setting, else
+    the model's answer threshold; 0 without a model (no judge: every relevant candidate is ticked).
+
+    Not the chat's sure level (`sure_threshold`, chosen on dev questions for 97% precision): a candidate is judged
+    against a topic, not a question, and measured with that level no candidate of the 27 draft topics is ticked
+    (key-figure recall 0.05); at the answer threshold it is 0.99 on the original topics."""
+    if model is None:
+        return 0.0
+    return setting or float(getattr(model, "threshold", 0.0))
+
+
+def limit_candidates(found: Found, for_subject: set[str] = frozenset()) -> Found:
+    """The relevant sentences within the draft's limits (no quote inside another, no figures all quoted already,
+    at most MAX_PER_PARAGRAPH per facet, MAX_PER_PARAGRAPH_SURE for a figure of `for_subject`: one the judge is
+    sure of for the whole subject, where a topic's evidence is in one facet), then OFFERED more per part,
+    unmarked. Figures take the places first: a statement the judge is sure of never pushes a figure out."""
+    found = sorted(found, key=lambda pair: not (pair[0].relevant and pair[0].figures))
+    kept: Found = []
+    used: set[str] = set()
+    extra = {"need": 0, "policy": 0}
+    for candidate, quote in found:
+        figures = {figure_key(f) for f in candidate.figures}
+        inside = next((n for n, (c, q) in enumerate(kept) if q.quote in quote.quote
+                       or (quote.quote in q.quote and not c.relevant)), None)
+        if inside is not None and candidate.relevant:
+            # it holds a kept quote and what leans on it, or an unticked longer quote holds it: it replaces it
+            replaced = kept[inside][0]
+            candidate.relevance = max(candidate.relevance, replaced.relevance)
+            extra[replaced.part] -= not replaced.relevant
+            kept[inside] = (candidate, quote)
+            used |= figures
+            continue
+        if any(quote.quote in q.quote or q.quote in quote.quote for _, q in kept):
+            continue
+        same_part = [c for c, _ in kept if c.part == candidate.part and c.relevant]
+        limit = MAX_EVIDENCE if candidate.part == "need" else MAX_POLICY
+        if candidate.relevant and (len(same_part) >= limit or (figures and figures <= used)
+                                   or sum(c.facet == candidate.facet for c in same_part) >= (
+                                       MAX_PER_PARAGRAPH_SURE if candidate.id in for_subject else MAX_PER_PARAGRAPH)
+                                   or (candidate.part == "need" and candidate.facet not in {c.facet for c in same_part}
+                                       and len({c.facet for c in same_part}) >= MAX_PARAGRAPHS)):
+            candidate.relevant = False
+        if not candidate.relevant:
+            if extra[candidate.part] >= OFFERED:
+                continue
+            extra[candidate.part] += 1
+        else:
+            used |= figures
+        kept.append((candidate, quote))
+    return kept
