@@ -202,14 +202,19 @@ class AskPool:
 
     def add_workers(self, workers: list[ProcessAsker]) -> None:
         for worker in workers:
-            with self._lock:
-                closed = self._closed
-                if not closed:
-                    self.askers.append(worker)
-            if closed:
-                worker.close()
-            else:
-                self._add_slots(worker)
+            self._join(worker)
+
+    def _join(self, worker: ProcessAsker) -> bool:
+        """The worker answers from now on; a pool closed meanwhile closes it instead (False)."""
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                self.askers.append(worker)
+        if closed:
+            worker.close()
+            return False
+        self._add_slots(worker)
+        return True
 
     def refresh(self) -> None:
         """This process's askers load the newly published generation now (workers: see `retire_workers`)."""
@@ -246,15 +251,8 @@ class AskPool:
             if worker is not None:
                 worker.close()
             return
-        with self._lock:
-            closed = self._closed
-            if not closed:
-                self.askers.append(worker)
-        if closed:
-            worker.close()
-            return
-        self._add_slots(worker)
-        print(f"a new worker (process {worker.proc.pid}) is answering", file=sys.stderr, flush=True)
+        if self._join(worker):
+            print(f"a new worker (process {worker.proc.pid}) is answering", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         with self._lock:
