@@ -29,11 +29,12 @@ from pathlib import Path
 
 from assistant.settings import Settings
 
-from .errors import IngestError
+from .errors import IngestError, StoreBusy
 from .plan import corpus_files, parse_file
 from .progress import IngestProgress, RecordedProgress
 from .readers import SUPPORTED, decode_text
 from .sources_dir import MANIFEST, SOURCES_DIR
+from .writer_lock import writer_lock
 
 __all__ = ["Added", "RecordedProgress", "Upload", "UploadError", "add", "check_readable", "check_upload",
            "corpus_files", "published_files", "recover", "safe_name", "undo"]
@@ -201,15 +202,19 @@ def add(settings: Settings, upload: Upload, source_id: str | None, progress: Ing
     from .pipeline import run_ingest
 
     skipped: dict[str, str] = {}
-    store(upload, settings.corpus_dir, source_id)
     try:
-        run_ingest(settings, progress=progress, on_skip=lambda rel, why: skipped.setdefault(rel, why))
-        if upload.rel in skipped:
-            raise UploadError(f"{upload.name} cannot be read: {skipped[upload.rel]}", "unreadable", file=upload.name,
-                              reason=skipped[upload.rel])
-    except BaseException:
-        undo(settings)
-        raise
+        with writer_lock(settings.store_dir):  # taken before the file is stored: another ingest never sees it
+            store(upload, settings.corpus_dir, source_id)
+            try:
+                run_ingest(settings, progress=progress, on_skip=lambda rel, why: skipped.setdefault(rel, why))
+                if upload.rel in skipped:
+                    raise UploadError(f"{upload.name} cannot be read: {skipped[upload.rel]}", "unreadable",
+                                      file=upload.name, reason=skipped[upload.rel])
+            except BaseException:
+                undo(settings)
+                raise
+    except StoreBusy as error:
+        raise UploadError(f"{upload.name}: {error}", "store_busy", file=upload.name) from error
     finally:
         if progress is not None:
             progress.close()

@@ -7,3 +7,7 @@ class IngestError(Exception):
 
 class NothingToIngest(StoreError):
     """The corpus has no file that can be indexed (empty, or every file skipped); the store is left as it was."""
+
+
+class StoreBusy(StoreError):
+    """Another ingest (the CLI, a web upload, another chat) is writing the same store; nothing was changed."""

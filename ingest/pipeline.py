@@ -39,6 +39,7 @@ from .plan import PARSER_VERSION, Parsed, Plan, corpus_files, file_hash, load_pr
 from .progress import IngestProgress
 from .readers import SUPPORTED
 from .vectors import VectorCache, text_digest
+from .writer_lock import writer_lock
 
 __all__ = [
     "PARSER_VERSION",
@@ -81,7 +82,14 @@ class IngestSummary:
 
 def run_ingest(settings: Settings, rebuild: bool = False, progress: IngestProgress | None = None,
                on_skip: Callable[[str, str], None] | None = None, re_embed: bool = False) -> IngestSummary:
-    """Bring the store in line with the corpus; NothingToIngest (a StoreError) when no file can be indexed."""
+    """Bring the store in line with the corpus; NothingToIngest (a StoreError) when no file can be indexed,
+    StoreBusy (one too) when another ingest is writing the same store."""
+    with writer_lock(settings.store_dir):
+        return _run_ingest(settings, rebuild, progress, on_skip, re_embed)
+
+
+def _run_ingest(settings: Settings, rebuild: bool, progress: IngestProgress | None,
+                on_skip: Callable[[str, str], None] | None, re_embed: bool) -> IngestSummary:
     started = time.perf_counter()
     progress = progress or IngestProgress()
     rebuild = rebuild or re_embed

@@ -87,6 +87,24 @@ def test_empty_corpus_prints_one_line_and_leaves_the_index_alone(small, tmp_path
     assert snapshot_of(store) == before and chroma_ids(corpus, store) == ids
 
 
+def test_a_second_ingest_into_the_same_store_is_one_line_and_changes_nothing(small):
+    """Another ingest (a web upload, another terminal) holds the store: the CLI says so and writes nothing."""
+    from ingest.writer_lock import writer_lock
+
+    corpus, store = small
+    (corpus / "lotnictwo.md").write_text(OTHER, encoding="utf-8")  # work the second ingest would do
+    before, ids = snapshot_of(store), chroma_ids(corpus, store)
+    with writer_lock(store):
+        result = cli(corpus, store)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: another ingest is writing {store.resolve()} (process {os.getpid()})")
+    assert snapshot_of(store) == before and chroma_ids(corpus, store) == ids
+    assert_previous_index_answers(corpus, store)
+    assert cli(corpus, store).returncode == 0  # released with the holder: the next run indexes the new file
+    assert "lotnictwo.md" in StoreLayout(store).read_manifest().files
+
+
 def test_every_file_skipped_prints_one_error_line_and_builds_nothing(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()

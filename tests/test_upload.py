@@ -193,3 +193,40 @@ def test_an_upload_killed_mid_ingest_is_taken_out_and_the_old_index_answers(stor
     assert adding.recover(settings) is None  # said once
     answer = Assistant.load(settings).ask("Ile klastrów ma status Krajowego Klastra Kluczowego?")
     assert "18" in answer.answer and "sources/dlugi.txt" not in adding.published_files(settings)
+
+
+HOLD_LOCK = """
+import sys, time
+from ingest.writer_lock import writer_lock
+with writer_lock(sys.argv[1]):
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_an_upload_while_another_process_writes_the_store_is_one_line_and_stores_nothing(store_copy, tmp_path):
+    """`python -m ingest` in a terminal (here: a process holding the store's writer lock) while a user adds a
+    document: the upload is refused before its file is stored, and the index stays as it was."""
+    from assistant import Settings
+
+    corpus, store = store_copy
+    settings = Settings.load(corpus_dir=corpus, store_dir=store)
+    before = adding.published_files(settings)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(store)], cwd=ROOT, stdout=subprocess.PIPE,
+                              text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        upload = check_upload(write(tmp_path / "memo.md", MEMO), "memo.md", corpus, MB, before)
+        with pytest.raises(UploadError) as caught:
+            adding.add(settings, upload, None)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert caught.value.kind == "store_busy" and "\n" not in str(caught.value)
+    assert f"another ingest is writing {store.resolve()} (process {holder.pid})" in str(caught.value)
+    assert not (corpus / "sources" / "memo.md").exists() and not (corpus / adding.PENDING).exists()
+    assert adding.published_files(settings) == before
+    shown = status_line(failure("memo.md", caught.value), "pl")
+    assert "inny proces właśnie zapisuje indeks" in shown and "\n" not in shown
+    added = adding.add(settings, upload, None)  # the holder gone (the kernel drops its lock): added now
+    assert added.rel == "sources/memo.md" and added.rel in adding.published_files(settings)

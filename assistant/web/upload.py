@@ -55,6 +55,8 @@ REASONS_PL = {
     "same_name": "{file}: dokument {rel} jest już w korpusie; zmień nazwę pliku albo usuń najpierw stary",
     "unreadable": "{file}: nie da się odczytać pliku: {reason}",
     "busy": "Trwa dodawanie innego dokumentu ({file}{by}); spróbuj ponownie, gdy się zakończy.",
+    "store_busy": "{file}: inny proces właśnie zapisuje indeks (np. `python -m ingest`); spróbuj ponownie, gdy "
+                  "skończy. Indeks pozostał bez zmian.",
     "failed": "{file}: dodawanie nie powiodło się ({reason}); indeks pozostał bez zmian",
     "done_extra": "Dodano {rel} (fragmenty tekstu: {chunks}) jako dodatkowy dokument. Można o niego pytać; jest "
                   "na liście „Dokumenty”.",
