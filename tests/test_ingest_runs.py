@@ -98,7 +98,8 @@ def test_a_second_ingest_into_the_same_store_is_one_line_and_changes_nothing(sma
         result = cli(corpus, store)
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"error: another ingest is writing {store.resolve()} (process {os.getpid()})")
+    said = f"error: another ingest is writing {store.resolve()} (process {os.getpid()})"
+    assert len(lines) == 1 and lines[0].startswith(said), result.stderr
     assert snapshot_of(store) == before and chroma_ids(corpus, store) == ids
     assert_previous_index_answers(corpus, store)
     assert cli(corpus, store).returncode == 0  # released with the holder: the next run indexes the new file
