@@ -106,6 +106,19 @@ def test_a_second_ingest_into_the_same_store_is_one_line_and_changes_nothing(sma
     assert "lotnictwo.md" in StoreLayout(store).read_manifest().files
 
 
+def test_a_running_assistant_answers_from_what_another_process_ingested(small):
+    """The chat keeps running while `python -m ingest` adds a file: its next question loads the new generation
+    and is answered from the new file (Chroma's cached system in this process knew none of its ids)."""
+    corpus, store = small
+    running = Assistant.load(settings_for(corpus, store))
+    assert not running.ask(QUESTION).refused  # Chroma's system for this store is open in this process
+    (corpus / "lotnictwo.md").write_text(OTHER, encoding="utf-8")
+    assert cli(corpus, store).returncode == 0  # another process writes the store
+    answer = running.ask("Ile firm lotniczych zrzesza klaster Dolina Lotnicza?")
+    assert not answer.refused and "180" in answer.answer and answer.citations[0].doc == "lotnictwo.md", answer.answer
+    assert "27" in running.ask(QUESTION).answer
+
+
 def test_every_file_skipped_prints_one_error_line_and_builds_nothing(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()

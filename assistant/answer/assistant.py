@@ -67,7 +67,7 @@ class Assistant:
         if not self._watch.changed() or not self._reloading.acquire(blocking=False):
             return False  # unchanged, or another thread is loading it: this question uses the current one
         try:
-            search, sentences = open_index(self.settings)
+            search, sentences = open_index(self.settings, reload=True)
             self._use(search, sentences)
             self._watch = GenerationWatch(self.settings, self.snapshot.manifest.generation)
             return True

@@ -52,8 +52,11 @@ def translate(settings: Settings, error: BaseException, doing: str) -> StoreErro
     return StoreError(f"Chroma ({where}) failed while {doing}: {first[:300]}; {REBUILD}")
 
 
-def connect(settings: Settings):
-    """The Chroma client: `HttpClient` when KLASTRY_CHROMA_HOST is set, else `PersistentClient` under the store."""
+def connect(settings: Settings, fresh: bool = False):
+    """The Chroma client: `HttpClient` when KLASTRY_CHROMA_HOST is set, else `PersistentClient` under the store.
+    `fresh`: not the process's cached embedded system. Chroma keeps one per path, with the vector segments it
+    loaded; after another process (`python -m ingest`, an upload in a worker) wrote the store, that system fails
+    on the new ids ("Error finding id", measured with chromadb 1.5.9), so a reload must not reuse it."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -65,6 +68,11 @@ def connect(settings: Settings):
 
         path = StoreLayout(settings.store_dir).chroma_dir
         path.mkdir(parents=True, exist_ok=True)
+        if fresh:  # dropped from the cache, not stopped: questions in flight still use it; it goes with them
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            SharedSystemClient._identifier_to_system.pop(str(path), None)
+            SharedSystemClient._identifier_to_refcount.pop(str(path), None)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as error:  # noqa: BLE001 - every way of failing to connect is one line
         raise translate(settings, error, "connecting") from error

@@ -75,10 +75,10 @@ def remove_old_generations(settings: Settings, layout: StoreLayout, keep: str) -
         SharedGenerations(settings).remove_others(keep)
 
 
-def chroma_client(settings: Settings):
+def chroma_client(settings: Settings, fresh: bool = False):
     from assistant.index.chroma_client import connect
 
-    return connect(settings)
+    return connect(settings, fresh)
 
 
 def get_collection(client, settings: Settings, embedder: str, create: bool = False):
@@ -133,8 +133,9 @@ def check_embedder(manifest: Manifest, name: str) -> None:
             f"re-ingest with `python -m ingest --rebuild` (or set KLASTRY_EMBEDDER back)")
 
 
-def open_index(settings: Settings):
-    """The published generation, ready to query: (HybridSearch, SentenceIndex)."""
+def open_index(settings: Settings, reload: bool = False):
+    """The published generation, ready to query: (HybridSearch, SentenceIndex). `reload`: a newer generation
+    than this process has open, maybe written by another process: Chroma is opened afresh."""
     from assistant.answer.scoring import SentenceIndex
     from assistant.index.embeddings import embedder_name, make_embedder
     from assistant.index.lexical import LexicalIndex
@@ -143,7 +144,7 @@ def open_index(settings: Settings):
 
     snapshot = load_snapshot(settings)
     check_embedder(snapshot.manifest, embedder_name(settings.embedder))
-    collection = get_collection(chroma_client(settings), settings, snapshot.manifest.embedder)
+    collection = get_collection(chroma_client(settings, fresh=reload), settings, snapshot.manifest.embedder)
     generation = snapshot.generation
     lexical = LexicalIndex.load(generation.lexical)
     reranker = None
