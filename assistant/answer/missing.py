@@ -36,8 +36,9 @@ def _absent_names(question: "Question", terms: set[str]) -> list[str]:
     return [word for word in question_words(question.text) if any(set(tokenize(word)) & k for k in absent)]
 
 
-def _uncovered(question: "Question", index: "SentenceIndex", known, nearest: set[str]) -> list[str]:
-    return [c.word for c in question_concepts(question, index)
+def _lacking(concepts: list, known, nearest: set[str]) -> list:
+    """The concepts no option of which is in `known` (in any form) or has a synonym in `nearest`."""
+    return [c for c in concepts
             if not any(shares_stem(option, known) or covered_by_synonym(option, nearest) for option in c.options)]
 
 
@@ -54,7 +55,7 @@ def report_lacks(question: "Question", scored: list[ScoredSentence], index: "Sen
     nearest: set[str] = set()
     for sentence in scored[:nearest_count]:
         nearest |= index.tokens[(sentence.chunk.id, sentence.index)]
-    if unknown := _uncovered(question, index, index.df, nearest):
+    if unknown := [c.word for c in _lacking(question_concepts(question, index), index.df, nearest)]:
         return message("missing_words", question.language, words=", ".join(dict.fromkeys(unknown)))
     return message("missing_answer", question.language)
 
@@ -69,7 +70,7 @@ def passage_lacks(question: "Question", chosen: list[ScoredSentence], index: "Se
     words = _absent_names(question, terms) if question.needs.keys else []
     units = UNITS | YEAR_WORDS  # "w 2010 roku" against "po 2010 r.": the figure and year checks judge these
     concepts = [c for c in question_concepts(question, index) if not set(tokenize(c.word)) & units]
-    lacking = [c for c in concepts if not any(shares_stem(o, terms) or covered_by_synonym(o, terms) for o in c.options)]
+    lacking = _lacking(concepts, terms, terms)
     total = sum(c.weight for c in concepts)
     if total and sum(c.weight for c in lacking) / total >= LACKING_SHARE:  # one filler word alone is not news
         words += [c.word for c in lacking]

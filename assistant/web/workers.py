@@ -192,9 +192,10 @@ class AskPool:
 
     def retire_workers(self) -> list[ProcessAsker]:
         """Take the worker processes out (their questions under way finish) before this process writes to the
-        store: an embedded Chroma store is not safe across processes (measured: a worker that had the store open
-        during another process's ingest failed with Chroma's "Error finding id" afterwards). Questions go to
-        this process's own askers until `add_workers` puts fresh workers, which open the new store, back."""
+        store: an embedded Chroma store is not safe to read from another process while it is written. After a
+        write every process reopens Chroma for the new generation (`open_index(reload=True)`: its cached system
+        failed with "Error finding id" on the new ids); retiring covers the write itself. Questions go to this
+        process's own askers until `add_workers` puts fresh workers, which open the new store, back."""
         with self._lock:
             retired = [a for a in self.askers if isinstance(a, ProcessAsker)]
             self.askers = [a for a in self.askers if not isinstance(a, ProcessAsker)]
