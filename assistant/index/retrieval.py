@@ -40,6 +40,7 @@ class HybridSearch:
         self.embedder = embedder
         self.lexical = lexical
         self.reranker = reranker
+        self._exact: dict[frozenset[str], tuple[list[str], np.ndarray]] = {}  # docs -> their chunks' vectors
 
     def dense(self, vector: list[float], n: int = CANDIDATES,
               docs: frozenset[str] | None = None) -> list[tuple[str, float]]:
@@ -48,7 +49,30 @@ class HybridSearch:
         result = self.collection.query(query_embeddings=[vector], n_results=n, include=["distances"], where=where)
         pairs = zip(result["ids"][0], result["distances"][0])
         # the collection may hold chunks of an unfinished ingest: only the published generation counts
-        return [(i, 1.0 - d) for i, d in pairs if i in self.snapshot.chunks]
+        found = [(i, 1.0 - d) for i, d in pairs if i in self.snapshot.chunks]
+        if docs and len(found) < min(n, sum(c.doc in docs for c in self.snapshot.chunks.values())):
+            return self._exact_dense(vector, n, docs)
+        return found
+
+    def _exact_dense(self, vector: list[float], n: int, docs: frozenset[str]) -> list[tuple[str, float]]:
+        """Every chunk of `docs` compared with the query. Chroma's filtered approximate search can come back short
+        or empty when the filtered documents are a small part of a large index (measured: the report beside a
+        1 000-page PDF and a 100 kB repeated paragraph, 0 of its chunks returned), and the report's answers must
+        not depend on what else is indexed. Its vectors are read once per generation."""
+        if docs not in self._exact:
+            got = self.collection.get(where={"doc": {"$in": sorted(docs)}}, include=["embeddings"])
+            ids = [i for i in got["ids"] if i in self.snapshot.chunks]
+            keep = [k for k, i in enumerate(got["ids"]) if i in self.snapshot.chunks]
+            matrix = np.asarray(got["embeddings"], dtype=np.float32)[keep] if keep else np.zeros((0, 1), np.float32)
+            norms = np.linalg.norm(matrix, axis=1, keepdims=True) if keep else None
+            self._exact[docs] = (ids, matrix / np.maximum(norms, 1e-12) if keep else matrix)
+        ids, matrix = self._exact[docs]
+        if not ids:
+            return []
+        query = np.asarray(vector, dtype=np.float32)
+        similarities = matrix @ (query / max(float(np.linalg.norm(query)), 1e-12))
+        best = np.argsort(-similarities)[:n]
+        return [(ids[b], float(similarities[b])) for b in best]
 
     def search(self, query: str, k: int, lexical_query: str | None = None,
                docs: frozenset[str] | None = None) -> list[Context]:
