@@ -141,6 +141,18 @@ def test_a_passage_to_check_names_what_it_does_not_mention(built_store):
     assert levelled(built_store, sure_above=0.0).ask(KKK).missing == ""  # a sure answer names nothing
 
 
+def test_a_passage_to_check_shows_the_next_closest_passage_too(built_store):
+    """Not sure means the reader checks: the runner-up passage is shown beside the first, so the right one is on the
+    page more often (a sure answer keeps its single quote)."""
+    question = "What share of clusters use artificial intelligence?"
+    sure = levelled(built_store, sure_above=0.0).ask(question)
+    check = levelled(built_store, sure_above=1.0).ask(question)
+    assert sure.outcome == Outcome.SURE and len(sure.citations) == 1 and "38%" in sure.citations[0].quote
+    assert check.outcome == Outcome.CHECK and len(check.citations) == 2
+    assert check.citations[0].quote == sure.citations[0].quote and check.citations[1].quote != sure.citations[0].quote
+    assert "[2]" in check.answer
+
+
 def test_an_llm_answer_is_sure_only_when_the_extractive_judge_was(built_store):
     reply = "Klastry łączą firmy, uczelnie i samorządy [1]."
     for sure_above, expected in ((0.0, Outcome.SURE), (1.0, Outcome.CHECK)):

@@ -260,6 +260,10 @@ class ExtractiveAnswerer:
             if (candidate.probability >= self.model.second_threshold
                     and candidate.sentence.text not in [s.text for s in chosen]):
                 chosen.append(candidate.sentence)
+        if confidence < self.model.sure_threshold and len(chosen) == 1:  # to check: the next closest passage too
+            runner_up = next((c for c in ranked[1:] if c.probability >= self.model.threshold
+                              and c.sentence.text != chosen[0].text), None)
+            chosen += [runner_up.sentence] if runner_up else []
         return chosen, confidence
 
     def _quote(self, question: "Question", chosen: list[ScoredSentence], contexts, outcome: Outcome) -> Answer:
