@@ -103,6 +103,30 @@ def synonym_table(entries, df: dict[str, int], total: int) -> dict[str, set[str]
         if len(lemmas) == 1 and head not in listed.get(lemmas[0], ()):
             continue
         table.setdefault(head, set()).add("+".join(lemmas))
+    for head, words in compound_synonyms(listed, df).items():
+        table.setdefault(head, set()).update(words)
+    return table
+
+
+# size prefixes of compounds: "mikroprzedsiębiorstwo" is "mikro" + "przedsiębiorstwo", so a question's
+# "mikrofirma" is the report's word when "firma" and "przedsiębiorstwo" are synonyms. (Other prefixes, "eko",
+# "geo", "cyber", made mostly words nobody writes from the thesaurus's looser senses: "ekoukład".)
+COMPOUND_PREFIXES = ("mikro", "makro")
+
+
+def compound_synonyms(listed: dict[str, set[str]], df: dict[str, int]) -> dict[str, set[str]]:
+    """A compound the report uses under another compound a question may use: "mikrofirma" -> the report's
+    "mikroprzedsiębiorstwo", when the thesaurus lists "firma" and "przedsiębiorstwo" as each other's synonyms.
+    The compound is specific even where its second part is common (which the share rule keeps out)."""
+    table: dict[str, set[str]] = {}
+    for lemma in df:
+        prefix = next((p for p in COMPOUND_PREFIXES if lemma.startswith(p) and len(lemma) - len(p) >= 4), None)
+        if prefix is None:
+            continue
+        rest = lemma[len(prefix):]
+        for synonym in listed.get(rest, ()):
+            if rest in listed.get(synonym, ()) and synonym != rest:
+                table.setdefault(prefix + synonym, set()).add(lemma)
     return table
 
 
