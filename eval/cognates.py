@@ -81,6 +81,24 @@ def cognates(english_words, vocabulary: set[str]) -> dict[str, set[str]]:
     return table
 
 
+# English prefixes of compounds and the Polish ones they become: "micro-enterprise" is the report's
+# "mikroprzedsiębiorstwo" because "enterprise" translates to "przedsiębiorstwo"
+COMPOUND_PREFIXES = {"micro": "mikro", "macro": "makro"}
+
+
+def prefixed_compounds(translated: dict[str, set[str]], vocabulary: set[str]) -> dict[str, set[str]]:
+    """English prefix + a translated word -> the report's Polish compound of the prefix and a translation, under
+    both spellings ("micro-enterprise", "microenterprise"), when the report uses that compound."""
+    table: dict[str, set[str]] = {}
+    for english, polish in translated.items():
+        for prefix, polish_prefix in COMPOUND_PREFIXES.items():
+            hits = {polish_prefix + word for word in polish} & vocabulary
+            if hits and english.isalpha():
+                for spelling in (f"{prefix}-{english}", f"{prefix}{english}"):
+                    table.setdefault(spelling, set()).update(hits)
+    return table
+
+
 def wordnet_lemmas(folder: Path = WORDNET_DIR) -> set[str]:
     """Single-word lemmas of WordNet's noun, verb, adjective and adverb indexes (empty without the package)."""
     words: set[str] = set()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from assistant.glossary import translations
 from assistant.types import Outcome
-from eval.cognates import cognates, polish_forms, reduced
+from eval.cognates import cognates, polish_forms, prefixed_compounds, reduced
 
 
 def test_spellings_and_suffixes_meet_in_one_form():
@@ -35,3 +35,18 @@ def test_an_english_question_with_a_cognate_is_answered_not_refused(assistant):
     answer = assistant.ask("And Big Data analytics?", history=["What share of clusters use artificial intelligence?"])
     assert answer.outcome != Outcome.REFUSED and "16%" in answer.answer, answer.answer
     assert "analytics" not in answer.missing
+
+
+def test_an_english_prefix_compound_becomes_the_reports_compound():
+    table = prefixed_compounds({"enterprise": {"przedsiębiorstwo", "firma"}, "house": {"dom"}},
+                               {"mikroprzedsiębiorstwo", "dom"})
+    assert table == {"micro-enterprise": {"mikroprzedsiębiorstwo"}, "microenterprise": {"mikroprzedsiębiorstwo"}}
+    assert "mikroprzedsiębiorstwo" in translations("micro-enterprises")
+
+
+def test_micro_enterprises_find_the_reports_mikroprzedsiebiorstwa(assistant):
+    """The closest passage (shown, or the first "see also" when the judge is not sure enough) is the 37% line."""
+    answer = assistant.ask("What share of cluster member firms are micro-enterprises?")
+    closest = answer.see_also if answer.refused else answer.citations
+    assert "Mikroprzedsiębiorstwa: 37%" in closest[0].quote, answer.answer
+    assert "micro-enterprises" not in answer.missing
