@@ -29,6 +29,7 @@ from assistant.drafts.selection import (
     STRONG_CONFIDENCE,
     figures_as_need,
     limit_candidates,
+    lists_whole,
     passage_goes_on,
     statements_where_needed,
     sure_level,
@@ -182,7 +183,7 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
     telling = subject.telling(assistant.sentences)
     words = subject.words(assistant.sentences)
     facets = _related_facets(telling)
-    ranking = rank_for_topic(assistant, request.subject, list(words) + [f.terms for f in facets])
+    ranking = rank_for_topic(assistant, subject.query, list(words) + [f.terms for f in facets])
     index = assistant.sentences
     related = {t for f in facets for t in f.lemmas  # a facet's specific words only ("przemysł" says nothing)
                if index.df.get(t, 0) <= RARE_SHARE * max(1, len(index.tokens))} - telling
@@ -265,6 +266,7 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
         return candidate.id in carrying or (not quote.figures and _carries(quote, facet_terms.get(facet, set())))
 
     passage_goes_on(found, keeps_to, sure, following.get)
+    lists_whole(found)
     for candidate, _ in found:  # ticked: relevant, whole and sure; relevant but not sure: offered "to check"
         candidate.check = candidate.relevant and not candidate.damage and candidate.confidence is not None \
             and candidate.confidence < sure

@@ -43,6 +43,7 @@ class QuoteCandidate:
     coverage: float = 0.0
     heading_key: str = ""
     own: str = ""  # the sentence itself (and what closes its brackets), without the sentence it leans on
+    list_lead: tuple[str, int] | None = None  # a list item's lead-in sentence ("... przedstawia się następująco:")
 
 
 def quotable(assistant, chunk, i: int, context: bool = False) -> QuoteCandidate | None:
@@ -87,7 +88,9 @@ def quotable(assistant, chunk, i: int, context: bool = False) -> QuoteCandidate 
             quote = f"{before[0].sentences[before[1]].text} {quote}"
             footnotes |= set(before[0].sentences[before[1]].footnotes)
             terms |= index.tokens[(before[0].id, before[1])]
-    return QuoteCandidate(chunk, i, quote, tuple(sorted(footnotes)), terms, figures_in(own), own=own)
+    item_of = (lead_key[0].id, lead_key[1]) if lead_key is not None and BULLET.match(sentence.text) else None
+    return QuoteCandidate(chunk, i, quote, tuple(sorted(footnotes)), terms, figures_in(own), own=own,
+                          list_lead=item_of)
 
 
 def is_open(text: str) -> bool:

@@ -26,6 +26,7 @@ MAX_PARAGRAPHS = 6
 MAX_POLICY = 3
 OFFERED = 6              # sentences below the bar still listed (unticked) for the coordinator
 RUN_ON = 3               # sentences a sure quote may take in from its passage
+WHOLE_LIST = 6           # a list of at most this many items is quoted whole when two of its items are evidence
 
 Found = list[tuple[FigureCandidate, QuoteCandidate]]
 
@@ -79,6 +80,36 @@ def passage_goes_on(found: Found, keeps_to, sure: float, next_id) -> None:
             quote = replace(quote, quote=text, footnotes=footnotes, terms=quote.terms | next_quote.terms,
                             figures=figures_in(text), own=f"{quote.own} {next_quote.own}")
             found[n] = (candidate, quote)
+    found[:] = [pair for n, pair in enumerate(found) if n not in merged]
+
+
+def lists_whole(found: Found) -> None:
+    """Two or more items of one short list are evidence: the list is quoted once, whole, after its lead-in ("Struktura
+    wg wielkości ...: • Mikroprzedsiębiorstwa: 37%, • Małe: 30%, • Średnie: 19%, • Duże: 14%"), in the place of its
+    best item, rather than as pieces that each repeat the lead-in and fill the paragraph's places."""
+    lists: dict[tuple[str, int], list[int]] = {}
+    for n, (candidate, quote) in enumerate(found):
+        if quote.list_lead is not None and candidate.part == "need":
+            lists.setdefault(quote.list_lead, []).append(n)
+    merged: set[int] = set()
+    for lead, members in lists.items():
+        chosen = [n for n in members if found[n][0].relevant]
+        if len(chosen) < 2 or len(members) > WHOLE_LIST:
+            continue
+        items = sorted(members, key=lambda n: (found[n][1].chunk.start, found[n][1].index))
+        best = min(chosen)  # found is ordered most relevant first
+        candidate, quote = found[best]
+        start = quote.quote.split(" […] ")[0] if " […] " in quote.quote else quote.quote[: -len(quote.own)].rstrip()
+        text = " ".join([start] + [found[n][1].own for n in items])
+        footnotes = tuple(sorted({f for n in items for f in found[n][1].footnotes}))
+        terms = set().union(*(found[n][1].terms for n in items))
+        found[best] = (replace(candidate, quote=text, footnotes=footnotes, figures=figures_in(text),
+                               damage=damage(text, footnotes),
+                               confidence=max((found[n][0].confidence or 0.0) for n in chosen)
+                               if candidate.confidence is not None else None),
+                       replace(quote, quote=text, footnotes=footnotes, terms=terms, figures=figures_in(text),
+                               own=text))
+        merged |= set(members) - {best}
     found[:] = [pair for n, pair in enumerate(found) if n not in merged]
 
 
