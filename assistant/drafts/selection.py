@@ -33,14 +33,20 @@ Found = list[tuple[FigureCandidate, QuoteCandidate]]
 
 def statements_where_needed(found: Found, words: dict[str, set[str]], strong: set[str]) -> None:
     """A statement (no figures) stays relevant for a topic word that no relevant figure quote names (a named
-    cluster's activity or a programme stands in where there are no figures), or when the judge is sure of it:
-    figures come first, but strong evidence without figures is not left out because a figure exists."""
-    covered = {w for w, lemmas in words.items()
-               for c, q in found if c.relevant and c.part == "need" and c.figures and carries_topic(q.terms, lemmas)}
+    cluster's activity or a programme stands in where there are no figures), or names only with less of the
+    judge's confidence than the statement has (a count of university members does not push out the finding that
+    university-firm partnerships in clusters bring new firms), or when the judge is sure of it: figures come
+    first, but strong evidence without figures is not left out because a figure exists."""
+    covered: dict[str, float] = {}  # topic word -> the judge's best probability for a figure quote naming it
+    for w, lemmas in words.items():
+        for c, q in found:
+            if c.relevant and c.part == "need" and c.figures and carries_topic(q.terms, lemmas):
+                covered[w] = max(covered.get(w, 0.0), c.confidence or 0.0)
     stated = dict.fromkeys(words, 0)
     for candidate, quote in found:
         if candidate.relevant and candidate.part == "need" and not candidate.figures:
-            needed = [w for w, lemmas in words.items() if w not in covered and carries_topic(quote.terms, lemmas)
+            needed = [w for w, lemmas in words.items() if carries_topic(quote.terms, lemmas)
+                      and (w not in covered or (candidate.confidence or 0.0) > covered[w])
                       and stated[w] < STATEMENTS_PER_WORD]
             candidate.relevant = bool(needed) or candidate.id in strong
             for word in needed:
