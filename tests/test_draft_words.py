@@ -1,0 +1,99 @@
+"""Draft topics in words the report does not use (issue 27, third round), on the real store and report.
+
+A coordinator writes "zarobki" where the report says "wynagrodzenia" and "premia płacowa", "wydajność" where it says
+"produktywność", "membership" where it counts "członków": the draft must still quote the figures a reviewer expects
+(read from tests/fixtures/raport-klastry.txt). The topics here are worded apart from the evaluation's.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.drafts.compose import draft_justification
+from assistant.drafts.relevance import TopicTerms, english_base
+from assistant.synonyms import derivation_stem, derived_report_words, related_lemmas
+
+WAGES = "zarobki w firmach klastrowych"          # the report: "Średnie wynagrodzenia ... o 11% wyższe", "13,5%"
+EFFICIENCY = "wydajność pracy w klastrach"       # the report: "wzrost produktywności o 10-20%", "o 25% wyższa"
+MEMBERSHIP = "membership in clusters"            # the report: "117,7 członków", "4942"
+MEMBERS = "członkowie klastrów w Polsce"         # the report's list of the other kinds of members
+UNIVERSITIES = "współpraca klastrów z uczelniami"  # Santoro: university-firm partnerships in clusters
+
+
+@pytest.fixture(scope="module")
+def drafts(assistant):
+    return {topic: draft_justification(assistant, topic, llm=False)
+            for topic in (WAGES, EFFICIENCY, MEMBERSHIP, MEMBERS, UNIVERSITIES)}
+
+
+def ticked(draft) -> str:
+    return " ".join(c.quote for c in draft.citations)
+
+
+def test_a_polish_word_the_report_does_not_use_finds_the_reports_words_for_it(drafts):
+    quoted = ticked(drafts[WAGES])
+    assert "Średnie wynagrodzenia w klastrach są o 11% wyższe" in quoted
+    assert "sięga 13,5%" in quoted
+    assert drafts[WAGES].subject == "Zarobki w firmach klastrowych"
+
+
+def test_a_noun_counts_by_the_synonyms_of_the_adjective_it_is_made_from(drafts):
+    quoted = ticked(drafts[EFFICIENCY])  # wydajność: wydajny ~ produktywny -> produktywność
+    assert "wzrost produktywności o 10-20%" in quoted
+    assert "produktywność jest średnio o 25% wyższa" in quoted
+
+
+def test_an_english_derivation_counts_as_its_base_word(drafts):
+    quoted = ticked(drafts[MEMBERSHIP])
+    assert not drafts[MEMBERSHIP].refused
+    assert "Średnio w klastrze jest 117,7 członków" in quoted
+    assert "wyniosła 4942" in quoted
+
+
+def test_a_short_list_is_quoted_once_and_whole(drafts):
+    draft = drafts[MEMBERS]
+    lead = "Pozostałe instytucje będące członkami klastrów to:"
+    quotes = [c.quote for c in draft.citations if lead in c.quote]
+    assert len(quotes) == 1, quotes  # not one piece per item, each repeating the lead-in
+    for item in ("274 (5,5%; wzrost o 37)", "265 (5,4%; wzrost o 83)", "48 (1,0%; wzrost o 8)", "242 (4,9%)"):
+        assert item in quotes[0]
+    assert "[…]" not in quotes[0]
+    assert "117,7 członków" in ticked(draft)  # the places the pieces took go to the members' own figures
+
+
+def test_a_statement_the_judge_rates_above_the_figures_stands_beside_them(drafts):
+    quoted = ticked(drafts[UNIVERSITIES])
+    assert "274 (5,5%" in quoted
+    assert "partnerstwa między uczelniami a firmami w ramach klastrów" in quoted
+
+
+def test_derivations_share_a_stem_and_the_generated_table_bridges_the_thesaurus(assistant):
+    assert derivation_stem("płaca") == derivation_stem("płacowy") == "płac"
+    assert derivation_stem("członek") == derivation_stem("członkostwo") == derivation_stem("członkowski")
+    assert derivation_stem("wydajność") == derivation_stem("wydajny")
+    assert derivation_stem("rok") == "rok"  # too short to have a derivation stem
+    assert "członek" in derived_report_words("członkostwo", assistant.sentences.df)
+    assert {"płacowy", "wynagrodzenie"} <= related_lemmas("zarobek")
+    assert "produktywny" in related_lemmas("wydajność")
+    assert related_lemmas("klaster") == frozenset()  # the report's own word needs none
+    assert english_base("membership") == "member"
+    assert english_base("members") is None  # the glossary has it
+
+
+def test_related_words_are_generated_from_the_thesaurus():
+    from eval.thesaurus import THESAURUS, related_table, thesaurus_relations
+
+    if not THESAURUS.exists():
+        pytest.skip("mythes-pl is not installed (scripts/setup --dev)")
+    df = {"płacowy": 3, "wynagrodzenie": 3, "produktywny": 2, "produktywność": 17, "klaster": 200}
+    table = related_table(thesaurus_relations(), df, 400)
+    assert table["zarobek"] == {"płacowy", "wynagrodzenie"}  # płaca -> płacowy; wynagrodzenie: broader, mutual
+    assert "produktywny" in table["wydajność"]
+    assert "klaster" not in table  # a word the report uses stands for itself
+    assert all(words <= set(df) for words in table.values())  # only the report's own words
+
+
+def test_the_subject_is_asked_in_the_reports_words(assistant):
+    terms = TopicTerms.read(assistant, "Zarobki pracowników")
+    assert terms.query.split()[:2] == ["płacowy", "wynagrodzenie"]
+    assert TopicTerms.read(assistant, "Membership of Polish clusters").query == "member of Polish clusters"
