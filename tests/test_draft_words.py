@@ -97,3 +97,13 @@ def test_the_subject_is_asked_in_the_reports_words(assistant):
     terms = TopicTerms.read(assistant, "Zarobki pracowników")
     assert terms.query.split()[:2] == ["płacowy", "wynagrodzenie"]
     assert TopicTerms.read(assistant, "Membership of Polish clusters").query == "member of Polish clusters"
+
+
+def test_a_word_governed_by_one_the_report_does_not_use_is_not_the_topic_alone(assistant):
+    """"ochrona danych": the report never speaks of data protection; "danych" alone is data centres in Aragon and
+    the data a French study used, not this topic. The cybersecurity figure stays."""
+    draft = draft_justification(assistant, "ochrona danych osobowych w firmach klastrowych i cyberbezpieczeństwo",
+                                llm=False)
+    quoted = ticked(draft)
+    assert "w 46% badanych jednostek" in quoted
+    assert "centra danych" not in quoted and "na danych francuskich" not in quoted

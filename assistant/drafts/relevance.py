@@ -95,6 +95,7 @@ class TopicTerms:
         for word in [t for t in known if 0 < index.df.get(t, 0) <= BARELY_USED]:  # członkostwo: członek too
             known |= {d for d in derived_report_words(word, vocabulary) if _specific(d, index) and not _project_word(d)}
         unknown = {t for t in telling - known if not report_words_for(t, index)} if polish else set()
+        known -= _bound_to_unknown(subject, unknown, index)
         if not known or len(unknown) > len(known):
             return cls(subject, polish, too_general=bool(lemmas) and not telling)
         weights = {t: index.idf.get(t) or max(index.idf[v] for v in vocabulary if matches(v, {t})) for t in known}
@@ -132,6 +133,18 @@ class TopicTerms:
         for acronym in telling & set(ACRONYMS) - named:  # brought by its expansion: ranked on its own too
             found[acronym.upper()] = {acronym}
         return found
+
+
+def _bound_to_unknown(subject: str, unknown: set[str], index) -> set[str]:
+    """The lemmas of the word right after a Polish word the report does not use, which it governs ("ochrona
+    danych": the report never speaks of the protection, and "dane" alone is another subject: data centres,
+    the data a study rests on); not a word the glossary or a facet would bring anyway."""
+    words = [w for w in WORD.findall(subject) if len(w) > 2]
+    bound: set[str] = set()
+    for word, following in zip(words, words[1:]):
+        if _polish_lemmas(word, index) & unknown:
+            bound |= _polish_lemmas(following, index) - unknown
+    return bound
 
 
 def _specific(lemma: str, index) -> bool:
