@@ -172,7 +172,7 @@ def limit_candidates(found: Found, for_subject: set[str] = frozenset()) -> Found
                                        MAX_PER_PARAGRAPH_SURE if candidate.id in for_subject else MAX_PER_PARAGRAPH)
                                    or (candidate.part == "need" and candidate.facet not in {c.facet for c in same_part}
                                        and len({c.facet for c in same_part}) >= MAX_PARAGRAPHS)):
-            candidate.relevant = False
+            candidate.relevant, candidate.limited = False, True
         if not candidate.relevant:
             if extra[candidate.part] >= OFFERED:
                 continue
