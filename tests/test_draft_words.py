@@ -107,3 +107,13 @@ def test_a_word_governed_by_one_the_report_does_not_use_is_not_the_topic_alone(a
     quoted = ticked(draft)
     assert "w 46% badanych jednostek" in quoted
     assert "centra danych" not in quoted and "na danych francuskich" not in quoted
+
+
+def test_a_passage_goes_on_into_the_list_of_examples_it_introduces(assistant):
+    """"FDI zapewnia dostęp do kapitału ... Można wskazać następujące przykłady:" and its two examples, whose
+    items say "FDI" but not the coordinator's "inwestorzy zagraniczni": one quote, the list whole."""
+    draft = draft_justification(assistant, "przyciąganie inwestorów zagranicznych", llm=False)
+    quote = next(c.quote for c in draft.citations if "FDI zapewnia dostęp do kapitału" in c.quote)
+    assert "Można wskazać następujące przykłady: • W Aragonii (Hiszpania)" in quote
+    assert "(EUR 6,7 mld + EUR 3,2 mld)" in quote and "(EUR 2,3 mld)" in quote
+    assert sum("Aragonii" in c.quote for c in draft.citations) == 1

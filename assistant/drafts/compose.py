@@ -265,7 +265,10 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
         (9,5%)" after the ICT share) the facet its passage is filed under."""
         return candidate.id in carrying or (not quote.figures and _carries(quote, facet_terms.get(facet, set())))
 
-    passage_goes_on(found, keeps_to, sure, following.get)
+    def names_facet(candidate: FigureCandidate, quote: QuoteCandidate, facet: str) -> bool:
+        return candidate.id in carrying or _carries(quote, facet_terms.get(facet, set()))
+
+    passage_goes_on(found, keeps_to, sure, following.get, names_facet)
     lists_whole(found)
     for candidate, _ in found:  # ticked: relevant, whole and sure; relevant but not sure: offered "to check"
         candidate.check = candidate.relevant and not candidate.damage and candidate.confidence is not None \

@@ -81,7 +81,8 @@ class TopicTerms:
         index = assistant.sentences
         polish = detect_language(subject) == "pl"
         lemmas = _polish_lemmas(subject, index) if polish else _english_lemmas(subject, index)
-        lemmas = {t for t in lemmas if not _project_word(t) and (not t[0].isdigit() or t in index.df)}
+        lemmas = {t for t in lemmas if not _project_word(t) and (not t[0].isdigit() or (t in index.df and len(t) > 2))}
+        # ... a figure is no topic word: "4" and "0" of "Industry 4.0" would match "4-letnie kontrakty"
         telling = {t for t in lemmas if index.df.get(t, 0) <= GENERIC_SHARE * max(1, len(index.tokens))}
         vocabulary = set(index.df)
         known = {t for t in telling if matches(t, vocabulary)}

@@ -53,12 +53,16 @@ def statements_where_needed(found: Found, words: dict[str, set[str]], strong: se
                 stated[word] += 1
 
 
-def passage_goes_on(found: Found, keeps_to, sure: float, next_id) -> None:
+def passage_goes_on(found: Found, keeps_to, sure: float, next_id, names_facet=None) -> None:
     """A relevant, sure quote takes in the next sentences of its passage while each one keeps to the subject
     (`keeps_to(candidate, quote, facet)`: it names the topic, or the facet the quote is filed under, in its own
     words) and is not evidence on its own, at most RUN_ON sentences, on the same page: section 5.3's dual-use
     panels go on to the FENG/PARP support and PGM's defence working group. One quote, not pieces left out.
-    `next_id` gives a candidate id's next sentence id (None at a paragraph's end)."""
+    A passage that goes on into a short list it introduces ("Można wskazać następujące przykłady:") takes in
+    the lead-in and the whole list when one of its items names the topic or the quote's facet
+    (`names_facet(candidate, quote, facet)`, figures allowed: the examples are the quote's own): the FDI quote
+    brings Aragon's 6,7 mld and Rhineland-Palatinate's 2,3 mld. `next_id` gives a candidate id's next sentence
+    id (None at a paragraph's end)."""
     position = {candidate.id: n for n, (candidate, _) in enumerate(found)}
     merged: set[int] = set()
     for n, (candidate, quote) in enumerate(found):
@@ -68,6 +72,12 @@ def passage_goes_on(found: Found, keeps_to, sure: float, next_id) -> None:
         last = candidate.id
         for _ in range(RUN_ON):
             after = position.get(next_id(last))
+            if after is None and names_facet is not None:
+                listed = _list_after(found, next_id(last), merged, candidate, names_facet)
+                if listed:
+                    found[n] = _with_list(found[n], [found[m] for m in listed])
+                    merged |= set(listed)
+                break
             if after is None or after in merged:
                 break
             following, next_quote = found[after]
@@ -89,6 +99,31 @@ def passage_goes_on(found: Found, keeps_to, sure: float, next_id) -> None:
     found[:] = [pair for n, pair in enumerate(found) if n not in merged]
 
 
+def _list_after(found: Found, lead_id: str | None, merged: set[int], candidate: FigureCandidate,
+                names_facet) -> list[int]:
+    """The items (positions in `found`, reading order) of the short list `lead_id` introduces, when none is evidence
+    on its own, all are on the candidate's page and one names the topic or the candidate's facet; else []."""
+    items = [m for m, (c, q) in enumerate(found) if q.list_lead is not None and m not in merged
+             and f"{q.list_lead[0]}#{q.list_lead[1]}" == lead_id]
+    if (not items or len(items) > WHOLE_LIST or any(found[m][0].relevant or found[m][0].page != candidate.page
+                                                    or found[m][0].part != "need" for m in items)
+            or not any(names_facet(found[m][0], found[m][1], candidate.facet) for m in items)):
+        return []
+    return sorted(items, key=lambda m: (found[m][1].chunk.start, found[m][1].index))
+
+
+def _with_list(pair, items: Found):
+    """The quote followed by the list's lead-in (read off its first item's quote) and every item."""
+    candidate, quote = pair
+    lead = items[0][1].list_intro
+    text = " ".join([quote.quote, lead] + [q.own for _, q in items])
+    footnotes = tuple(sorted({*quote.footnotes, *(f for _, q in items for f in q.footnotes)}))
+    return (replace(candidate, quote=text, footnotes=footnotes, figures=figures_in(text),
+                    damage=damage(text, footnotes)),
+            replace(quote, quote=text, footnotes=footnotes, terms=quote.terms.union(*(q.terms for _, q in items)),
+                    figures=figures_in(text), own=f"{quote.own} {lead} " + " ".join(q.own for _, q in items)))
+
+
 def lists_whole(found: Found) -> None:
     """Two or more items of one short list are evidence: the list is quoted once, whole, after its lead-in ("Struktura
     wg wielkości ...: • Mikroprzedsiębiorstwa: 37%, • Małe: 30%, • Średnie: 19%, • Duże: 14%"), in the place of its
@@ -106,7 +141,7 @@ def lists_whole(found: Found) -> None:
         best = min(chosen)  # found is ordered most relevant first
         candidate, quote = found[best]
         start = quote.quote.split(" […] ")[0] if " […] " in quote.quote else quote.quote[: -len(quote.own)].rstrip()
-        text = " ".join([start] + [found[n][1].own for n in items])
+        text = " ".join([start or quote.list_intro] + [found[n][1].own for n in items])
         footnotes = tuple(sorted({f for n in items for f in found[n][1].footnotes}))
         terms = set().union(*(found[n][1].terms for n in items))
         found[best] = (replace(candidate, quote=text, footnotes=footnotes, figures=figures_in(text),
