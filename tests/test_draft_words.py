@@ -117,3 +117,12 @@ def test_a_passage_goes_on_into_the_list_of_examples_it_introduces(assistant):
     assert "Można wskazać następujące przykłady: • W Aragonii (Hiszpania)" in quote
     assert "(EUR 6,7 mld + EUR 3,2 mld)" in quote and "(EUR 2,3 mld)" in quote
     assert sum("Aragonii" in c.quote for c in draft.citations) == 1
+
+
+def test_the_limits_keep_what_the_judge_is_sure_of(assistant):
+    """Three recommendations fit the policy section: the one the judge is surest names audits outright ("obowiązkowe
+    KPI w kontraktach z koordynatorami i cykliczne audyty") and is kept before less sure ones that rank higher."""
+    draft = draft_justification(assistant, "audyty i certyfikacja klastrów", llm=False)
+    sure = [c for c in draft.candidates if c.part == "policy" and (c.confidence or 0) >= 0.6]
+    assert sure and all(c.relevant for c in sure[:3])
+    assert "cykliczne audyty" in " ".join(c.quote for c in draft.citations)

@@ -181,8 +181,14 @@ def limit_candidates(found: Found, for_subject: set[str] = frozenset()) -> Found
     """The relevant sentences within the draft's limits (no quote inside another, no figures all quoted already,
     at most MAX_PER_PARAGRAPH per facet, MAX_PER_PARAGRAPH_SURE for a figure of `for_subject`: one the judge is
     sure of for the whole subject, where a topic's evidence is in one facet), then OFFERED more per part,
-    unmarked. Figures take the places first: a statement the judge is sure of never pushes a figure out."""
-    found = sorted(found, key=lambda pair: not (pair[0].relevant and pair[0].figures))
+    unmarked. Figures take the places first: a statement the judge is sure of never pushes a figure out; then the
+    quotes the judge is sure of (≥ STRONG_CONFIDENCE), so a limit drops the less sure ones first."""
+    def order(pair) -> tuple[bool, bool]:  # figures first, then what the judge is sure of, then the ranking's order
+        candidate = pair[0]
+        return (not (candidate.relevant and candidate.figures),
+                not (candidate.relevant and (candidate.confidence or 0.0) >= STRONG_CONFIDENCE))
+
+    found = sorted(found, key=order)
     kept: Found = []
     used: set[str] = set()
     extra = {"need": 0, "policy": 0}
