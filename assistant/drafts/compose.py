@@ -182,7 +182,7 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
     sure ones ticked, the relevant ones the judge is not sure of marked "to check", a few more offered."""
     telling = subject.telling(assistant.sentences)
     words = subject.words(assistant.sentences)
-    facets = _related_facets(telling)
+    facets = _related_facets(telling, set(subject.weights) - telling)
     ranking = rank_for_topic(assistant, subject.query, list(words) + [f.terms for f in facets])
     index = assistant.sentences
     related = {t for f in facets for t in f.lemmas  # a facet's specific words only ("przemysł" says nothing)
@@ -317,12 +317,14 @@ def _carries(quote: QuoteCandidate, terms: set[str]) -> bool:
     return bool(terms) and carries_topic(quote.terms, terms) and carries_topic(unnamed_terms(quote.quote), terms)
 
 
-def _related_facets(telling: set[str]):
+def _related_facets(telling: set[str], broad: set[str] = frozenset()):
     """The facets (assistant/data/draft_facets.toml) whose terms list one of the topic's telling words: "cyfryzacja"
     brings the digital facet (automatyka, robotyka, IoT), whose best figure sentence serves a digitalisation topic
     even when it never says "cyfryzacja". A facet whose terms are alternatives, not aspects of one subject
-    (`expands = false`: the sectors, the kinds of members), brings none: ICT does not bring energy figures."""
-    return [facet for facet in FACETS if facet.expands and any(matches(t, facet.lemmas) for t in telling)]
+    (`expands = false`: the sectors, the kinds of members), brings none: ICT does not bring energy figures. Two of
+    the subject's less specific words naming one facet bring it too ("digital ... Industry 4.0": cyfrowy, przemysł)."""
+    return [facet for facet in FACETS if facet.expands and (any(matches(t, facet.lemmas) for t in telling)
+                                                             or sum(matches(t, facet.lemmas) for t in broad) >= 2)]
 
 
 def _facet_key(candidate: QuoteCandidate) -> str:
