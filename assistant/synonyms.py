@@ -2,7 +2,11 @@
 
 The table is generated from Debian's Polish thesaurus restricted to the report's vocabulary
 (`python -m eval thesaurus`, assistant/data/synonyms.tsv), so coverage, the question's unknown words and
-draft topics count a synonym as the word without any list typed per question.
+draft topics count a synonym as the word without any list typed per question. Draft topics also read a
+second generated table, assistant/data/related.tsv: for a word the report does not use, the report's
+words the thesaurus relates to it through a derivation or a close broader word (zarobek: płacowy,
+wynagrodzenie; wydajność: produktywność), and `derived_report_words` finds a word's derivations
+(członkostwo: członek, członkowski) by their common stem.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from pathlib import Path
 from assistant.lemmas import shares_stem
 
 SYNONYM_FILE = Path(__file__).parent / "data" / "synonyms.tsv"
+RELATED_FILE = Path(__file__).parent / "data" / "related.tsv"
 Alternative = frozenset[str]  # the lemmas of one synonym, every one needed ("branża budowlany")
 
 
@@ -26,6 +31,18 @@ def load_synonyms(path: Path = SYNONYM_FILE) -> dict[str, tuple[Alternative, ...
 @lru_cache(maxsize=1)
 def _table() -> dict[str, tuple[Alternative, ...]]:
     return load_synonyms()
+
+
+@lru_cache(maxsize=1)
+def _related() -> dict[str, frozenset[str]]:
+    from assistant.glossary import read_word_list
+
+    return {word: frozenset(value.split()) for word, value in read_word_list(RELATED_FILE).items()}
+
+
+def related_lemmas(lemma: str) -> frozenset[str]:
+    """The report's words for a word it does not use, by the thesaurus' derivations and close broader words."""
+    return _related().get(lemma, frozenset())
 
 
 def synonyms(lemma: str) -> tuple[Alternative, ...]:
@@ -82,7 +99,32 @@ def loanword_lemmas(english_word: str, vocabulary) -> set[str]:
     return {v for v in vocabulary if v == spelled or (len(v) >= 8 and v[:-1] == spelled[:-1])}
 
 
+DERIVATION_SUFFIXES = ("owość", "ostwo", "owski", "ość", "stwo", "enie", "anie", "owy", "owa", "owe", "ek", "ec",
+                       "a", "o", "e", "y", "i")  # longest first; -ek/-ec lose their mobile e (członek: członk-)
+MIN_DERIVATION_STEM = 4
+
+
+def derivation_stem(lemma: str) -> str:
+    """The stem a Polish noun or adjective shares with its derivations: płaca, płacowy -> płac; członek,
+    członkostwo, członkowski -> członk; wydajny, wydajność -> wydajn. The lemma itself when no ending leaves
+    a stem of MIN_DERIVATION_STEM letters."""
+    for suffix in DERIVATION_SUFFIXES:
+        if lemma.endswith(suffix) and len(lemma) - len(suffix) >= MIN_DERIVATION_STEM:
+            base = lemma[: -len(suffix)]
+            return base + suffix[-1] if suffix in ("ek", "ec") else base
+    return lemma
+
+
+def derived_report_words(lemma: str, vocabulary) -> set[str]:
+    """The report's lemmas derived from the same stem as `lemma` (not `lemma` itself)."""
+    stem = derivation_stem(lemma)
+    if stem == lemma or not lemma.isalpha():
+        return set()
+    return {v for v in vocabulary if v != lemma and v[:2] == stem[:2] and v.isalpha() and derivation_stem(v) == stem}
+
+
 def report_words_for(lemma: str, index) -> set[str]:
-    """The report's words for a word it does not use: its thesaurus synonyms, else what it is derived from."""
-    found = synonym_lemmas(lemma)
+    """The report's words for a word it does not use: its thesaurus synonyms and related words (derivations and
+    close broader words: zarobek -> płacowy, wynagrodzenie), else what it is derived from."""
+    found = synonym_lemmas(lemma) | {t for t in related_lemmas(lemma) if t in index.df}
     return found if found else derived_lemmas(lemma, index.df)

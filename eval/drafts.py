@@ -10,7 +10,9 @@ scored apart from the first ones. Run by `python -m eval run` (after the questio
 `python -m eval run --questions eval/draft_topics.yaml`; the report shows, per group and per topic:
 key-figure recall, off-topic quotes per draft (a quote matching `forbid_quotes` or holding a
 `forbid_figures` figure), headings over a quote on another subject, cut list items, footnote recall,
-repeated headings, refusals and damaged quotes left unflagged.
+repeated headings, refusals and damaged quotes left unflagged; and where each missing key figure was lost
+(`key_lost_at`, counted per group: offered unticked "to check", over the draft's limits, below the relevance
+bar, or absent from the candidates), so a held-out group's losses can be read by stage without reading its topics.
 
 Both structural checks are this file's own reading, not the drafter's: a heading is over a quote on
 another subject when the quote (its own sentence, not a lead-in) shares no word stem with that heading's
@@ -113,6 +115,19 @@ def off_topic(topic: dict, citations: list[dict]) -> list[str]:
     return found
 
 
+def _lost_at(group: list[str], candidates: list[dict]) -> str:
+    """Where a missing key figure or passage was lost: "check" (offered unticked, the judge not sure of it),
+    "limit" (relevant and sure, unticked by the draft's limits), "offered" (offered unticked, below the relevance
+    bar) or "absent" (not among the candidates: ranked below those offered, or a duplicate)."""
+    holding = [c for c in candidates if any(_has(f, [c]) or _norm_text(f) in _norm_text(c.get("quote", ""))
+                                            for f in group)]
+    if any(c.get("check") for c in holding):
+        return "check"
+    if any(c.get("limited") for c in holding):
+        return "limit"
+    return "offered" if holding else "absent"
+
+
 def _norm_text(text: str) -> str:
     return " ".join(str(text).lower().replace("–", "-").split())
 
@@ -126,6 +141,8 @@ def score_topic(topic: dict, draft: dict) -> dict:
     quoted = _norm_text(" ".join(c.get("quote", "") for c in citations))
     words = _groups(topic.get("key_words"))
     key, key_found = key + words, key_found + [any(_norm_text(w) in quoted for w in g) for g in words]
+    candidates = draft.get("candidates") or []
+    lost = [_lost_at(g, candidates) for g, ok in zip(key, key_found) if not ok]
     footnotes = {n for c in citations for n in c.get("footnotes", [])}
     wanted = set(topic.get("expect_footnotes") or [])
     refused = bool(draft.get("refused"))
@@ -134,6 +151,7 @@ def score_topic(topic: dict, draft: dict) -> dict:
         "group": topic.get("group", "original"),
         "key_recall": (sum(key_found) / len(key_found)) if key_found else None,
         "key_missing": [g[0] for g, ok in zip(key, key_found) if not ok],
+        "key_lost_at": lost,
         "off_topic": off_topic(topic, citations),
         "wrong_headings": wrong_headings(draft),
         "cut_items": [text[-60:] for text in [c.get("quote", "") for c in citations] + draft.get("data_rows", [])
@@ -193,6 +211,10 @@ def summary(rows: list[dict]) -> dict:
         "off_topic_quotes_max": max((len(r["off_topic"]) for r in drafted), default=0),
         "wrong_headings": sum(len(r["wrong_headings"]) for r in rows),
         "cut_items": sum(len(r["cut_items"]) for r in rows),
+        "key_missing_to_check": sum(r.get("key_lost_at", []).count("check") for r in rows),
+        "key_missing_over_limit": sum(r.get("key_lost_at", []).count("limit") for r in rows),
+        "key_missing_offered": sum(r.get("key_lost_at", []).count("offered") for r in rows),
+        "key_missing_absent": sum(r.get("key_lost_at", []).count("absent") for r in rows),
         "wrong_topic_figures": sum(len(r["wrong_topic"]) for r in rows),
         "repeated_headings": sum(r["repeated_headings"] for r in rows),
         "refusals_right": sum(r["refusal_ok"] for r in rows),

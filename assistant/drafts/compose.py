@@ -29,6 +29,7 @@ from assistant.drafts.selection import (
     STRONG_CONFIDENCE,
     figures_as_need,
     limit_candidates,
+    lists_whole,
     passage_goes_on,
     statements_where_needed,
     sure_level,
@@ -181,8 +182,8 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
     sure ones ticked, the relevant ones the judge is not sure of marked "to check", a few more offered."""
     telling = subject.telling(assistant.sentences)
     words = subject.words(assistant.sentences)
-    facets = _related_facets(telling)
-    ranking = rank_for_topic(assistant, request.subject, list(words) + [f.terms for f in facets])
+    facets = _related_facets(telling, set(subject.weights) - telling)
+    ranking = rank_for_topic(assistant, subject.query, list(words) + [f.terms for f in facets])
     index = assistant.sentences
     related = {t for f in facets for t in f.lemmas  # a facet's specific words only ("przemysł" says nothing)
                if index.df.get(t, 0) <= RARE_SHARE * max(1, len(index.tokens))} - telling
@@ -264,7 +265,11 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
         (9,5%)" after the ICT share) the facet its passage is filed under."""
         return candidate.id in carrying or (not quote.figures and _carries(quote, facet_terms.get(facet, set())))
 
-    passage_goes_on(found, keeps_to, sure, following.get)
+    def names_facet(candidate: FigureCandidate, quote: QuoteCandidate, facet: str) -> bool:
+        return candidate.id in carrying or _carries(quote, facet_terms.get(facet, set()))
+
+    passage_goes_on(found, keeps_to, sure, following.get, names_facet)
+    lists_whole(found)
     for candidate, _ in found:  # ticked: relevant, whole and sure; relevant but not sure: offered "to check"
         candidate.check = candidate.relevant and not candidate.damage and candidate.confidence is not None \
             and candidate.confidence < sure
@@ -312,12 +317,14 @@ def _carries(quote: QuoteCandidate, terms: set[str]) -> bool:
     return bool(terms) and carries_topic(quote.terms, terms) and carries_topic(unnamed_terms(quote.quote), terms)
 
 
-def _related_facets(telling: set[str]):
+def _related_facets(telling: set[str], broad: set[str] = frozenset()):
     """The facets (assistant/data/draft_facets.toml) whose terms list one of the topic's telling words: "cyfryzacja"
     brings the digital facet (automatyka, robotyka, IoT), whose best figure sentence serves a digitalisation topic
     even when it never says "cyfryzacja". A facet whose terms are alternatives, not aspects of one subject
-    (`expands = false`: the sectors, the kinds of members), brings none: ICT does not bring energy figures."""
-    return [facet for facet in FACETS if facet.expands and any(matches(t, facet.lemmas) for t in telling)]
+    (`expands = false`: the sectors, the kinds of members), brings none: ICT does not bring energy figures. Two of
+    the subject's less specific words naming one facet bring it too ("digital ... Industry 4.0": cyfrowy, przemysł)."""
+    return [facet for facet in FACETS if facet.expands and (any(matches(t, facet.lemmas) for t in telling)
+                                                             or sum(matches(t, facet.lemmas) for t in broad) >= 2)]
 
 
 def _facet_key(candidate: QuoteCandidate) -> str:

@@ -72,6 +72,7 @@ class FigureCandidate:
     confidence: float | None = None  # the chat's judge: probability that it answers the subject (None: no model)
     check: bool = False     # relevant but not sure (below the judge's sure level): offered unticked, "to check"
     number: int = 0         # its place in the list (1, 2, ...): what `--pick 3,5,9` names
+    limited: bool = False   # relevant and sure, but over the draft's limits (per paragraph, section, draft): unticked
 
 
 @dataclass

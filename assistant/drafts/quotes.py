@@ -43,6 +43,8 @@ class QuoteCandidate:
     coverage: float = 0.0
     heading_key: str = ""
     own: str = ""  # the sentence itself (and what closes its brackets), without the sentence it leans on
+    list_lead: tuple[str, int] | None = None  # a list item's lead-in sentence ("... przedstawia się następująco:")
+    list_intro: str = ""  # ... and its text
 
 
 def quotable(assistant, chunk, i: int, context: bool = False) -> QuoteCandidate | None:
@@ -87,7 +89,18 @@ def quotable(assistant, chunk, i: int, context: bool = False) -> QuoteCandidate 
             quote = f"{before[0].sentences[before[1]].text} {quote}"
             footnotes |= set(before[0].sentences[before[1]].footnotes)
             terms |= index.tokens[(before[0].id, before[1])]
-    return QuoteCandidate(chunk, i, quote, tuple(sorted(footnotes)), terms, figures_in(own), own=own)
+    intro = _list_intro(index, (chunk.id, i)) if BULLET.match(sentence.text) else None
+    return QuoteCandidate(chunk, i, quote, tuple(sorted(footnotes)), terms, figures_in(own), own=own,
+                          list_lead=intro and (intro[0].id, intro[1]),
+                          list_intro=intro[0].sentences[intro[1]].text if intro else "")
+
+
+def _list_intro(index, key: tuple[str, int]):
+    """The (chunk, index) of the sentence ending with ":" that a bullet's list hangs from, or None."""
+    lead = index.previous.get(key)
+    while lead is not None and BULLET.match(lead[0].sentences[lead[1]].text):
+        lead = index.previous.get((lead[0].id, lead[1]))
+    return lead if lead is not None and lead[0].sentences[lead[1]].text.rstrip().endswith(":") else None
 
 
 def is_open(text: str) -> bool:

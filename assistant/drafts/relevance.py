@@ -23,7 +23,7 @@ from assistant.answer.scoring import score_sentences
 from assistant.drafts.topic import project_words
 from assistant.glossary import ACRONYMS, expand_query, translations
 from assistant.lemmas import english_lemma, shares_stem, tokenize
-from assistant.synonyms import loanword_lemmas, report_words_for
+from assistant.synonyms import derivation_stem, derived_report_words, loanword_lemmas, report_words_for
 
 RETRIEVE_K = 10
 JUDGED, JUDGED_PER_WORD = 40, 10  # sentences the judge weighs: the subject's best, each telling word's best
@@ -31,6 +31,7 @@ DRAFT_STEM_LETTERS = 7  # topics match more strictly: 6 letters would make szkol
 PREFIX_LETTERS = 5      # pro-, z-, prze-, cyber-: a derivation or compound prefix before the topic word stem
 GENERIC_SHARE = 0.1     # a lemma in more than this share of sentences ("klaster") says nothing
 RARE_SHARE = 0.035      # the topic's words in at most this share decide what serves it ("gospodarka" does not)
+BARELY_USED = 2         # a topic word in at most this many sentences also stands for its derivations (członkostwo)
 WORD = re.compile(r"[^\W\d_][\w+&-]*")
 
 
@@ -62,23 +63,53 @@ class TopicTerms:
     weights: dict[str, float] = field(default_factory=dict)
     unknown: float = 0.0
     too_general: bool = False
+    stands_for: dict[str, set[str]] = field(default_factory=dict)  # a word the report does not use: its lemmas
+    asked: dict[str, str] = field(default_factory=dict)  # ... and the words it is asked in instead
+
+    @property
+    def query(self) -> str:
+        """The subject in the report's words: each word it does not use replaced by the report's words for it
+        ("Zarobki pracowników" is asked as "płacowy wynagrodzenie pracowników", "Membership" as "member"), so the
+        ranker and the judge weigh the sentences that say it as the report does."""
+        text = self.text
+        for word, replacement in self.asked.items():
+            text = re.sub(rf"(?i)\b{re.escape(word)}\b", replacement, text)
+        return text
 
     @classmethod
     def read(cls, assistant, subject: str) -> TopicTerms:
         index = assistant.sentences
         polish = detect_language(subject) == "pl"
         lemmas = _polish_lemmas(subject, index) if polish else _english_lemmas(subject, index)
-        lemmas = {t for t in lemmas if not _project_word(t) and (not t[0].isdigit() or t in index.df)}
+        lemmas = {t for t in lemmas if not _project_word(t) and (not t[0].isdigit() or (t in index.df and len(t) > 2))}
+        # ... a figure is no topic word: "4" and "0" of "Industry 4.0" would match "4-letnie kontrakty"
         telling = {t for t in lemmas if index.df.get(t, 0) <= GENERIC_SHARE * max(1, len(index.tokens))}
         vocabulary = set(index.df)
         known = {t for t in telling if matches(t, vocabulary)}
+        standing: dict[str, set[str]] = {}
         for word in telling - known:  # a word the report does not use stands for the report's words for it
-            known |= {t for t in report_words_for(word, index) if not _project_word(t)}
+            found = {t for t in report_words_for(word, index) if not _project_word(t)}
+            found |= {d for t in found for d in derived_report_words(t, vocabulary) if _specific(d, index)}
+            known |= found
+            if found:
+                standing[word] = found
+        for word in [t for t in known if 0 < index.df.get(t, 0) <= BARELY_USED]:  # członkostwo: członek too
+            known |= {d for d in derived_report_words(word, vocabulary) if _specific(d, index) and not _project_word(d)}
         unknown = {t for t in telling - known if not report_words_for(t, index)} if polish else set()
+        known -= _bound_to_unknown(subject, unknown, index)
         if not known or len(unknown) > len(known):
             return cls(subject, polish, too_general=bool(lemmas) and not telling)
         weights = {t: index.idf.get(t) or max(index.idf[v] for v in vocabulary if matches(v, {t})) for t in known}
-        return cls(subject, polish, weights, sum(index.unknown_idf for _ in unknown))
+        if polish:
+            stands_for = {word: lemmas for word in WORD.findall(subject) for lemma in _polish_lemmas(word, index)
+                          if (lemmas := standing.get(lemma))}
+            asked = {word: " ".join(sorted(lemmas)) for word, lemmas in stands_for.items()}
+        else:
+            asked = {word: base for word in WORD.findall(subject) if (base := english_base(word))}
+            stands_for = {word: set(tokenize(translations(base, generated=False) or ""))
+                          for word, base in asked.items()}
+        return cls(subject, polish, weights, sum(index.unknown_idf for _ in unknown), stands_for=stands_for,
+                   asked=asked)
 
     def telling(self, index) -> set[str]:
         """The subject's specific lemmas (in at most RARE_SHARE of the sentences), or all when none is."""
@@ -92,6 +123,9 @@ class TopicTerms:
         for word in WORD.findall(self.text):
             if len(word) <= 2:
                 continue
+            if word in self.asked and self.stands_for[word] & set(self.weights):  # ranked in the report's words
+                found[self.asked[word]] = self.stands_for[word] & set(self.weights)
+                continue
             own = _polish_lemmas(word, index) if self.polish else _english_lemmas(word, index)
             own |= {t for t in telling if t[:6] == word.lower()[:6]}
             if own & telling:
@@ -100,6 +134,23 @@ class TopicTerms:
         for acronym in telling & set(ACRONYMS) - named:  # brought by its expansion: ranked on its own too
             found[acronym.upper()] = {acronym}
         return found
+
+
+def _bound_to_unknown(subject: str, unknown: set[str], index) -> set[str]:
+    """The lemmas of the word right after a Polish word the report does not use, which it governs ("ochrona
+    danych": the report never speaks of the protection, and "dane" alone is another subject: data centres,
+    the data a study rests on); not a word the glossary or a facet would bring anyway."""
+    words = [w for w in WORD.findall(subject) if len(w) > 2]
+    bound: set[str] = set()
+    for word, following in zip(words, words[1:]):
+        if _polish_lemmas(word, index) & unknown:
+            bound |= _polish_lemmas(following, index) - unknown
+    return bound
+
+
+def _specific(lemma: str, index) -> bool:
+    """Used by the report, and not in so many sentences that it says nothing ("klaster")."""
+    return 0 < index.df.get(lemma, 0) <= GENERIC_SHARE * max(1, len(index.tokens))
 
 
 @lru_cache(maxsize=1)
@@ -134,13 +185,34 @@ def _english_lemmas(text: str, index) -> set[str]:
     for word in {w.lower() for w in WORD.findall(f"{text} {spelled}")}:
         if _project_word(word) or translations(word, generated=False):
             continue
+        base = english_base(word)
+        if base:  # membership: the glossary's member
+            lemmas |= set(tokenize(translations(base, generated=False)))
+            continue
         sense = translations(word)
         if sense and len(sense.split()) == 1:
             lemmas |= set(tokenize(sense))
+        elif sense and len({derivation_stem(t) for t in tokenize(sense)}) == 1:
+            lemmas |= {t for t in tokenize(sense) if t in index.df}  # forms of one word: członkostwo, członkowski
         elif sense is None:
             lemmas |= {t for t in tokenize(word) if t in index.df}  # a loanword the report uses
             lemmas |= loanword_lemmas(word, index.df)  # ... in its Polish spelling (internacjonalizacja)
     return lemmas
+
+
+ENGLISH_DERIVATION = ("ship", "hood", "ness")  # membership, partnership, leadership: the glossary's base word
+
+
+def english_base(word: str) -> str | None:
+    """The glossary word an English derivation the glossary lacks is made from (membership -> member), or None."""
+    lower = word.lower()
+    if translations(lower, generated=False):
+        return None
+    for suffix in ENGLISH_DERIVATION:
+        base = lower.removesuffix(suffix)
+        if base != lower and len(base) >= 4 and translations(base, generated=False):
+            return base
+    return None
 
 
 @dataclass
