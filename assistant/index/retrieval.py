@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,7 @@ class HybridSearch:
         self.reranker = reranker
         self._exact: dict[frozenset[str], tuple[list[str], np.ndarray]] = {}  # docs -> their chunks' vectors
         self._lexical: dict[frozenset[str], LexicalIndex] = {}  # docs -> the lexical index of their chunks alone
+        self._lexical_lock = threading.Lock()
 
     def dense(self, vector: list[float], n: int = CANDIDATES,
               docs: frozenset[str] | None = None) -> list[tuple[str, float]]:
@@ -82,11 +84,12 @@ class HybridSearch:
         signals read from them (measured: report answers turning sure beside eval/sources)."""
         if docs is None:
             return self.lexical
-        if docs not in self._lexical:
-            if len(self._lexical) >= FILTERED_KEPT:
-                self._lexical.pop(next(iter(self._lexical)))
-            self._lexical[docs] = self.lexical.subset(self.snapshot.chunks, docs)
-        return self._lexical[docs]
+        with self._lexical_lock:  # the chat's worker threads share one search
+            if docs not in self._lexical:
+                if len(self._lexical) >= FILTERED_KEPT:
+                    self._lexical.pop(next(iter(self._lexical)))
+                self._lexical[docs] = self.lexical.subset(self.snapshot.chunks, docs)
+            return self._lexical[docs]
 
     def search(self, query: str, k: int, lexical_query: str | None = None,
                docs: frozenset[str] | None = None) -> list[Context]:
