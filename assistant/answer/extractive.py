@@ -60,6 +60,7 @@ class ExtractiveAnswerer:
         self.model = model
         self.pair_judge = pair_judge  # assistant.answer.pair_judge.PairJudge, when the model has a cascade
         self.vocabulary = set().union(*sentences.tokens.values())  # every indexed document's words (df: the report's)
+        self._vocabularies: dict[frozenset[str], set[str]] = {}  # a `docs` filter's words
         self._documents = None  # assistant.answer.documents.Documents, on first use
 
     def candidates(self, question: "Question", retrieved: "Retrieved", named: set[str] | frozenset[str] = frozenset(),
@@ -142,8 +143,8 @@ class ExtractiveAnswerer:
             seen = {c.chunk_id for c in contexts}
             contexts = contexts + [c for c in by_named[1].contexts if c.chunk_id not in seen]
         chosen, confidence, tried, answered, by = [], None, [], [], "report"
-        groups = [] if self.knows_none_of(question) else self._groups(found, report_found, named_found, named, cited,
-                                                                        cited_found)
+        groups = [] if self.knows_none_of(question, docs) else self._groups(found, report_found, named_found, named,
+                                                                              cited, cited_found)
         if not groups:
             tried.append(0.0)  # nothing the documents know: no passage can answer it
         for group, members in groups:  # a named document's passages: the judge's best first (cross-language)
@@ -183,11 +184,17 @@ class ExtractiveAnswerer:
             return False
         return self.model.outcome(confidence) == Outcome.SURE
 
-    def knows_none_of(self, question: "Question") -> bool:
-        """Not one of the question's content words is used by the indexed documents, in any form or by a synonym
-        ("$(rm -rf ~) reboot", "the weather in Warsaw tomorrow"): no passage can answer it, however close."""
+    def knows_none_of(self, question: "Question", docs: frozenset[str] | None = None) -> bool:
+        """Not one of the question's content words is used by the indexed documents (those of `docs`), in any form
+        or by a synonym ("$(rm -rf ~) reboot", "the weather in Warsaw tomorrow"): no passage can answer it."""
         concepts = question_concepts(question, self.sentences)
-        return bool(concepts) and not any(shares_stem(o, self.vocabulary) or synonyms(o)
+        vocabulary = self.vocabulary if docs is None else self._vocabularies.get(docs)
+        if vocabulary is None:  # the filter's own words: the report filtered is the report alone
+            chunks = self.snapshot.chunks
+            vocabulary = set().union(*(terms for (chunk_id, _), terms in self.sentences.tokens.items()
+                                       if chunk_id in chunks and chunks[chunk_id].doc in docs))
+            self._vocabularies = {**self._vocabularies, docs: vocabulary} if len(self._vocabularies) < 16 else {}
+        return bool(concepts) and not any(shares_stem(o, vocabulary) or synonyms(o)
                                           for c in concepts for o in c.options)
 
     def _groups(self, found: list[Candidate], report_found: list[Candidate], named_found: list[Candidate],
