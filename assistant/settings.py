@@ -75,8 +75,9 @@ class AnswerSettings(BaseModel):
         le=5,
         description="a question that names a document (its title, an author, a footnote number) makes that "
         "document's passages likelier to answer it: their judged probability gets this much added in log-odds "
-        "(0: judged like any passage; 1.5: the smallest at which the source-named dev questions of "
-        "eval/sources_dev.yaml stop improving, 0.846 at 0, 0.885 at 1, 0.923 at 1.5 and 2; issue 26)",
+        "(0: judged like any passage; it decides which passage is shown, never that it is sure; 1.5: the smallest "
+        "at which the source-named dev questions of eval/sources_dev.yaml stop improving, 0.846 at 0, 0.885 at 1, "
+        "0.923 at 1.5 and 2; issue 26)",
     )
 
     @field_validator("sure_above", "check_above", mode="before")

@@ -144,7 +144,9 @@ def _main(argv: list[str] | None, prog: str) -> int:
 
 
 def use_extra_corpus(extra: Path) -> None:
-    """Point KLASTRY_CORPUS_DIR / KLASTRY_STORE_DIR at the report's corpus with `extra` beside it."""
+    """Point KLASTRY_CORPUS_DIR / KLASTRY_STORE_DIR at the report's corpus with `extra` beside it, its store
+    brought in line with the ingest code first (an incremental ingest: a store kept from an older parser was
+    measured against instead, 2026-12-07: parser 8 beside the report's parser 10, other footnote sentences)."""
     import os
 
     from .documents import extra_corpus
@@ -153,6 +155,12 @@ def use_extra_corpus(extra: Path) -> None:
     corpus, store = extra_corpus(extra, settings.corpus_dir, settings.store_dir)
     os.environ["KLASTRY_CORPUS_DIR"], os.environ["KLASTRY_STORE_DIR"] = str(corpus), str(store)
     print(f"corpus with {extra}: {corpus} (store {store})", file=sys.stderr)
+    from ingest.pipeline import run_ingest
+
+    summary = run_ingest(load_settings_quiet())
+    if summary.embedded or summary.texts_embedded or summary.deleted:
+        print(f"  store brought up to date: {summary.embedded} chunks written, {summary.texts_embedded} texts "
+              f"embedded", file=sys.stderr)
 
 
 def load_settings_quiet():

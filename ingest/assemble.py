@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from assistant.index.lexical import lexical_text  # noqa: F401  (the one definition; pipeline imports it from here)
 from assistant.types import Chunk, Footnote, Sentence, Source
 
 from .footnotes import build_bibliography
@@ -59,10 +60,6 @@ def source_chunk(doc: str, title: str, source: Source, notes: list[Footnote], do
     return Chunk(id=f"{doc}:source:{source.id}:{digest}", doc=doc, title=title, page=pages[0] if pages else 0,
                  section="Przypisy i źródła", text=text, sentences=[Sentence(text, tuple(source.footnotes))],
                  kind="source")
-
-
-def lexical_text(chunk: Chunk) -> str:
-    return f"{chunk.section}\n{chunk.text}"
 
 
 def embedding_text(chunk: Chunk) -> str:

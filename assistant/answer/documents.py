@@ -194,8 +194,7 @@ class Documents:
         """A named document's candidates, the judge's likeliest first, each probability raised by `boost` in
         log-odds (the question names their document; the judge was trained on the report's questions alone)."""
         for candidate in ranked:
-            p = min(max(candidate.probability, 1e-6), 1 - 1e-6)
-            candidate.probability = 1 / (1 + math.exp(-(math.log(p / (1 - p)) + boost)))
+            candidate.probability = boosted(candidate.probability, boost)
         return sorted(ranked, key=lambda c: -c.probability)
 
     def footnoted(self, question: str) -> tuple[set[str], set[str]]:
@@ -262,6 +261,17 @@ class Documents:
                 best[source.id] = found
         top = max(best.values(), default=0)
         return {source for source, found in best.items() if found == top} or self.footnoted(question)[1]
+
+
+def boosted(probability: float, boost: float) -> float:
+    """The probability raised by `boost` in log-odds."""
+    p = min(max(probability, 1e-6), 1 - 1e-6)
+    return 1 / (1 + math.exp(-(math.log(p / (1 - p)) + boost)))
+
+
+def unboosted(probability: float, boost: float) -> float:
+    """What `boosted` raised: the judged probability before the named document's boost."""
+    return boosted(probability, -boost)
 
 
 def _surnames(authors: str | None) -> set[str]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from assistant.answer.answerability import AnswerabilityModel, candidate_features, question_concepts, unknown_share
 from assistant.answer.citations import make_citation
-from assistant.answer.documents import group_of
+from assistant.answer.documents import group_of, unboosted
 from assistant.answer.missing import passage_lacks, report_lacks
 from assistant.answer.needs import MONEY, NEGATION, Needs, counts, has_phrase, keys_satisfied
 from assistant.answer.scoring import (
@@ -60,6 +60,7 @@ class ExtractiveAnswerer:
         self.model = model
         self.pair_judge = pair_judge  # assistant.answer.pair_judge.PairJudge, when the model has a cascade
         self.vocabulary = set().union(*sentences.tokens.values())  # every indexed document's words (df: the report's)
+        self._vocabularies: dict[frozenset[str], set[str]] = {}  # a `docs` filter's words
         self._documents = None  # assistant.answer.documents.Documents, on first use
 
     def candidates(self, question: "Question", retrieved: "Retrieved", named: set[str] | frozenset[str] = frozenset(),
@@ -141,16 +142,16 @@ class ExtractiveAnswerer:
             named_found, _ = self.candidates(by_named[0], by_named[1], named, frozenset(named))
             seen = {c.chunk_id for c in contexts}
             contexts = contexts + [c for c in by_named[1].contexts if c.chunk_id not in seen]
-        chosen, confidence, tried, answered = [], None, [], []
-        groups = [] if self.knows_none_of(question) else self._groups(found, report_found, named_found, named, cited,
-                                                                        cited_found)
+        chosen, confidence, tried, answered, by = [], None, [], [], "report"
+        groups = [] if self.knows_none_of(question, docs) else self._groups(found, report_found, named_found, named,
+                                                                              cited, cited_found)
         if not groups:
             tried.append(0.0)  # nothing the documents know: no passage can answer it
         for group, members in groups:  # a named document's passages: the judge's best first (cross-language)
             chosen, confidence = self._choose(members, question, best_judged=group == "named")
             tried.append(confidence)
             if chosen:
-                answered = members
+                answered, by = members, group
                 break
         if not chosen:
             confidence = max((c for c in tried if c is not None), default=None)
@@ -162,7 +163,7 @@ class ExtractiveAnswerer:
             original = sourced_original(chosen[0], self.sentences, self.snapshot.chunks)
             if original is not None and original.text not in [s.text for s in chosen]:
                 chosen = [chosen[0], original] + chosen[1:2]
-        sure = self.model is None or confidence is None or self.model.outcome(confidence) == Outcome.SURE
+        sure = self.model is None or confidence is None or self._sure(by, confidence, docs)
         answer = self._quote(question, chosen, contexts, Outcome.SURE if sure else Outcome.CHECK)
         answer.missing = "" if sure else passage_lacks(question, chosen, self.sentences, self.answer_terms)
         if cited and all(is_report(s.chunk.doc) for s in chosen):
@@ -172,11 +173,28 @@ class ExtractiveAnswerer:
         answer.other_values = self.other_values(question, chosen, others)
         return answer
 
-    def knows_none_of(self, question: "Question") -> bool:
-        """Not one of the question's content words is used by the indexed documents, in any form or by a synonym
-        ("$(rm -rf ~) reboot", "the weather in Warsaw tomorrow"): no passage can answer it, however close."""
+    def _sure(self, group: str, confidence: float, docs: frozenset[str] | None) -> bool:
+        """The sure level holds where the judge was fitted: the report's sentences. A passage of a document the
+        question names is sure by its probability before `named_boost` (the boost shows it, never makes it sure);
+        one of a document nobody chose (no name, no `docs` filter: the report did not answer) is a passage to
+        check. Beside eval/sources both made sure answers that were wrong (docs/architecture.md)."""
+        if group == "named":
+            confidence = unboosted(confidence, self.settings.named_boost)
+        elif group == "other" and docs is None:
+            return False
+        return self.model.outcome(confidence) == Outcome.SURE
+
+    def knows_none_of(self, question: "Question", docs: frozenset[str] | None = None) -> bool:
+        """Not one of the question's content words is used by the indexed documents (those of `docs`), in any form
+        or by a synonym ("$(rm -rf ~) reboot", "the weather in Warsaw tomorrow"): no passage can answer it."""
         concepts = question_concepts(question, self.sentences)
-        return bool(concepts) and not any(shares_stem(o, self.vocabulary) or synonyms(o)
+        vocabulary = self.vocabulary if docs is None else self._vocabularies.get(docs)
+        if vocabulary is None:  # the filter's own words: the report filtered is the report alone
+            chunks = self.snapshot.chunks
+            vocabulary = set().union(*(terms for (chunk_id, _), terms in self.sentences.tokens.items()
+                                       if chunk_id in chunks and chunks[chunk_id].doc in docs))
+            self._vocabularies = {**self._vocabularies, docs: vocabulary} if len(self._vocabularies) < 16 else {}
+        return bool(concepts) and not any(shares_stem(o, vocabulary) or synonyms(o)
                                           for c in concepts for o in c.options)
 
     def _groups(self, found: list[Candidate], report_found: list[Candidate], named_found: list[Candidate],

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,7 @@ from assistant.types import Chunk, Context
 
 RRF_K = 60
 CANDIDATES = 30
-FILTERED_FACTOR = 10  # a document filter looks further down the lexical ranking, then keeps CANDIDATES
+FILTERED_KEPT = 16  # the lexical indexes of document filters kept per generation (the report's is used by every ask)
 
 
 @dataclass
@@ -41,6 +42,8 @@ class HybridSearch:
         self.lexical = lexical
         self.reranker = reranker
         self._exact: dict[frozenset[str], tuple[list[str], np.ndarray]] = {}  # docs -> their chunks' vectors
+        self._lexical: dict[frozenset[str], LexicalIndex] = {}  # docs -> the lexical index of their chunks alone
+        self._lexical_lock = threading.Lock()
 
     def dense(self, vector: list[float], n: int = CANDIDATES,
               docs: frozenset[str] | None = None) -> list[tuple[str, float]]:
@@ -74,6 +77,20 @@ class HybridSearch:
         best = np.argsort(-similarities)[:n]
         return [(ids[b], float(similarities[b])) for b in best]
 
+    def lexical_of(self, docs: frozenset[str] | None) -> LexicalIndex:
+        """The lexical index a search within `docs` uses: their chunks indexed alone (built on first use, once per
+        generation), so BM25 scores and ranks them as if nothing else were indexed. Filtering the whole index's
+        ranking instead let other documents' words change the report's IDF, its ranks and the answerability
+        signals read from them (measured: report answers turning sure beside eval/sources)."""
+        if docs is None:
+            return self.lexical
+        with self._lexical_lock:  # the chat's worker threads share one search
+            if docs not in self._lexical:
+                if len(self._lexical) >= FILTERED_KEPT:
+                    self._lexical.pop(next(iter(self._lexical)))
+                self._lexical[docs] = self.lexical.subset(self.snapshot.chunks, docs)
+            return self._lexical[docs]
+
     def search(self, query: str, k: int, lexical_query: str | None = None,
                docs: frozenset[str] | None = None) -> list[Context]:
         return self.retrieve(query, k, lexical_query, docs).contexts
@@ -84,10 +101,8 @@ class HybridSearch:
         chunks of these documents (`--doc`; None: every document); `vector`: the query's, when already embedded."""
         vector = self.embedder.embed_query(query) if vector is None else vector
         dense = self.dense(vector, docs=docs)
-        wanted = CANDIDATES if docs is None else CANDIDATES * FILTERED_FACTOR
-        lexical = [(i, s) for i, s in self.lexical.search(lexical_query or query, wanted)
-                   if i in self.snapshot.chunks and (docs is None or self.snapshot.chunks[i].doc in docs)]
-        lexical = lexical[:CANDIDATES]
+        lexical = [(i, s) for i, s in self.lexical_of(docs).search(lexical_query or query, CANDIDATES)
+                   if i in self.snapshot.chunks]
         fused: dict[str, float] = {}
         for ranking in (dense, lexical):
             for rank, (chunk_id, _) in enumerate(ranking):
