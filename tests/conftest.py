@@ -54,13 +54,18 @@ def built_store(tmp_path_factory) -> tuple[Path, Path]:
     return corpus, store
 
 
+def copy_built_store(built_store: tuple[Path, Path], base: Path) -> tuple[Path, Path]:
+    """`base`/corpus and `base`/store: a private copy of the built store and its corpus, safe to modify."""
+    corpus, store = built_store
+    shutil.copytree(corpus, base / "corpus")
+    shutil.copytree(store, base / "store")
+    return base / "corpus", base / "store"
+
+
 @pytest.fixture
 def store_copy(built_store, tmp_path) -> tuple[Path, Path]:
     """A private copy of the built store and its corpus, safe to modify."""
-    corpus, store = built_store
-    shutil.copytree(corpus, tmp_path / "corpus")
-    shutil.copytree(store, tmp_path / "store")
-    return tmp_path / "corpus", tmp_path / "store"
+    return copy_built_store(built_store, tmp_path)
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import copy_built_store
 from pypdf import PdfReader
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,10 +55,8 @@ def by_footnote(data: dict, number: int) -> dict:
 @pytest.fixture(scope="module")
 def all_sources(built_store, tmp_path_factory):
     """(corpus, store, summary): the report plus every fixture source and the manifest."""
-    corpus, store = built_store
     base = tmp_path_factory.mktemp("fulltext")
-    shutil.copytree(corpus, base / "corpus")
-    shutil.copytree(store, base / "store")
+    copy_built_store(built_store, base)
     add_sources(base / "corpus", "benchmarking-2024-fragment.pdf", "panorama-2024-excerpt.txt",
                 "chatterji-2014-notes.md", "notatka-spotkania.md", "sources.toml")
     summary = ingest(base / "corpus", base / "store")

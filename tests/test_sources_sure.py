@@ -9,9 +9,9 @@ questions are written here, not taken from eval/.
 from __future__ import annotations
 
 import math
-import shutil
 
 import pytest
+from conftest import copy_built_store
 
 from assistant.types import Outcome
 
@@ -52,10 +52,8 @@ def beside(built_store, tmp_path_factory):
     from assistant import Assistant, Settings
     from ingest.pipeline import run_ingest
 
-    corpus, store = built_store
     base = tmp_path_factory.mktemp("sources-sure")
-    shutil.copytree(corpus, base / "corpus")
-    shutil.copytree(store, base / "store")
+    copy_built_store(built_store, base)
     (base / "corpus" / DRAFT).write_text(DRAFT_TEXT, encoding="utf-8")
     (base / "corpus" / NOTE).write_text(NOTE_TEXT, encoding="utf-8")
     settings = Settings.load(corpus_dir=base / "corpus", store_dir=base / "store")
