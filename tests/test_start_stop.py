@@ -68,8 +68,9 @@ def test_ctrl_c_ends_the_chat_its_worker_and_queue_with_130(built_store, tmp_pat
         assert said.strip().splitlines()[-1] == "interrupted"
         time.sleep(1)
         assert group_members(chat.pid) == []  # no worker left behind
-        with socket.socket() as again:  # the queue's server is gone: its port is free again
-            again.bind(("127.0.0.1", port))
+        with socket.socket() as again:  # the queue's server is gone: nothing listens on its port any more
+            again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # closed connections may linger in TIME_WAIT
+            again.bind(("127.0.0.1", port))  # (Linux refuses this bind only while a socket still listens there)
     finally:
         if chat.poll() is None:
             os.killpg(chat.pid, signal.SIGKILL)
