@@ -28,6 +28,7 @@ from assistant.drafts.relevance import RARE_SHARE, TopicTerms, carries_topic, ma
 from assistant.drafts.selection import (
     STRONG_CONFIDENCE,
     figures_as_need,
+    fills_gaps,
     limit_candidates,
     lists_whole,
     passage_goes_on,
@@ -272,6 +273,7 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
     def names_facet(candidate: FigureCandidate, quote: QuoteCandidate, facet: str) -> bool:
         return candidate.id in carrying or _carries(quote, facet_terms.get(facet, set()))
 
+    fills_gaps(found)
     passage_goes_on(found, keeps_to, sure, following.get, names_facet)
     lists_whole(found)
     for candidate, _ in found:  # ticked: relevant, whole and sure; relevant but not sure: offered "to check"
