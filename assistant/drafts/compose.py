@@ -273,7 +273,7 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
     def names_facet(candidate: FigureCandidate, quote: QuoteCandidate, facet: str) -> bool:
         return candidate.id in carrying or _carries(quote, facet_terms.get(facet, set()))
 
-    fills_gaps(found)
+    fills_gaps(found, lambda candidate: candidate.id in carrying)
     passage_goes_on(found, keeps_to, sure, following.get, names_facet)
     lists_whole(found)
     for candidate, _ in found:  # ticked: relevant, whole and sure; relevant but not sure: offered "to check"
