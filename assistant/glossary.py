@@ -205,3 +205,4 @@ that this these those from as it its their there who when where why than into ab
 can could
 would should will have has had not no""".split()
 )
+ENGLISH_STOP = _ENGLISH_STOP  # public: a draft's English subject skips them too ("as" is no topic word: "gdy")

@@ -28,6 +28,7 @@ from assistant.drafts.relevance import RARE_SHARE, TopicTerms, carries_topic, ma
 from assistant.drafts.selection import (
     STRONG_CONFIDENCE,
     figures_as_need,
+    fills_gaps,
     limit_candidates,
     lists_whole,
     passage_goes_on,
@@ -36,6 +37,7 @@ from assistant.drafts.selection import (
 )
 from assistant.drafts.tables import FACETS, WORDS, heading
 from assistant.drafts.topic import DraftRequest, read_topic
+from assistant.lemmas import tokenize
 from assistant.numbers import figures_in
 from assistant.strings import message
 
@@ -54,6 +56,7 @@ POLICY_MARGIN = -3.0          # a recommendation or policy area carrying a topic
 BROAD_MARGIN = -1.5           # ...and one carrying only the subject's less specific words (in 3.5-10% of sentences)
 EVIDENCE_SKIP = ("1.", "9.")  # the summary restates footnoted figures; the recommendations are policy
 POLICY_ITEM = re.compile(r"^(Rekomendacja:|[a-f]\) )")
+SECTION_NUMBER = re.compile(r"^[\d.\s]+")
 
 
 
@@ -226,6 +229,8 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
         if not lexical and kind == "figure" and max(margin, word_margin) >= RELEVANT_MARGIN:
             # the facet's clear best figure, named by its words ("automatyki" for "cyfryzacja"), the judge sure of it
             lexical = key in facet_best and _carries(quote, related) and (confidence or 0.0) >= STRONG_CONFIDENCE
+        if not lexical and kind == "figure" and _section_names(quote.chunk.section, telling):
+            lexical = True  # its section is the topic's ("8. Model wsparcia klastrów we Francji": the 55 clusters)
         if not lexical and quote_of(key, context=True) and _carries(quote_of(key, True)[0], telling):
             (quote, kind), lexical = quote_of(key, True), True  # named by the sentence before: quoted with it
             lead = _label(assistant, key)
@@ -268,6 +273,7 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
     def names_facet(candidate: FigureCandidate, quote: QuoteCandidate, facet: str) -> bool:
         return candidate.id in carrying or _carries(quote, facet_terms.get(facet, set()))
 
+    fills_gaps(found, lambda candidate: candidate.id in carrying)
     passage_goes_on(found, keeps_to, sure, following.get, names_facet)
     lists_whole(found)
     for candidate, _ in found:  # ticked: relevant, whole and sure; relevant but not sure: offered "to check"
@@ -310,6 +316,12 @@ def _label(assistant, key: tuple[str, int]) -> tuple[str, int] | None:
         return None
     text = previous[0].sentences[previous[1]].text
     return (previous[0].id, previous[1]) if BULLET.match(text) and len(text.split()) < STATEMENT_WORDS else None
+
+
+def _section_names(section: str, terms: set[str]) -> bool:
+    """The report section's own title (its number left out) names one of `terms`: a figure sentence in the
+    section on the French model is about the French model even when it never says "Francja"."""
+    return bool(terms) and carries_topic(set(tokenize(SECTION_NUMBER.sub("", section))), terms)
 
 
 def _carries(quote: QuoteCandidate, terms: set[str]) -> bool:

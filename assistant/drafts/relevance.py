@@ -21,7 +21,7 @@ from assistant.answer.language import detect_language
 from assistant.answer.question import Question
 from assistant.answer.scoring import score_sentences
 from assistant.drafts.topic import project_words
-from assistant.glossary import ACRONYMS, expand_query, translations
+from assistant.glossary import ACRONYMS, ENGLISH_STOP, expand_query, translations
 from assistant.lemmas import english_lemma, shares_stem, tokenize
 from assistant.synonyms import derivation_stem, derived_report_words, loanword_lemmas, report_words_for
 
@@ -183,8 +183,8 @@ def _english_lemmas(text: str, index) -> set[str]:
     spelled = re.sub(r"(?<=\w)-(?=\w)", " ", text)
     lemmas = set(tokenize(expand_query(f"{text} {spelled}", "en")))
     for word in {w.lower() for w in WORD.findall(f"{text} {spelled}")}:
-        if _project_word(word) or translations(word, generated=False):
-            continue
+        if word in ENGLISH_STOP or _project_word(word) or translations(word, generated=False):
+            continue  # a function word is no topic word: the dictionary's sense of "as" is "gdy"
         base = english_base(word)
         if base:  # membership: the glossary's member
             lemmas |= set(tokenize(translations(base, generated=False)))

@@ -53,6 +53,28 @@ def statements_where_needed(found: Found, words: dict[str, set[str]], strong: se
                 stated[word] += 1
 
 
+def fills_gaps(found: Found, names_topic=lambda candidate: True) -> None:
+    """A sentence between two relevant sentences of one passage (same chunk, same part) is relevant with them, as
+    sure as the less sure of the two: a recommendation's "co 3–4 lata" between its KPI and its certification
+    sentences is not left out of the quote's passage. A statement of the need (no figures) only when it names the
+    topic itself (`names_topic(candidate)`): a general line between two figures is no evidence. Damaged text
+    stays out."""
+    by_id = {candidate.id: candidate for candidate, _ in found}
+    for candidate, _ in found:
+        if candidate.relevant or candidate.damage or "#" not in candidate.id:
+            continue
+        if candidate.part == "need" and not candidate.figures and not names_topic(candidate):
+            continue
+        chunk, _, index = candidate.id.rpartition("#")
+        if not index.isdigit():
+            continue
+        around = [by_id.get(f"{chunk}#{int(index) + step}") for step in (-1, 1)]
+        if all(c is not None and c.relevant and c.part == candidate.part for c in around):
+            candidate.relevant = True
+            if all(c.confidence is not None for c in around):
+                candidate.confidence = min(c.confidence for c in around)
+
+
 def passage_goes_on(found: Found, keeps_to, sure: float, next_id, names_facet=None) -> None:
     """A relevant, sure quote takes in the next sentences of its passage while each one keeps to the subject
     (`keeps_to(candidate, quote, facet)`: it names the topic, or the facet the quote is filed under, in its own
