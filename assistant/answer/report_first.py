@@ -10,6 +10,7 @@ Both are settled here, with the answerer's own judge and the sentence vectors; n
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from assistant.answer.documents import group_of
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
     from assistant.answer.scoring import ScoredSentence
 
 SAME_THING = 0.9  # sentence-vector cosine from which a report passage states the same thing as another's
+# a restatement in another language sits lower (0.865 for an English sentence restating the report's Polish
+# correlations): it is the same thing when it also repeats one of the report passage's figures
+SAME_WITH_FIGURE = 0.85
+YEAR = re.compile(r"(19|20)\d\d")
 LOOKED_AT = 5  # the report's judged-best candidates compared with the other document's passage
 
 
@@ -42,9 +47,10 @@ def settle(answerer: "ExtractiveAnswerer", question: "Question", by: str, chosen
         lacks = passage_lacks(question, chosen, answerer.sentences, answerer.answer_terms)
         if not lacks:
             return by, chosen, confidence, answered
-        theirs, their_confidence = answerer._choose(other, question)
+        whole = [c for c in other if not passage_lacks(question, [c.sentence], answerer.sentences,
+                                                         answerer.answer_terms)]
+        theirs, their_confidence = answerer._choose(whole, question) if whole else ([], None)
         if (theirs and their_confidence > confidence
-                and not passage_lacks(question, theirs, answerer.sentences, answerer.answer_terms)
                 and not _same(answerer, theirs[0], [c for c in answered if any(c.sentence is s for s in chosen)])):
             return "other", theirs, their_confidence, other
     return by, chosen, confidence, answered
@@ -67,8 +73,19 @@ def _same(answerer: "ExtractiveAnswerer", passage: "ScoredSentence",
     row = index.row.get((passage.chunk.id, passage.index)) if index.vectors is not None else None
     if row is None:
         return None
+    figures = _figures(index.tokens.get((passage.chunk.id, passage.index), set()))
     for candidate in candidates:
-        theirs = index.row.get((candidate.sentence.chunk.id, candidate.sentence.index))
-        if theirs is not None and float(index.vectors[row] @ index.vectors[theirs]) >= SAME_THING:
+        key = (candidate.sentence.chunk.id, candidate.sentence.index)
+        theirs = index.row.get(key)
+        if theirs is None:
+            continue
+        cosine = float(index.vectors[row] @ index.vectors[theirs])
+        if cosine >= SAME_THING or cosine >= SAME_WITH_FIGURE and figures & _figures(index.tokens.get(key, set())):
             return candidate
     return None
+
+
+def _figures(terms: set[str]) -> set[str]:
+    """The figures among a sentence's terms that could hardly be shared by chance: no year, none under 3
+    characters ("0.1456" is; "18", "2023" are not). The tokenizer writes "0,1456" and "0.1456" alike."""
+    return {t for t in terms if any(ch.isdigit() for ch in t) and len(t) >= 3 and not YEAR.fullmatch(t)}
