@@ -21,10 +21,13 @@ if TYPE_CHECKING:
     from assistant.answer.question import Question
     from assistant.answer.scoring import ScoredSentence
 
-SAME_THING = 0.9  # sentence-vector cosine from which a report passage states the same thing as another's
-# a restatement in another language sits lower (0.865 for an English sentence restating the report's Polish
-# correlations): it is the same thing when it also repeats one of the report passage's figures
+# A report passage states the same thing as another document's passage when their sentence vectors are close and
+# they share a figure (an English restatement of the report's Polish correlations: cosine 0.865, two figures in
+# common), or when the vectors are closer still and they share half their words. Closeness alone is not enough:
+# "Średnia roczna składka członkowska..." and the report's "Średnie zatrudnienie ... wynosi" sit at 0.905.
 SAME_WITH_FIGURE = 0.85
+SAME_THING = 0.9
+SHARED_WORDS = 0.5
 YEAR = re.compile(r"(19|20)\d\d")
 LOOKED_AT = 5  # the report's judged-best candidates compared with the other document's passage
 
@@ -66,26 +69,34 @@ def _same_in_report(answerer: "ExtractiveAnswerer", passage: "ScoredSentence",
 
 def _same(answerer: "ExtractiveAnswerer", passage: "ScoredSentence",
           candidates: list["Candidate"]) -> "Candidate | None":
-    """The first candidate whose sentence vector is within SAME_THING cosine of the passage's (a restatement:
-    the same sentence with another figure sits at 0.92 beside eval/sources; a different fact of the same
-    survey at 0.84-0.89)."""
+    """The first candidate that states the same thing as the passage (close vectors and a shared figure, or
+    closer vectors and half the words shared)."""
     index = answerer.sentences
     row = index.row.get((passage.chunk.id, passage.index)) if index.vectors is not None else None
     if row is None:
         return None
-    figures = _figures(index.tokens.get((passage.chunk.id, passage.index), set()))
+    terms = index.tokens.get((passage.chunk.id, passage.index), set())
+    figures, words = _figures(terms), terms - _numbers(terms)
     for candidate in candidates:
         key = (candidate.sentence.chunk.id, candidate.sentence.index)
         theirs = index.row.get(key)
         if theirs is None:
             continue
         cosine = float(index.vectors[row] @ index.vectors[theirs])
-        if cosine >= SAME_THING or cosine >= SAME_WITH_FIGURE and figures & _figures(index.tokens.get(key, set())):
+        their_terms = index.tokens.get(key, set())
+        their_words = their_terms - _numbers(their_terms)
+        shared = len(words & their_words) / max(1, min(len(words), len(their_words)))
+        if (cosine >= SAME_WITH_FIGURE and figures & _figures(their_terms)
+                or cosine >= SAME_THING and shared >= SHARED_WORDS):
             return candidate
     return None
 
 
+def _numbers(terms: set[str]) -> set[str]:
+    return {t for t in terms if any(ch.isdigit() for ch in t)}
+
+
 def _figures(terms: set[str]) -> set[str]:
-    """The figures among a sentence's terms that could hardly be shared by chance: no year, none under 3
-    characters ("0.1456" is; "18", "2023" are not). The tokenizer writes "0,1456" and "0.1456" alike."""
-    return {t for t in terms if any(ch.isdigit() for ch in t) and len(t) >= 3 and not YEAR.fullmatch(t)}
+    """The figures among a sentence's terms, years and one-digit numbers aside (shared by chance too often).
+    The tokenizer writes "0,1456" and "0.1456" alike."""
+    return {t for t in _numbers(terms) if len(t) >= 2 and not YEAR.fullmatch(t)}
