@@ -14,6 +14,7 @@ from assistant.answer.citations import make_citation
 from assistant.answer.documents import group_of, unboosted
 from assistant.answer.missing import passage_lacks, report_lacks
 from assistant.answer.needs import MONEY, NEGATION, Needs, counts, has_phrase, keys_satisfied
+from assistant.answer.report_first import settle
 from assistant.answer.scoring import (
     COMPARISON,
     ScoredSentence,
@@ -153,6 +154,8 @@ class ExtractiveAnswerer:
             if chosen:
                 answered, by = members, group
                 break
+        by, chosen, confidence, answered = settle(self, question, by, chosen, confidence, answered, found,
+                                                  report_found, named, docs)  # report first: report_first.py
         if not chosen:
             confidence = max((c for c in tried if c is not None), default=None)
             see_also = [self._cite(i + 1, s, s.text, list(s.footnotes), [SentenceRef(s.chunk.id, s.index)])
