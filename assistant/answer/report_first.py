@@ -1,11 +1,11 @@
 """Which passage answers when the report and another document disagree about answering (issue 26).
 
 Why: the answerer's groups answer in order (named, cited, report, other) and the first that reaches the
-refusal level wins. Two cases slip through that order: the report's passage on the same thing falls just
-below the refusal level, so another document's different figure became the answer to a report question;
-and the report's closest passage to check lacks what the question asks while an unnamed document's passage
-holds every word of it, so a fact only that document states stayed hidden under a wrong report passage.
-Both are settled here, with the answerer's own judge and the sentence vectors; nothing is sure that was not.
+refusal level wins. When the report's passage on the same thing falls just below the refusal level, another
+document's different figure became the answer to a report question; here the report's passage is shown to
+check instead, with the other figure under it. (A second rule, another document's passage replacing the
+report's passage to check when that one lacks question words, was dropped: the report may answer then, and
+issue 26 quotes another document only when it does not; docs/understanding.md.)
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import re
 from typing import TYPE_CHECKING
 
 from assistant.answer.documents import group_of
-from assistant.answer.missing import passage_lacks
 
 if TYPE_CHECKING:
     from assistant.answer.extractive import Candidate, ExtractiveAnswerer
@@ -40,22 +39,10 @@ def settle(answerer: "ExtractiveAnswerer", question: "Question", by: str, chosen
     if docs is not None or named or answerer.model is None or not chosen:
         return by, chosen, confidence, answered
     report = [c for c in report_found if group_of(c.sentence, named) == "report"]
-    other = [c for c in found if group_of(c.sentence, named) == "other"]
     if by == "other":
         same = _same_in_report(answerer, chosen[0], report)
         if same is not None:  # the report's own passage, to check; the other figure goes under it
             return "report", [same.sentence], same.probability, report
-        return by, chosen, confidence, answered
-    if by == "report" and other and confidence < answerer.model.sure_threshold:
-        lacks = passage_lacks(question, chosen, answerer.sentences, answerer.answer_terms)
-        if not lacks:
-            return by, chosen, confidence, answered
-        whole = [c for c in other if not passage_lacks(question, [c.sentence], answerer.sentences,
-                                                         answerer.answer_terms)]
-        theirs, their_confidence = answerer._choose(whole, question) if whole else ([], None)
-        if (theirs and their_confidence >= answerer.model.sure_threshold  # what the judge would call sure
-                and not _same(answerer, theirs[0], [c for c in answered if any(c.sentence is s for s in chosen)])):
-            return "other", theirs, their_confidence, other
     return by, chosen, confidence, answered
 
 
