@@ -62,6 +62,20 @@ def copy_built_store(built_store: tuple[Path, Path], base: Path) -> tuple[Path, 
     return base / "corpus", base / "store"
 
 
+def assistant_beside(built_store: tuple[Path, Path], base: Path, files: dict[str, str]):
+    """The real report with `files` (name -> text) written into its corpus, by an incremental ingest over a copy of
+    the built store in `base`."""
+    from assistant import Assistant, Settings
+    from ingest.pipeline import run_ingest
+
+    corpus, store = copy_built_store(built_store, base)
+    for name, text in files.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    settings = Settings.load(corpus_dir=corpus, store_dir=store)
+    assert not run_ingest(settings).skipped
+    return Assistant.load(settings)
+
+
 @pytest.fixture
 def store_copy(built_store, tmp_path) -> tuple[Path, Path]:
     """A private copy of the built store and its corpus, safe to modify."""

@@ -10,7 +10,7 @@ The questions are written here, not taken from eval/.
 from __future__ import annotations
 
 import pytest
-from conftest import copy_built_store
+from conftest import assistant_beside
 
 from assistant.types import Outcome
 
@@ -41,16 +41,8 @@ CORRELATION = "What is the correlation between cluster presence and GDP per capi
 @pytest.fixture(scope="module")
 def beside(built_store, tmp_path_factory):
     """The report with the draft and the note beside it, by an incremental ingest over a copy of `built_store`."""
-    from assistant import Assistant, Settings
-    from ingest.pipeline import run_ingest
-
     base = tmp_path_factory.mktemp("report-first-settle")
-    copy_built_store(built_store, base)
-    (base / "corpus" / DRAFT).write_text(DRAFT_TEXT, encoding="utf-8")
-    (base / "corpus" / NOTE).write_text(NOTE_TEXT, encoding="utf-8")
-    settings = Settings.load(corpus_dir=base / "corpus", store_dir=base / "store")
-    assert not run_ingest(settings).skipped
-    return Assistant.load(settings)
+    return assistant_beside(built_store, base, {DRAFT: DRAFT_TEXT, NOTE: NOTE_TEXT})
 
 
 def test_a_report_question_refused_alone_shows_the_reports_passage_not_the_drafts_figure(assistant, beside):
