@@ -17,7 +17,6 @@ from assistant.answer.documents import group_of
 
 if TYPE_CHECKING:
     from assistant.answer.extractive import Candidate, ExtractiveAnswerer
-    from assistant.answer.question import Question
     from assistant.answer.scoring import ScoredSentence
 
 # A report passage states the same thing as another document's passage when their sentence vectors are close and
@@ -31,9 +30,9 @@ YEAR = re.compile(r"(19|20)\d\d")
 LOOKED_AT = 5  # the report's judged-best candidates compared with the other document's passage
 
 
-def settle(answerer: "ExtractiveAnswerer", question: "Question", by: str, chosen: list["ScoredSentence"],
-           confidence: float | None, answered: list["Candidate"], found: list["Candidate"],
-           report_found: list["Candidate"], named: set[str], docs: frozenset[str] | None):
+def settle(answerer: "ExtractiveAnswerer", by: str, chosen: list["ScoredSentence"], confidence: float | None,
+           answered: list["Candidate"], report_found: list["Candidate"], named: set[str],
+           docs: frozenset[str] | None):
     """(by, chosen, confidence, answered) after the report-first rules: only without a `docs` filter and a
     named document (a filter or a name chose the document), and only with a trained judge."""
     if docs is not None or named or answerer.model is None or not chosen:

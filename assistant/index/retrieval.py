@@ -23,7 +23,7 @@ from assistant.types import Chunk, Context
 
 RRF_K = 60
 CANDIDATES = 30
-FILTERED_KEPT = 16  # the lexical indexes of document filters kept per generation (the report's is used by every ask)
+FILTERED_KEPT = 16  # document filters whose lexical index and vectors are kept per generation (the report's: every ask)
 
 
 @dataclass
@@ -43,7 +43,7 @@ class HybridSearch:
         self.reranker = reranker
         self._exact: dict[frozenset[str], tuple[list[str], np.ndarray]] = {}  # docs -> their chunks' vectors
         self._lexical: dict[frozenset[str], LexicalIndex] = {}  # docs -> the lexical index of their chunks alone
-        self._lexical_lock = threading.Lock()
+        self._per_docs_lock = threading.Lock()
 
     def dense(self, vector: list[float], n: int = CANDIDATES,
               docs: frozenset[str] | None = None) -> list[tuple[str, float]]:
@@ -62,14 +62,7 @@ class HybridSearch:
         or empty when the filtered documents are a small part of a large index (measured: the report beside a
         1 000-page PDF and a 100 kB repeated paragraph, 0 of its chunks returned), and the report's answers must
         not depend on what else is indexed. Its vectors are read once per generation."""
-        if docs not in self._exact:
-            got = self.collection.get(where={"doc": {"$in": sorted(docs)}}, include=["embeddings"])
-            ids = [i for i in got["ids"] if i in self.snapshot.chunks]
-            keep = [k for k, i in enumerate(got["ids"]) if i in self.snapshot.chunks]
-            matrix = np.asarray(got["embeddings"], dtype=np.float32)[keep] if keep else np.zeros((0, 1), np.float32)
-            norms = np.linalg.norm(matrix, axis=1, keepdims=True) if keep else None
-            self._exact[docs] = (ids, matrix / np.maximum(norms, 1e-12) if keep else matrix)
-        ids, matrix = self._exact[docs]
+        ids, matrix = self._per_docs(self._exact, docs, lambda: self._normalized_vectors(docs))
         if not ids:
             return []
         query = np.asarray(vector, dtype=np.float32)
@@ -84,12 +77,27 @@ class HybridSearch:
         signals read from them (measured: report answers turning sure beside eval/sources)."""
         if docs is None:
             return self.lexical
-        with self._lexical_lock:  # the chat's worker threads share one search
-            if docs not in self._lexical:
-                if len(self._lexical) >= FILTERED_KEPT:
-                    self._lexical.pop(next(iter(self._lexical)))
-                self._lexical[docs] = self.lexical.subset(self.snapshot.chunks, docs)
-            return self._lexical[docs]
+        return self._per_docs(self._lexical, docs, lambda: self.lexical.subset(self.snapshot.chunks, docs))
+
+    def _normalized_vectors(self, docs: frozenset[str]) -> tuple[list[str], np.ndarray]:
+        """The published chunks of `docs` and their unit-length vectors, as stored in Chroma."""
+        got = self.collection.get(where={"doc": {"$in": sorted(docs)}}, include=["embeddings"])
+        keep = [k for k, i in enumerate(got["ids"]) if i in self.snapshot.chunks]
+        if not keep:
+            return [], np.zeros((0, 1), np.float32)
+        matrix = np.asarray(got["embeddings"], dtype=np.float32)[keep]
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        return [got["ids"][k] for k in keep], matrix / np.maximum(norms, 1e-12)
+
+    def _per_docs(self, cache: dict, docs: frozenset[str], build):
+        """What a document filter needs, built on its first use and kept for this generation (at most FILTERED_KEPT
+        filters; the chat's worker threads share one search, so one lock)."""
+        with self._per_docs_lock:
+            if docs not in cache:
+                if len(cache) >= FILTERED_KEPT:
+                    cache.pop(next(iter(cache)))
+                cache[docs] = build()
+            return cache[docs]
 
     def search(self, query: str, k: int, lexical_query: str | None = None,
                docs: frozenset[str] | None = None) -> list[Context]:
