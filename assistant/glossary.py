@@ -88,6 +88,19 @@ def glossary_texts() -> list[str]:
     ]
 
 
+# ordinals a question spells out where a text numbers with Roman numerals ("the third phase", "w piątej fazie":
+# "Faza III", "fazie V"); "first"/"pierwszy" is left out, as its "i" is the Polish "and"
+ORDINAL_ROMAN = {"second": "ii", "third": "iii", "fourth": "iv", "fifth": "v", "sixth": "vi", "seventh": "vii",
+                 "drugi": "ii", "druga": "ii", "trzeci": "iii", "trzecia": "iii", "czwarty": "iv", "czwarta": "iv",
+                 "piąty": "v", "piąta": "v", "szósty": "vi", "szósta": "vi", "siódmy": "vii", "siódma": "vii"}
+
+
+def roman_numerals(word: str) -> set[str]:
+    """The Roman numeral an ordinal word stands for (any inflection: "trzeciej" -> "iii"), else nothing."""
+    lower = word.lower()
+    return {ORDINAL_ROMAN[form] for form in (lower, *tokenize(lower)) if form in ORDINAL_ROMAN}
+
+
 def expand_query(question: str, language: str) -> str:
     """The lexical query: Polish questions plus acronym expansions; English questions as their
     Polish key terms plus names, acronyms and numbers (English words would only match the
@@ -109,6 +122,7 @@ def expand_query(question: str, language: str) -> str:
                 kept.append(word)
         if lower in ACRONYMS and word.isupper():
             extra.append(ACRONYMS[lower])
+        extra.extend(sorted(roman_numerals(lower)))
     if language == "en":
         return " ".join(kept + extra)
     return question if not extra else f"{question} {' '.join(extra)}"

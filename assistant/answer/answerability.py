@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from assistant.answer.cascade import PairCascade
 from assistant.answer.needs import MONEY, counts, keys_satisfied, names_same_place
+from assistant.glossary import roman_numerals
 from assistant.lemmas import shares_stem, tokenize
 from assistant.synonyms import covered_by_synonym, synonym_weight, synonyms
 from assistant.types import Outcome
@@ -276,7 +277,7 @@ def question_concepts(question: "Question", index: "SentenceIndex") -> list[Conc
             if lower in QUESTION_FRAME:
                 continue
             options = set(tokenize(lower))
-        options -= QUESTION_FRAME
+        options = (options | roman_numerals(lower)) - QUESTION_FRAME
         if not options or options & SCOPE_LEMMAS:
             continue
         known = [index.weight(o) for o in options if o in index.idf]
