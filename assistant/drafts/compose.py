@@ -281,7 +281,8 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
             and candidate.confidence < sure
         candidate.relevant = candidate.relevant and not candidate.damage and not candidate.check
     figures_as_need(found, _facet_key)
-    kept = limit_candidates(found, for_subject)
+    own = {f.key for f in FACETS if any(matches(t, f.lemmas) for t in subject.weights)}  # "członków": members
+    kept = limit_candidates(found, for_subject, own)
     for number, (candidate, _) in enumerate(kept, start=1):
         candidate.number = number
     return kept

@@ -199,10 +199,12 @@ def sure_level(model, setting: float = 0.0) -> float:
     return setting or float(getattr(model, "threshold", 0.0))
 
 
-def limit_candidates(found: Found, for_subject: set[str] = frozenset()) -> Found:
+def limit_candidates(found: Found, for_subject: set[str] = frozenset(), own_facets: set[str] = frozenset()) -> Found:
     """The relevant sentences within the draft's limits (no quote inside another, no figures all quoted already,
     at most MAX_PER_PARAGRAPH per facet, MAX_PER_PARAGRAPH_SURE for a figure of `for_subject`: one the judge is
-    sure of for the whole subject, where a topic's evidence is in one facet), then OFFERED more per part,
+    sure of for the whole subject, where a topic's evidence is in one facet, and in a facet of `own_facets`: one
+    the subject's own words name, "wielkość klastrów mierzona liczbą członków" the members' facet, whose fourth
+    figure, 117,7 members per cluster, is the subject itself), then OFFERED more per part,
     unmarked. Figures take the places first: a statement the judge is sure of never pushes a figure out; then the
     quotes the judge is sure of (≥ STRONG_CONFIDENCE), so a limit drops the less sure ones first."""
     def order(pair) -> tuple[bool, bool]:  # figures first, then what the judge is sure of, then the ranking's order
@@ -232,7 +234,8 @@ def limit_candidates(found: Found, for_subject: set[str] = frozenset()) -> Found
         limit = MAX_EVIDENCE if candidate.part == "need" else MAX_POLICY
         if candidate.relevant and (len(same_part) >= limit or (figures and figures <= used)
                                    or sum(c.facet == candidate.facet for c in same_part) >= (
-                                       MAX_PER_PARAGRAPH_SURE if candidate.id in for_subject else MAX_PER_PARAGRAPH)
+                                       MAX_PER_PARAGRAPH_SURE if candidate.id in for_subject
+                                       or candidate.facet in own_facets else MAX_PER_PARAGRAPH)
                                    or (candidate.part == "need" and candidate.facet not in {c.facet for c in same_part}
                                        and len({c.facet for c in same_part}) >= MAX_PARAGRAPHS)):
             candidate.relevant, candidate.limited = False, True
