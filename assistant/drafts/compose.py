@@ -57,6 +57,8 @@ BROAD_MARGIN = -1.5           # ...and one carrying only the subject's less spec
 EVIDENCE_SKIP = ("1.", "9.")  # the summary restates footnoted figures; the recommendations are policy
 POLICY_ITEM = re.compile(r"^(Rekomendacja:|[a-f]\) )")
 SECTION_NUMBER = re.compile(r"^[\d.\s]+")
+METHOD = re.compile(r"^(Badanie|Analiza|Raport|Dane)\b[^.]{0,60}?\b(objęł\w*|opiera\w* się|opart\w*|wykorzystuj\w*|"
+                    r"agreguj\w*|analizuj\w*)\b")  # how a study was made (its sample, its data): no evidence of a need
 
 
 
@@ -251,6 +253,9 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
             # one of the topic's words or facets (and it names that topic or facet)
             relevant = True
             strong.add(f"{quote.chunk.id}#{key[1]}")
+        if kind != "policy" and METHOD.match(quote.own):
+            relevant = False  # "Badanie objęło ... 733 ich członków": offered, never ticked by default
+            strong.discard(f"{quote.chunk.id}#{key[1]}")
         if kind == "figure" and subject_sure >= sure:
             for_subject.add(f"{quote.chunk.id}#{key[1]}")
         chunk = quote.chunk
