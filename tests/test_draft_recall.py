@@ -2,11 +2,14 @@
 
 A facet the subject itself names takes more than three figures (the members' counts); the judge's level for a
 relevant candidate is low enough for a list of correlations; a sentence on how a study was made is never ticked;
-a topic word the report uses only in its derivations ("zakupów": "konsorcjów zakupowych") stands for them. The
-topics here are worded apart from the evaluation's.
+a topic word the report uses only in its derivations ("zakupów": "konsorcjów zakupowych") stands for them; a
+figure naming only the subject's broader word is evidence a little further down the ranking; a list item relevant by
+its lead-in brings its siblings. The topics here are worded apart from the evaluation's.
 """
 
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 import pytest
 
@@ -14,7 +17,7 @@ from assistant.drafts.compose import BROAD_MARGIN, METHOD, draft_justification
 from assistant.drafts.model import FigureCandidate
 from assistant.drafts.quotes import QuoteCandidate
 from assistant.drafts.relevance import TopicTerms
-from assistant.drafts.selection import MAX_PER_PARAGRAPH, MAX_PER_PARAGRAPH_SURE, limit_candidates
+from assistant.drafts.selection import MAX_PER_PARAGRAPH, MAX_PER_PARAGRAPH_SURE, limit_candidates, lists_whole
 
 MEMBERS = "liczba członków w polskich klastrach"
 EMPLOYMENT = "employment levels in cluster regions"
@@ -101,3 +104,35 @@ def test_a_figure_naming_only_the_subjects_broader_word_is_evidence_near_the_top
     assert BROAD_MARGIN <= -2.0
     draft = drafts[SMALL_FIRMS]
     assert "było ich  4113" in ticked(draft) or "było ich 4113" in ticked(draft)
+
+
+def _list_items():
+    """The report's list of members other than enterprises, as the drafter hands its items to `lists_whole`: only
+    the local governments' item relevant, by the members its lead-in names."""
+    lead = "Pozostałe instytucje będące członkami klastrów to:"
+    items = ["• Uczelnie i podmioty systemu szkolnictwa wyższego/nauki: 274 (5,5%; wzrost o 37),",
+             "• Instytucje otoczenia biznesu: 265 (5,4%; wzrost o 83),",
+             "• Jednostki samorządu terytorialnego: 48 (1,0%; wzrost o 8),"]
+    chunk = SimpleNamespace(id="c", start=0)
+    found = []
+    for n, own in enumerate(items, start=1):
+        quote = f"{lead} {own}" if n == 1 else f"{lead} […] {own}"
+        figure = own.split(": ")[1].split(" ")[0]
+        found.append((FigureCandidate(f"c#{n}", quote, 5, "3.", (), [figure], "need", "members", -n, n == 3,
+                                      confidence=0.4),
+                      QuoteCandidate(chunk, n, quote, (), set(), [figure], own=own, list_lead=("c", 0),
+                                     list_intro=lead)))
+    return found
+
+
+def test_a_list_item_relevant_by_its_lead_in_brings_its_siblings():
+    """One item is evidence only because its lead-in names the subject's members: the list is quoted whole, once."""
+    found = _list_items()
+    lists_whole(found, by_lead=lambda quote: True)
+    relevant = [c for c, _ in found if c.relevant]
+    assert len(found) == 1 and len(relevant) == 1
+    assert all(figure in relevant[0].quote for figure in ("274", "265", "48"))
+    assert relevant[0].quote.count("Pozostałe instytucje") == 1
+    found = _list_items()
+    lists_whole(found)  # an item naming the topic itself stands alone
+    assert len(found) == 3 and [c.relevant for c, _ in found] == [False, False, True]

@@ -280,7 +280,7 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
 
     fills_gaps(found, lambda candidate: candidate.id in carrying)
     passage_goes_on(found, keeps_to, sure, following.get, names_facet)
-    lists_whole(found)
+    lists_whole(found, lambda quote: not carries_topic(set(tokenize(quote.own)), telling | broad | related))
     for candidate, _ in found:  # ticked: relevant, whole and sure; relevant but not sure: offered "to check"
         candidate.check = candidate.relevant and not candidate.damage and candidate.confidence is not None \
             and candidate.confidence < sure

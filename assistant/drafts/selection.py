@@ -146,10 +146,13 @@ def _with_list(pair, items: Found):
                     figures=figures_in(text), own=f"{quote.own} {lead} " + " ".join(q.own for _, q in items)))
 
 
-def lists_whole(found: Found) -> None:
+def lists_whole(found: Found, by_lead=lambda quote: False) -> None:
     """Two or more items of one short list are evidence: the list is quoted once, whole, after its lead-in ("Struktura
     wg wielkości ...: • Mikroprzedsiębiorstwa: 37%, • Małe: 30%, • Średnie: 19%, • Duże: 14%"), in the place of its
-    best item, rather than as pieces that each repeat the lead-in and fill the paragraph's places."""
+    best item, rather than as pieces that each repeat the lead-in and fill the paragraph's places. So is a list one of
+    whose items is evidence only by what its lead-in says (`by_lead(quote)`: its own words name nothing of the
+    topic): the lead-in serves its siblings as much ("Pozostałe instytucje będące członkami klastrów to: ..." for
+    business support organisations and local governments as members: the 265 and the 48 together)."""
     lists: dict[tuple[str, int], list[int]] = {}
     for n, (candidate, quote) in enumerate(found):
         if quote.list_lead is not None and candidate.part == "need":
@@ -157,7 +160,7 @@ def lists_whole(found: Found) -> None:
     merged: set[int] = set()
     for lead, members in lists.items():
         chosen = [n for n in members if found[n][0].relevant]
-        if len(chosen) < 2 or len(members) > WHOLE_LIST:
+        if len(members) > WHOLE_LIST or not (len(chosen) >= 2 or (chosen and by_lead(found[chosen[0]][1]))):
             continue
         items = sorted(members, key=lambda n: (found[n][1].chunk.start, found[n][1].index))
         best = min(chosen)  # found is ordered most relevant first
