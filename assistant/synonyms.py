@@ -116,9 +116,10 @@ def derivation_stem(lemma: str) -> str:
 
 
 def derived_report_words(lemma: str, vocabulary) -> set[str]:
-    """The report's lemmas derived from the same stem as `lemma` (not `lemma` itself)."""
+    """The report's lemmas derived from the same stem as `lemma` (not `lemma` itself); a lemma without an ending is
+    its own stem (zakup -> zakupowy)."""
     stem = derivation_stem(lemma)
-    if stem == lemma or not lemma.isalpha():
+    if not lemma.isalpha() or (stem == lemma and len(stem) <= MIN_DERIVATION_STEM):
         return set()
     return {v for v in vocabulary if v != lemma and v[:2] == stem[:2] and v.isalpha() and derivation_stem(v) == stem}
 

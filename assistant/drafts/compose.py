@@ -53,10 +53,12 @@ FACET_MARGIN = 0.0            # the ranker's margin a facet's best figure needs 
 STATEMENT_MARGIN = -2.0       # a statement (no figures) carrying a topic word, when no figure covers that word
 STATEMENT_WORDS = 10          # a statement shorter than this is a heading or a fragment, not evidence
 POLICY_MARGIN = -3.0          # a recommendation or policy area carrying a topic word
-BROAD_MARGIN = -1.5           # ...and one carrying only the subject's less specific words (in 3.5-10% of sentences)
+BROAD_MARGIN = -2.0           # ...and one carrying only the subject's less specific words (in 3.5-10% of sentences)
 EVIDENCE_SKIP = ("1.", "9.")  # the summary restates footnoted figures; the recommendations are policy
 POLICY_ITEM = re.compile(r"^(Rekomendacja:|[a-f]\) )")
 SECTION_NUMBER = re.compile(r"^[\d.\s]+")
+METHOD = re.compile(r"^(Badanie|Analiza|Raport|Dane)\b[^.]{0,60}?\b(objęł\w*|opiera\w* się|opart\w*|wykorzystuj\w*|"
+                    r"agreguj\w*|analizuj\w*)\b")  # how a study was made (its sample, its data): no evidence of a need
 
 
 
@@ -251,6 +253,9 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
             # one of the topic's words or facets (and it names that topic or facet)
             relevant = True
             strong.add(f"{quote.chunk.id}#{key[1]}")
+        if kind != "policy" and METHOD.match(quote.own):
+            relevant = False  # "Badanie objęło ... 733 ich członków": offered, never ticked by default
+            strong.discard(f"{quote.chunk.id}#{key[1]}")
         if kind == "figure" and subject_sure >= sure:
             for_subject.add(f"{quote.chunk.id}#{key[1]}")
         chunk = quote.chunk
@@ -275,13 +280,14 @@ def _offer(assistant, request: DraftRequest, subject: TopicTerms) -> list[tuple[
 
     fills_gaps(found, lambda candidate: candidate.id in carrying)
     passage_goes_on(found, keeps_to, sure, following.get, names_facet)
-    lists_whole(found)
+    lists_whole(found, lambda quote: not carries_topic(set(tokenize(quote.own)), telling | broad | related))
     for candidate, _ in found:  # ticked: relevant, whole and sure; relevant but not sure: offered "to check"
         candidate.check = candidate.relevant and not candidate.damage and candidate.confidence is not None \
             and candidate.confidence < sure
         candidate.relevant = candidate.relevant and not candidate.damage and not candidate.check
     figures_as_need(found, _facet_key)
-    kept = limit_candidates(found, for_subject)
+    own = {f.key for f in FACETS if any(matches(t, f.lemmas) for t in subject.weights)}  # "członków": members
+    kept = limit_candidates(found, for_subject, own)
     for number, (candidate, _) in enumerate(kept, start=1):
         candidate.number = number
     return kept

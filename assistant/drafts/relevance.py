@@ -90,12 +90,15 @@ class TopicTerms:
         for word in telling - known:  # a word the report does not use stands for the report's words for it
             found = {t for t in report_words_for(word, index) if not _project_word(t)}
             found |= {d for t in found for d in derived_report_words(t, vocabulary) if _specific(d, index)}
+            if not found:  # used by the report only in its derivations: zakup -> zakupowy ("konsorcja zakupowe")
+                found = {d for d in derived_report_words(word, vocabulary) if _specific(d, index)
+                         and not _project_word(d)}
             known |= found
             if found:
                 standing[word] = found
         for word in [t for t in known if 0 < index.df.get(t, 0) <= BARELY_USED]:  # członkostwo: członek too
             known |= {d for d in derived_report_words(word, vocabulary) if _specific(d, index) and not _project_word(d)}
-        unknown = {t for t in telling - known if not report_words_for(t, index)} if polish else set()
+        unknown = {t for t in telling - known - set(standing) if not report_words_for(t, index)} if polish else set()
         known -= _bound_to_unknown(subject, unknown, index)
         if not known or len(unknown) > len(known):
             return cls(subject, polish, too_general=bool(lemmas) and not telling)

@@ -146,10 +146,13 @@ def _with_list(pair, items: Found):
                     figures=figures_in(text), own=f"{quote.own} {lead} " + " ".join(q.own for _, q in items)))
 
 
-def lists_whole(found: Found) -> None:
+def lists_whole(found: Found, by_lead=lambda quote: False) -> None:
     """Two or more items of one short list are evidence: the list is quoted once, whole, after its lead-in ("Struktura
     wg wielkości ...: • Mikroprzedsiębiorstwa: 37%, • Małe: 30%, • Średnie: 19%, • Duże: 14%"), in the place of its
-    best item, rather than as pieces that each repeat the lead-in and fill the paragraph's places."""
+    best item, rather than as pieces that each repeat the lead-in and fill the paragraph's places. So is a list one of
+    whose items is evidence only by what its lead-in says (`by_lead(quote)`: its own words name nothing of the
+    topic): the lead-in serves its siblings as much ("Pozostałe instytucje będące członkami klastrów to: ..." for
+    business support organisations and local governments as members: the 265 and the 48 together)."""
     lists: dict[tuple[str, int], list[int]] = {}
     for n, (candidate, quote) in enumerate(found):
         if quote.list_lead is not None and candidate.part == "need":
@@ -157,7 +160,7 @@ def lists_whole(found: Found) -> None:
     merged: set[int] = set()
     for lead, members in lists.items():
         chosen = [n for n in members if found[n][0].relevant]
-        if len(chosen) < 2 or len(members) > WHOLE_LIST:
+        if len(members) > WHOLE_LIST or not (len(chosen) >= 2 or (chosen and by_lead(found[chosen[0]][1]))):
             continue
         items = sorted(members, key=lambda n: (found[n][1].chunk.start, found[n][1].index))
         best = min(chosen)  # found is ordered most relevant first
@@ -199,10 +202,12 @@ def sure_level(model, setting: float = 0.0) -> float:
     return setting or float(getattr(model, "threshold", 0.0))
 
 
-def limit_candidates(found: Found, for_subject: set[str] = frozenset()) -> Found:
+def limit_candidates(found: Found, for_subject: set[str] = frozenset(), own_facets: set[str] = frozenset()) -> Found:
     """The relevant sentences within the draft's limits (no quote inside another, no figures all quoted already,
     at most MAX_PER_PARAGRAPH per facet, MAX_PER_PARAGRAPH_SURE for a figure of `for_subject`: one the judge is
-    sure of for the whole subject, where a topic's evidence is in one facet), then OFFERED more per part,
+    sure of for the whole subject, where a topic's evidence is in one facet, and in a facet of `own_facets`: one
+    the subject's own words name, "wielkość klastrów mierzona liczbą członków" the members' facet, whose fourth
+    figure, 117,7 members per cluster, is the subject itself), then OFFERED more per part,
     unmarked. Figures take the places first: a statement the judge is sure of never pushes a figure out; then the
     quotes the judge is sure of (≥ STRONG_CONFIDENCE), so a limit drops the less sure ones first."""
     def order(pair) -> tuple[bool, bool]:  # figures first, then what the judge is sure of, then the ranking's order
@@ -232,7 +237,8 @@ def limit_candidates(found: Found, for_subject: set[str] = frozenset()) -> Found
         limit = MAX_EVIDENCE if candidate.part == "need" else MAX_POLICY
         if candidate.relevant and (len(same_part) >= limit or (figures and figures <= used)
                                    or sum(c.facet == candidate.facet for c in same_part) >= (
-                                       MAX_PER_PARAGRAPH_SURE if candidate.id in for_subject else MAX_PER_PARAGRAPH)
+                                       MAX_PER_PARAGRAPH_SURE if candidate.id in for_subject
+                                       or candidate.facet in own_facets else MAX_PER_PARAGRAPH)
                                    or (candidate.part == "need" and candidate.facet not in {c.facet for c in same_part}
                                        and len({c.facet for c in same_part}) >= MAX_PARAGRAPHS)):
             candidate.relevant, candidate.limited = False, True
