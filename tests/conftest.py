@@ -129,3 +129,8 @@ def smollm2_gguf() -> Path:
     path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
     assert path.is_file(), f"{path} is missing"
     return path
+
+
+def ticked(draft) -> str:
+    """The quotes a draft cites (its ticked evidence), as one text to search for figures."""
+    return " ".join(c.quote for c in draft.citations)

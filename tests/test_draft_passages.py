@@ -9,6 +9,7 @@ the funding aspect and the 9 mln budget. The topics here are worded apart from t
 from __future__ import annotations
 
 import pytest
+from conftest import ticked
 
 from assistant.drafts.compose import draft_justification
 from assistant.drafts.relevance import TopicTerms
@@ -23,10 +24,6 @@ OFFICES = "finansowanie biur koordynatorów klastrów"
 def drafts(assistant):
     topics = (FRENCH_EN, FRENCH_PL, AUDITS, OFFICES)
     return {topic: draft_justification(assistant, topic, llm=False) for topic in topics}
-
-
-def ticked(draft) -> str:
-    return " ".join(c.quote for c in draft.citations)
 
 
 @pytest.mark.parametrize("topic", [FRENCH_EN, FRENCH_PL])

@@ -12,6 +12,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from conftest import ticked
 
 from assistant.drafts.compose import BROAD_MARGIN, METHOD, draft_justification
 from assistant.drafts.model import FigureCandidate
@@ -29,10 +30,6 @@ SMALL_FIRMS = "small businesses in cluster membership"
 def drafts(assistant):
     topics = (MEMBERS, EMPLOYMENT, PURCHASING, SMALL_FIRMS)
     return {topic: draft_justification(assistant, topic, llm=False) for topic in topics}
-
-
-def ticked(draft) -> str:
-    return " ".join(c.quote for c in draft.citations)
 
 
 def _members_figures(count: int):

@@ -8,6 +8,7 @@ A coordinator writes "zarobki" where the report says "wynagrodzenia" and "premia
 from __future__ import annotations
 
 import pytest
+from conftest import ticked
 
 from assistant.drafts.compose import draft_justification
 from assistant.drafts.relevance import TopicTerms, english_base
@@ -24,10 +25,6 @@ UNIVERSITIES = "współpraca klastrów z uczelniami"  # Santoro: university-firm
 def drafts(assistant):
     return {topic: draft_justification(assistant, topic, llm=False)
             for topic in (WAGES, EFFICIENCY, MEMBERSHIP, MEMBERS, UNIVERSITIES)}
-
-
-def ticked(draft) -> str:
-    return " ".join(c.quote for c in draft.citations)
 
 
 def test_a_polish_word_the_report_does_not_use_finds_the_reports_words_for_it(drafts):
