@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from assistant.answer.language import detect_language
+from assistant.answer.spelled import spelled_terms
 from assistant.errors import QuestionError
 from assistant.glossary import polish_lemmas
 from assistant.lemmas import tokenize
@@ -128,6 +129,11 @@ class Documents:
                         and not polish_lemmas(word) & self.report_words):
                     found.add(lemma)
         return found
+
+    def vouches(self, doc: str, terms: set[str]) -> set[str]:
+        """What another document's passage vouches for beyond its words: its document's names, and an acronym and
+        its one-word forms where the passage spells it out, or the other way round (assistant/answer/spelled.py)."""
+        return set(self.vouched.get(doc, frozenset())) | spelled_terms(terms)
 
     @property
     def docs(self) -> list[str]:

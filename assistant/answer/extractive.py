@@ -390,6 +390,6 @@ class ExtractiveAnswerer:
         for acronym, expansion in ACRONYMS.items():
             if acronym in terms:
                 terms |= set(tokenize(expansion))
-        if section and not is_report(sentence.chunk.doc):  # a document's title and file name vouch for its passages
-            terms |= self.documents().vouched.get(sentence.chunk.doc, frozenset())
+        if section and not is_report(sentence.chunk.doc):  # its title and file name vouch for its passages, and
+            terms |= self.documents().vouches(sentence.chunk.doc, terms)  # an acronym for its spelled-out words
         return terms | set(tokenize(sentence.chunk.section)) if section else terms
