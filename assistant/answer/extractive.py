@@ -154,8 +154,8 @@ class ExtractiveAnswerer:
             if chosen:
                 answered, by = members, group
                 break
-        by, chosen, confidence, answered = settle(self, by, chosen, confidence, answered, report_found, named,
-                                                  docs)  # report first: report_first.py
+        by, chosen, confidence, answered = settle(self, question, by, chosen, confidence, answered, report_found,
+                                                  found, named, docs)  # report first: report_first.py
         if not chosen:
             confidence = max((c for c in tried if c is not None), default=None)
             see_also = [self._cite(i + 1, s, s.text, list(s.footnotes), [SentenceRef(s.chunk.id, s.index)])
