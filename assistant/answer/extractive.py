@@ -27,7 +27,7 @@ from assistant.answer.scoring import (
 )
 from assistant.glossary import ACRONYMS
 from assistant.lemmas import shares_stem, tokenize
-from assistant.numbers import HAS_FIGURE, REPORTED_YEAR, edition_years, figures_of, year_terms
+from assistant.numbers import REPORTED_YEAR, edition_years, figures_of, states_figure, year_terms
 from assistant.sources import is_report
 from assistant.strings import message
 from assistant.synonyms import synonyms
@@ -336,7 +336,7 @@ class ExtractiveAnswerer:
         if not keys_satisfied(needs.keys, self.answer_terms(sentence) if terms is None else terms):
             return False
         text = self.answer_text(sentence) if text is None else text
-        if needs.figure and not HAS_FIGURE.search(text):
+        if needs.figure and not states_figure(text, not is_report(sentence.chunk.doc)):
             return False
         if needs.year and not REPORTED_YEAR.search(text):
             return False
