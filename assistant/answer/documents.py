@@ -48,6 +48,7 @@ RARE_NAME = 3  # a name the report uses in more chunks than this is its own word
 OPENING = 400  # the characters of a document's first lines whose rare names (publisher, authors) name it
 CAPITALISED_RUN = re.compile(r"(?<!^)\b[A-ZŁŚŻŹĆŃ][\wąćęłńóśźż-]*(?:\s+[A-ZŁŚŻŹĆŃ][\wąćęłńóśźż-]*)+")
 NAME = re.compile(r"\b[A-ZŁŚŻŹĆŃ][\wąćęłńóśźż&-]{2,}")
+YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 
 def group_of(sentence, named: set[str] | frozenset[str]) -> str:
@@ -94,6 +95,7 @@ class Documents:
         self.names: list[DocumentName] = []
         self.vouched: dict[str, frozenset[str]] = {}  # what a document's own name vouches for in its passages
         self.openers: dict[str, frozenset[str]] = {}  # the names of its first lines: "Fundacja Platforma Przemysłu..."
+        self.dated: dict[str, frozenset[str]] = {}  # the years of its title and first lines: "po 2025 roku", "2024"
         for doc in sorted(snapshot.manifest.files, key=lambda d: (not is_report(d), d)):
             source = snapshot.sources.get(work_of.get(doc, ""))
             text = " ".join([PurePosixPath(doc).stem.replace("-", " ").replace("_", " "), titles.get(doc, ""),
@@ -101,6 +103,7 @@ class Documents:
             surnames = _surnames(source.authors) if source else set()
             if not is_report(doc):  # "według Panoramy 2024": the year and title need not be in the sentence
                 self.openers[doc] = frozenset(w for m in NAME.findall(openings.get(doc, "")) for w in tokenize(m))
+                self.dated[doc] = frozenset(YEAR.findall(f"{text} {openings.get(doc, '')}"))
                 self.vouched[doc] = frozenset(tokenize(f"{text} {source.authors if source else ''}"))
             words = {w for w in tokenize(text) if w not in PLAIN and not w.isdigit() and len(w) > 2}
             if not is_report(doc):  # the names in its first lines: "INNOREG", "Galdiga", "PARP"
@@ -131,9 +134,14 @@ class Documents:
         return found
 
     def vouches(self, doc: str, terms: set[str]) -> set[str]:
-        """What another document's passage vouches for beyond its words: its document's names, and an acronym and
-        its one-word forms where the passage spells it out, or the other way round (assistant/answer/spelled.py)."""
-        return set(self.vouched.get(doc, frozenset())) | spelled_terms(terms)
+        """What another document's passage vouches for beyond its words: its document's names and dates, and an
+        acronym and its one-word forms where the passage spells it out, or the other way round (spelled.py)."""
+        return set(self.vouched.get(doc, frozenset())) | self.years_of(doc) | spelled_terms(terms)
+
+    def years_of(self, doc: str) -> frozenset[str]:
+        """The years of another document's title and first lines: each of its passages reports on them (a note on
+        the conference "co dalej po 2025 roku?" answers how many took part in it); none for the report."""
+        return self.dated.get(doc, frozenset())
 
     @property
     def docs(self) -> list[str]:
