@@ -1,5 +1,6 @@
-"""Another document's title and first lines date its passages (issue 26, Documents.years_of): a question asking
-about the year a note's first line names is answered from a sentence pages later, which does not repeat it.
+"""A year of another document's first lines names it with its other words (issue 26, Documents.years_of): a question
+naming a note by its subject and the year its first line gives is answered from a sentence pages later that does
+not repeat the year; a question naming no document keeps its year as a condition.
 
 A real store: the real report plus a note written here (MADE UP for these tests); the questions are written here,
 not taken from eval/.
@@ -42,8 +43,8 @@ def beside(built_store, tmp_path_factory):
     return assistant_beside(built_store, tmp_path_factory.mktemp("dates"), {NOTE: NOTE_TEXT})
 
 
-def test_the_headings_year_dates_the_notes_sentences(beside):
-    answer = beside.ask("Ilu przedstawicieli klastrów uczestniczyło w spotkaniu o planach na 2027 rok?", docs=[NOTE])
+def test_the_first_lines_year_names_the_note_with_its_subject(beside):
+    answer = beside.ask("Ilu przedstawicieli klastrów uczestniczyło w spotkaniu regionalnym o planach na 2027 rok?")
     assert not answer.refused, answer.answer
     assert answer.citations[0].doc == NOTE and "64" in answer.answer
 

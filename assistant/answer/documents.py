@@ -134,13 +134,14 @@ class Documents:
         return found
 
     def vouches(self, doc: str, terms: set[str]) -> set[str]:
-        """What another document's passage vouches for beyond its words: its document's names and dates, and an
-        acronym and its one-word forms where the passage spells it out, or the other way round (spelled.py)."""
-        return set(self.vouched.get(doc, frozenset())) | self.years_of(doc) | spelled_terms(terms)
+        """What another document's passage vouches for beyond its words: its document's names, and an acronym and
+        its one-word forms where the passage spells it out, or the other way round (assistant/answer/spelled.py)."""
+        return set(self.vouched.get(doc, frozenset())) | spelled_terms(terms)
 
     def years_of(self, doc: str) -> frozenset[str]:
-        """The years of another document's title and first lines: each of its passages reports on them (a note on
-        the conference "co dalej po 2025 roku?" answers how many took part in it); none for the report."""
+        """The years of another document's title and first lines: with its name they name it ("konferencja ... po
+        2025 roku"), so they leave the question asked of its text; none for the report. They do not date its
+        passages: an "edycja 2024" reports 2022-2023 figures (a 2024 sales question must still be refused)."""
         return self.dated.get(doc, frozenset())
 
     @property
@@ -232,6 +233,7 @@ class Documents:
         for name in self.names:
             if name.doc in named:
                 drop |= name.words | name.surnames | {w for w in self.vouched.get(name.doc, ()) if w.isdigit()}
+                drop |= self.years_of(name.doc)
 
         openers = set().union(*(self.openers.get(d, ()) for d in named)) | drop
 

@@ -52,7 +52,7 @@ def settle(answerer: "ExtractiveAnswerer", question: "Question", by: str, chosen
         same = _same_in_report(answerer, chosen[0], report)
         if same is not None:  # the report's own passage, to check; the other figure goes under it
             return "report", [same.sentence], same.probability, report
-    elif by == "report" and confidence is not None and confidence < answerer.model.sure_threshold:
+    elif by == "report" and confidence is not None and confidence < answerer.model.second_threshold:
         others = [c for c in found if group_of(c.sentence, named) == "other"]
         elsewhere = only_elsewhere(answerer, question, chosen[0], others, report)
         if elsewhere is not None:  # shown to check: a document nobody chose (`_sure`)
