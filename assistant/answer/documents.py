@@ -96,11 +96,14 @@ class Documents:
         self.vouched: dict[str, frozenset[str]] = {}  # what a document's own name vouches for in its passages
         self.openers: dict[str, frozenset[str]] = {}  # the names of its first lines: "Fundacja Platforma Przemysłu..."
         self.dated: dict[str, frozenset[str]] = {}  # the years of its title and first lines: "po 2025 roku", "2024"
+        self.venues: dict[str, str] = {}  # a cited work's journal or series, as its bibliography entry writes it
         for doc in sorted(snapshot.manifest.files, key=lambda d: (not is_report(d), d)):
             source = snapshot.sources.get(work_of.get(doc, ""))
             text = " ".join([PurePosixPath(doc).stem.replace("-", " ").replace("_", " "), titles.get(doc, ""),
                              _title_of(source.reference) if source else ""])
             surnames = _surnames(source.authors) if source else set()
+            if source is not None and (venue := _venue_of(source.reference)):
+                self.venues[doc] = venue
             if not is_report(doc):  # "według Panoramy 2024": the year and title need not be in the sentence
                 self.openers[doc] = frozenset(w for m in NAME.findall(openings.get(doc, "")) for w in tokenize(m))
                 self.dated[doc] = frozenset(YEAR.findall(f"{text} {openings.get(doc, '')}"))
@@ -198,7 +201,9 @@ class Documents:
             years = {w for w in self.vouched.get(name.doc, ()) if w.isdigit() and len(w) == 4}
             # "według Benchmarkingu 2024", "Co mówi Panorama klastrów": the rarest title word, with a year or a capital
             head = _found(name.head, terms) and bool(years & terms or _found(name.head, capitals))
-            if len(hits) >= 2 or head or any(w not in self.report_words for w in hits):
+            # "artykuł z Research Policy z 2014 roku": the journal of its bibliography entry, as written, and its year
+            venue = bool(self.venues.get(name.doc)) and self.venues[name.doc] in question and bool(years & terms)
+            if len(hits) >= 2 or head or venue or any(w not in self.report_words for w in hits):
                 named.add(name.doc)
         if not named and ANY_SOURCE.search(question):
             named = {n.doc for n in self.names if n.source_id}
@@ -233,7 +238,7 @@ class Documents:
         for name in self.names:
             if name.doc in named:
                 drop |= name.words | name.surnames | {w for w in self.vouched.get(name.doc, ()) if w.isdigit()}
-                drop |= self.years_of(name.doc)
+                drop |= self.years_of(name.doc) | set(tokenize(self.venues.get(name.doc, "")))
 
         openers = set().union(*(self.openers.get(d, ()) for d in named)) | drop
 
@@ -301,6 +306,17 @@ def _title_of(reference: str) -> str:
     parts = re.split(r"\(\d{4}[a-z]?\)\.?", text, maxsplit=1)
     title = parts[1] if len(parts) > 1 else text
     return re.split(r"(?<=\w)\.\s", title.strip(), maxsplit=1)[0]
+
+
+def _venue_of(reference: str) -> str:
+    """The journal of a bibliography entry, after its title: "Research Policy" of "... (2014). Clusters, convergence,
+    and economic performance. Research Policy, 43(10), 1785-1799."; "" when it names none of two capitalised words."""
+    text = re.sub(r"https?://\S+", " ", reference)
+    parts = re.split(r"\(\d{4}[a-z]?\)\.?", text, maxsplit=1)
+    rest = re.split(r"(?<=\w)\.\s", parts[1].strip(), maxsplit=1) if len(parts) > 1 else []
+    match = re.match(r"([A-Z][\w-]+(?:\s+(?:of|and|&|the|[A-Z][\w-]+))*\s+[A-Z][\w-]+),\s*\d", rest[1]) \
+        if len(rest) > 1 else None
+    return match.group(1) if match else ""
 
 
 def _found(word: str, terms: set[str]) -> bool:
