@@ -30,6 +30,14 @@ def normalize_number(token: str) -> str:
 
 # --- figures in report sentences -------------------------------------------------------------
 HAS_FIGURE = re.compile(r"(?<![\d.,])(?:-?0\.\d+(?!\d|\.\d)|(?!(?:19|20)\d\d(?!\d))\d+(?:[ ,]\d+)*(?![.]\d)(?!\d))")
+# another document's English decimal ("35.6% of private employment", "2.1 percentage points"): the report writes
+# "35,6%", and its "1.2" is a section number, so only other documents' sentences read it as a figure (issue 26)
+DECIMAL_POINT = re.compile(r"(?<![\d.,])\d+\.\d+(?![.\d])")
+
+
+def states_figure(text: str, decimal_point: bool = False) -> bool:
+    """A figure in the text (years excluded); with `decimal_point`, "35.6" counts as well."""
+    return bool(HAS_FIGURE.search(text) or decimal_point and DECIMAL_POINT.search(text))
 REPORTED_YEAR = re.compile(
     r"(?<![\d.,])(?:19|20)\d\d(?=\s*(?:r\.|rok|roku|[)\-–—,.:;]|$))"
 )  # "w 2004 r."; not "2000 podmiotów"

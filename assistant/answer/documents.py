@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from assistant.answer.language import detect_language
+from assistant.answer.spelled import spelled_terms
 from assistant.errors import QuestionError
 from assistant.glossary import polish_lemmas
 from assistant.lemmas import tokenize
@@ -47,6 +48,7 @@ RARE_NAME = 3  # a name the report uses in more chunks than this is its own word
 OPENING = 400  # the characters of a document's first lines whose rare names (publisher, authors) name it
 CAPITALISED_RUN = re.compile(r"(?<!^)\b[A-ZŁŚŻŹĆŃ][\wąćęłńóśźż-]*(?:\s+[A-ZŁŚŻŹĆŃ][\wąćęłńóśźż-]*)+")
 NAME = re.compile(r"\b[A-ZŁŚŻŹĆŃ][\wąćęłńóśźż&-]{2,}")
+YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 
 def group_of(sentence, named: set[str] | frozenset[str]) -> str:
@@ -93,13 +95,18 @@ class Documents:
         self.names: list[DocumentName] = []
         self.vouched: dict[str, frozenset[str]] = {}  # what a document's own name vouches for in its passages
         self.openers: dict[str, frozenset[str]] = {}  # the names of its first lines: "Fundacja Platforma Przemysłu..."
+        self.dated: dict[str, frozenset[str]] = {}  # the years of its title and first lines: "po 2025 roku", "2024"
+        self.venues: dict[str, str] = {}  # a cited work's journal or series, as its bibliography entry writes it
         for doc in sorted(snapshot.manifest.files, key=lambda d: (not is_report(d), d)):
             source = snapshot.sources.get(work_of.get(doc, ""))
             text = " ".join([PurePosixPath(doc).stem.replace("-", " ").replace("_", " "), titles.get(doc, ""),
                              _title_of(source.reference) if source else ""])
             surnames = _surnames(source.authors) if source else set()
+            if source is not None and (venue := _venue_of(source.reference)):
+                self.venues[doc] = venue
             if not is_report(doc):  # "według Panoramy 2024": the year and title need not be in the sentence
                 self.openers[doc] = frozenset(w for m in NAME.findall(openings.get(doc, "")) for w in tokenize(m))
+                self.dated[doc] = frozenset(YEAR.findall(f"{text} {openings.get(doc, '')}"))
                 self.vouched[doc] = frozenset(tokenize(f"{text} {source.authors if source else ''}"))
             words = {w for w in tokenize(text) if w not in PLAIN and not w.isdigit() and len(w) > 2}
             if not is_report(doc):  # the names in its first lines: "INNOREG", "Galdiga", "PARP"
@@ -128,6 +135,17 @@ class Documents:
                         and not polish_lemmas(word) & self.report_words):
                     found.add(lemma)
         return found
+
+    def vouches(self, doc: str, terms: set[str]) -> set[str]:
+        """What another document's passage vouches for beyond its words: its document's names, and an acronym and
+        its one-word forms where the passage spells it out, or the other way round (assistant/answer/spelled.py)."""
+        return set(self.vouched.get(doc, frozenset())) | spelled_terms(terms)
+
+    def years_of(self, doc: str) -> frozenset[str]:
+        """The years of another document's title and first lines: with its name they name it ("konferencja ... po
+        2025 roku"), so they leave the question asked of its text; none for the report. They do not date its
+        passages: an "edycja 2024" reports 2022-2023 figures (a 2024 sales question must still be refused)."""
+        return self.dated.get(doc, frozenset())
 
     @property
     def docs(self) -> list[str]:
@@ -183,7 +201,9 @@ class Documents:
             years = {w for w in self.vouched.get(name.doc, ()) if w.isdigit() and len(w) == 4}
             # "według Benchmarkingu 2024", "Co mówi Panorama klastrów": the rarest title word, with a year or a capital
             head = _found(name.head, terms) and bool(years & terms or _found(name.head, capitals))
-            if len(hits) >= 2 or head or any(w not in self.report_words for w in hits):
+            # "artykuł z Research Policy z 2014 roku": the journal of its bibliography entry, as written, and its year
+            venue = bool(self.venues.get(name.doc)) and self.venues[name.doc] in question and bool(years & terms)
+            if len(hits) >= 2 or head or venue or any(w not in self.report_words for w in hits):
                 named.add(name.doc)
         if not named and ANY_SOURCE.search(question):
             named = {n.doc for n in self.names if n.source_id}
@@ -218,6 +238,7 @@ class Documents:
         for name in self.names:
             if name.doc in named:
                 drop |= name.words | name.surnames | {w for w in self.vouched.get(name.doc, ()) if w.isdigit()}
+                drop |= self.years_of(name.doc) | set(tokenize(self.venues.get(name.doc, "")))
 
         openers = set().union(*(self.openers.get(d, ()) for d in named)) | drop
 
@@ -285,6 +306,17 @@ def _title_of(reference: str) -> str:
     parts = re.split(r"\(\d{4}[a-z]?\)\.?", text, maxsplit=1)
     title = parts[1] if len(parts) > 1 else text
     return re.split(r"(?<=\w)\.\s", title.strip(), maxsplit=1)[0]
+
+
+def _venue_of(reference: str) -> str:
+    """The journal of a bibliography entry, after its title: "Research Policy" of "... (2014). Clusters, convergence,
+    and economic performance. Research Policy, 43(10), 1785-1799."; "" when it names none of two capitalised words."""
+    text = re.sub(r"https?://\S+", " ", reference)
+    parts = re.split(r"\(\d{4}[a-z]?\)\.?", text, maxsplit=1)
+    rest = re.split(r"(?<=\w)\.\s", parts[1].strip(), maxsplit=1) if len(parts) > 1 else []
+    match = re.match(r"([A-Z][\w-]+(?:\s+(?:of|and|&|the|[A-Z][\w-]+))*\s+[A-Z][\w-]+),\s*\d", rest[1]) \
+        if len(rest) > 1 else None
+    return match.group(1) if match else ""
 
 
 def _found(word: str, terms: set[str]) -> bool:

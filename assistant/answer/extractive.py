@@ -27,7 +27,7 @@ from assistant.answer.scoring import (
 )
 from assistant.glossary import ACRONYMS
 from assistant.lemmas import shares_stem, tokenize
-from assistant.numbers import HAS_FIGURE, REPORTED_YEAR, edition_years, figures_of, year_terms
+from assistant.numbers import REPORTED_YEAR, edition_years, figures_of, states_figure, year_terms
 from assistant.sources import is_report
 from assistant.strings import message
 from assistant.synonyms import synonyms
@@ -154,8 +154,8 @@ class ExtractiveAnswerer:
             if chosen:
                 answered, by = members, group
                 break
-        by, chosen, confidence, answered = settle(self, by, chosen, confidence, answered, report_found, named,
-                                                  docs)  # report first: report_first.py
+        by, chosen, confidence, answered = settle(self, question, by, chosen, confidence, answered, report_found,
+                                                  found, named, docs)  # report first: report_first.py
         if not chosen:
             confidence = max((c for c in tried if c is not None), default=None)
             see_also = [self._cite(i + 1, s, s.text, list(s.footnotes), [SentenceRef(s.chunk.id, s.index)])
@@ -336,7 +336,7 @@ class ExtractiveAnswerer:
         if not keys_satisfied(needs.keys, self.answer_terms(sentence) if terms is None else terms):
             return False
         text = self.answer_text(sentence) if text is None else text
-        if needs.figure and not HAS_FIGURE.search(text):
+        if needs.figure and not states_figure(text, not is_report(sentence.chunk.doc)):
             return False
         if needs.year and not REPORTED_YEAR.search(text):
             return False
@@ -390,6 +390,6 @@ class ExtractiveAnswerer:
         for acronym, expansion in ACRONYMS.items():
             if acronym in terms:
                 terms |= set(tokenize(expansion))
-        if section and not is_report(sentence.chunk.doc):  # a document's title and file name vouch for its passages
-            terms |= self.documents().vouched.get(sentence.chunk.doc, frozenset())
+        if section and not is_report(sentence.chunk.doc):  # its title and file name vouch for its passages, and
+            terms |= self.documents().vouches(sentence.chunk.doc, terms)  # an acronym for its spelled-out words
         return terms | set(tokenize(sentence.chunk.section)) if section else terms

@@ -68,12 +68,24 @@ def passage_lacks(question: "Question", chosen: list[ScoredSentence], index: "Se
     for sentence in chosen:
         terms |= answer_terms(sentence) | index.tokens.get((sentence.chunk.id, sentence.index), set())
     words = _absent_names(question, terms) if question.needs.keys else []
-    units = UNITS | YEAR_WORDS  # "w 2010 roku" against "po 2010 r.": the figure and year checks judge these
-    concepts = [c for c in question_concepts(question, index) if not set(tokenize(c.word)) & units]
-    lacking = _lacking(concepts, terms, terms)
-    total = sum(c.weight for c in concepts)
-    if total and sum(c.weight for c in lacking) / total >= LACKING_SHARE:  # one filler word alone is not news
+    share, lacking = _lacking_share(question, terms, index)
+    if share >= LACKING_SHARE:  # one filler word alone is not news
         words += [c.word for c in lacking]
     if not words:
         return ""
     return message("passage_lacks", question.language, words=", ".join(dict.fromkeys(words)))
+
+
+def lacking_share(question: "Question", sentence: ScoredSentence, index: "SentenceIndex",
+                  answer_terms: Terms) -> float:
+    """The share (by weight in the report) of the question's content words one passage does not mention."""
+    terms = answer_terms(sentence) | index.tokens.get((sentence.chunk.id, sentence.index), set())
+    return _lacking_share(question, terms, index)[0]
+
+
+def _lacking_share(question: "Question", terms: set[str], index: "SentenceIndex") -> tuple[float, list]:
+    units = UNITS | YEAR_WORDS  # "w 2010 roku" against "po 2010 r.": the figure and year checks judge these
+    concepts = [c for c in question_concepts(question, index) if not set(tokenize(c.word)) & units]
+    lacking = _lacking(concepts, terms, terms)
+    total = sum(c.weight for c in concepts)
+    return (sum(c.weight for c in lacking) / total if total else 0.0), lacking

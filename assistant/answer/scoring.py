@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from assistant.answer.language import detect_language
 from assistant.glossary import in_polish
 from assistant.lemmas import shares_stem, tokenize
-from assistant.numbers import HAS_FIGURE, REPORTED_YEAR, figures_of, plain_numbers
+from assistant.numbers import REPORTED_YEAR, figures_of, plain_numbers, states_figure
 from assistant.sources import is_report
 from assistant.synonyms import synonym_weight, synonyms
 from assistant.types import Chunk, Context
@@ -77,8 +77,9 @@ class SentenceCues:
     is_table: bool
 
     @classmethod
-    def read(cls, text: str) -> "SentenceCues":
-        return cls(bool(LEANS_BACK.search(text)), bool(HAS_FIGURE.search(text)), bool(REPORTED_YEAR.search(text)),
+    def read(cls, text: str, own: bool = True) -> "SentenceCues":
+        """`own`: a sentence of the report (another document's "35.6" is a figure too)."""
+        return cls(bool(LEANS_BACK.search(text)), states_figure(text, not own), bool(REPORTED_YEAR.search(text)),
                    text.startswith(("Tabela", "Table")))
 
 
@@ -99,7 +100,7 @@ class SentenceIndex:
                 if not own and detect_language(sentence.text) == "en":  # another document's English text
                     terms |= in_polish(sentence.text)
                 self.tokens[(chunk.id, i)] = terms
-                self.cues[(chunk.id, i)] = SentenceCues.read(sentence.text)
+                self.cues[(chunk.id, i)] = SentenceCues.read(sentence.text, own)
                 if own:
                     counted += 1
                     for term in terms:
