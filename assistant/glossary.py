@@ -168,7 +168,8 @@ def translations(word: str, generated: bool = True) -> str | None:
     The lexical query uses the glossary only: dictionary senses are broad ("farm" -> "gospodarka") and
     would pull unrelated passages; answerability uses both to decide whether a word is covered at all."""
     lower = word.lower()
-    forms = (lower, english_lemma(lower))
+    joined = lower.replace("-", "")  # English writes a compound with or without its hyphen: start-ups, startups
+    forms = (lower, english_lemma(lower)) + ((joined, english_lemma(joined)) if joined != lower else ())
     for form in forms:
         found = EN_TO_PL.get(form) or EN_NAMES.get(form)
         if found:

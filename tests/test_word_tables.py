@@ -62,3 +62,15 @@ def test_an_english_word_the_report_cannot_match_is_not_translatable():
 
     assert translatable("internships", Vocabulary())
     assert not translatable("welder", Vocabulary())
+
+
+def test_a_hyphenated_english_compound_is_the_word_without_its_hyphen():
+    assert translations("start-ups") == translations("startups") is not None
+    assert translations("co-operation") == translations("cooperation") is not None
+    assert translations("x-ray-ish") is None  # no entry either way: still untranslated, not guessed
+
+
+def test_a_follow_up_spelled_with_a_hyphen_is_answered(assistant):
+    answer = assistant.ask("And what about start-ups?", history=["How many more high-growth firms do clusters have?"])
+    assert not answer.refused
+    assert "141%" in " ".join(c.quote for c in answer.citations)
